@@ -1,0 +1,39 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: run test install lint bench data clean
+
+# The stamp is rebuilt whenever pyproject.toml changes, so new dependencies
+# are picked up without deleting the environment by hand.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(VENV)/bin/scheduler validate data/national
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check scheduler web tests benchmarks
+	$(VENV)/bin/ruff format --check scheduler web tests benchmarks
+
+bench: install
+	$(PY) benchmarks/bench_read.py
+
+# Regenerate the shipped sample data from its recorded seeds.
+data: install
+	$(VENV)/bin/scheduler generate --volunteers 100 --facilities 6 --days 7 --regions 2 --seed 7 -o data/demo
+	$(VENV)/bin/scheduler generate --volunteers 7000 --facilities 160 --days 7 --regions 40 --seed 2020 -o data/national
+	$(VENV)/bin/scheduler template -o data/templates/staffing-template.xlsx
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -1,0 +1,183 @@
+"""Reading one cell: text, numbers, dates, times, weekdays and yes/no as people type them.
+
+A cell arrives as Excel stores it (str, float, bool, date, datetime, time,
+timedelta) or as CSV text. Each parser returns the clean value or raises
+`CellError` with a message that names the bad value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+
+from scheduler.domain import WEEKDAYS
+
+MINUTES_PER_DAY = 1440
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is shown to the person who typed it."""
+
+
+def shown(value: object) -> str:
+    """A value as the person saw it in their sheet, for messages."""
+    if isinstance(value, str):
+        return f"'{value}'"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value)
+
+
+def text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(value).strip()
+
+
+def identifier(value: object) -> str:
+    """Ids are trimmed text; a numeric Excel id 12.0 reads as '12'."""
+    if isinstance(value, bool):
+        raise CellError(f"{shown(value)} is not an id; write the id as text")
+    if isinstance(value, dt.date | dt.time):
+        raise CellError(f"{shown(value)} is a date or time, not an id; format the column as Text")
+    return text(value)
+
+
+def number(value: object) -> float:
+    """A number; a decimal comma (55,75) is accepted as many locales write it."""
+    if isinstance(value, bool):
+        raise CellError(f"{shown(value)} is not a number")
+    if isinstance(value, int | float):
+        result = float(value)
+    elif isinstance(value, str):
+        cleaned = value.strip().replace("\u00a0", "").replace(" ", "")
+        if "," in cleaned and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        try:
+            result = float(cleaned)
+        except ValueError:
+            raise CellError(f"{shown(value)} is not a number") from None
+    else:
+        raise CellError(f"{shown(value)} is not a number")
+    if not math.isfinite(result):
+        raise CellError(f"{shown(value)} is not a finite number")
+    return result
+
+
+def whole_number(value: object) -> int:
+    result = number(value)
+    if not result.is_integer():
+        raise CellError(f"{shown(value)} is not a whole number")
+    return int(result)
+
+
+def yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in ("yes", "y", "true", "1"):
+        return True
+    if word in ("no", "n", "false", "0"):
+        return False
+    raise CellError(f"{shown(value)} is not yes or no; write yes or no (y/n, true/false, 1/0)")
+
+
+_DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+
+
+def date(value: object) -> dt.date:
+    """A calendar date: an Excel date cell or YYYY-MM-DD text."""
+    if isinstance(value, dt.datetime):
+        if value.time() != dt.time():
+            raise CellError(f"{shown(value)} has a time of day; a date column takes the day only")
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        hint = ""
+        if 1 <= value < 2958466:
+            hint = f" (as an Excel serial date it would be {EXCEL_EPOCH + dt.timedelta(days=int(value))})"
+        raise CellError(f"{shown(value)} is a plain number, not a date{hint}; format the cell "
+                        "as a Date or write YYYY-MM-DD")
+    match = _DATE_TEXT.fullmatch(str(value).strip())
+    if match:
+        try:
+            return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            pass
+    raise CellError(f"{shown(value)} is not a date; write YYYY-MM-DD, e.g. 2026-03-02")
+
+
+_TIME_TEXT = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
+
+
+def time_of_day(value: object) -> int:
+    """Minutes after midnight, 0..1440; 1440 is the `24:00` that ends a day."""
+    if isinstance(value, dt.time):
+        return _round_minutes(value.hour * 60 + value.minute + value.second / 60, value)
+    if isinstance(value, dt.timedelta):
+        minutes = value.total_seconds() / 60
+        if 0 <= minutes <= MINUTES_PER_DAY:
+            return _round_minutes(minutes, value)
+    elif isinstance(value, dt.datetime | dt.date):
+        # Excel shows the number 1.0 as 24:00 but stores it as day 1 of its calendar.
+        if isinstance(value, dt.datetime) and value.time() != dt.time():
+            raise CellError(f"{shown(value)} is a date and time; write the time only, HH:MM")
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if day in (dt.date(1899, 12, 31), dt.date(1900, 1, 1)):
+            return MINUTES_PER_DAY
+        raise CellError(f"{shown(value)} is a date, not a time; write HH:MM, e.g. 08:00")
+    elif isinstance(value, float | int) and not isinstance(value, bool):
+        if 0 <= value <= 1:  # an Excel time shown as a plain number: a fraction of a day
+            return _round_minutes(value * MINUTES_PER_DAY, value)
+    else:
+        match = _TIME_TEXT.fullmatch(str(value).strip())
+        if match:
+            hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+            if minutes < 60 and seconds == 0 and (hours < 24 or (hours, minutes) == (24, 0)):
+                return hours * 60 + minutes
+    raise CellError(f"{shown(value)} is not a time; write HH:MM from 00:00 to 24:00, e.g. 08:00")
+
+
+def _round_minutes(minutes: float, value: object) -> int:
+    whole = round(minutes)
+    if abs(minutes - whole) > 0.01:  # seconds in a shift time are a typing slip
+        raise CellError(f"{shown(value)} has seconds; write whole minutes, HH:MM")
+    return whole
+
+
+def clock(minutes: int) -> str:
+    """Minutes after midnight as HH:MM (1440 as 24:00)."""
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+_WEEKDAY_NAMES = {name: i for i, name in enumerate(WEEKDAYS)} | {
+    full: i for i, full in enumerate(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}
+
+
+def day(value: object) -> dt.date | int:
+    """An availability day: a date, or a weekday (0 = Monday) that repeats every week."""
+    if isinstance(value, str) and value.strip().lower() in _WEEKDAY_NAMES:
+        return _WEEKDAY_NAMES[value.strip().lower()]
+    try:
+        return date(value)
+    except CellError:
+        raise CellError(f"{shown(value)} is neither a date (YYYY-MM-DD) nor a weekday "
+                        "(Mon, Tue, … Sun, or the full English name)") from None
+
+
+def id_list(value: object) -> tuple[str, ...]:
+    """Ids separated by ';' (commas too, since people type them)."""
+    parts = re.split(r"[;,]", text(value))
+    return tuple(p.strip() for p in parts if p.strip())

@@ -1,0 +1,226 @@
+"""The data model: facilities, volunteers, their availability, needs, roles and rules.
+
+Everything here is immutable and already validated: code that receives a
+`Dataset` never re-checks types or ids. Times are resolved to naive
+wall-clock datetimes of the dataset's single time zone (no daylight-saving
+arithmetic, as the data contract says).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import IntEnum
+from functools import cached_property
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Priority(IntEnum):
+    CRITICAL = 1
+    NORMAL = 2
+    LOW = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Facility:
+    id: str
+    name: str
+    region: str  # normalised: trimmed, lower case
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    region_label: str = ""  # as first written, for people
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Volunteer:
+    id: str
+    name: str
+    role: str  # normalised role name
+    region: str  # normalised
+    lat: float | None = None
+    lon: float | None = None
+    max_shifts_per_week: int = 3
+    max_hours_per_week: float | None = None
+    max_distance_km: float | None = None  # None: the dataset rule applies
+    preferred_facilities: frozenset[str] = frozenset()
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def located(self) -> bool:
+        return self.lat is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """One availability row: a dated or weekly window, open (`yes`) or closed (`no`).
+
+    `start_minute`/`end_minute` count from midnight of the start day; a window
+    that crosses midnight has `end_minute` > 1440 (it belongs to its start day).
+    """
+
+    volunteer_id: str
+    start_minute: int
+    end_minute: int
+    available: bool = True
+    date: dt.date | None = None
+    weekday: int | None = None  # 0 = Monday, when the row repeats weekly
+
+    def intervals(self, first: dt.date, last: dt.date) -> Iterator[tuple[dt.datetime, dt.datetime]]:
+        """The window's occurrences whose start day lies in [first, last]."""
+        if self.date is not None:
+            days: Iterator[dt.date] = iter([self.date] if first <= self.date <= last else [])
+        else:
+            offset = (self.weekday - first.weekday()) % 7  # type: ignore[operator]
+            days = (
+                first + dt.timedelta(days=d) for d in range(offset, (last - first).days + 1, 7)
+            )
+        for day in days:
+            midnight = dt.datetime.combine(day, dt.time())
+            yield (
+                midnight + dt.timedelta(minutes=self.start_minute),
+                midnight + dt.timedelta(minutes=self.end_minute),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """A shift a facility wants filled: `count` places for one role."""
+
+    id: str
+    facility_id: str
+    date: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    role: str
+    count: int
+    priority: Priority = Priority.NORMAL
+    id_given: bool = True  # False when the input left need_id empty
+
+    @property
+    def hours(self) -> float:
+        return (self.end - self.start).total_seconds() / 3600.0
+
+    @property
+    def iso_week(self) -> tuple[int, int]:
+        """The (ISO year, ISO week) the shift counts in: its start date's."""
+        year, week, _ = self.date.isocalendar()
+        return year, week
+
+    @property
+    def key(self) -> tuple[str, dt.date, dt.datetime, dt.datetime, str]:
+        """What identifies a need without an id (the duplicate rule makes it unique)."""
+        return (self.facility_id, self.date, self.start, self.end, self.role)
+
+
+DEFAULT_COVER: Mapping[str, tuple[str, ...]] = {
+    "doctor": ("senior_student", "junior_student", "orderly", "support"),
+    "nurse": ("junior_student", "orderly", "support"),
+    "paramedic": ("orderly", "support"),
+    "senior_student": ("junior_student", "orderly", "support"),
+    "junior_student": ("orderly", "support"),
+    "orderly": ("support",),
+    "support": (),
+}
+
+
+@dataclass(frozen=True)
+class RoleTable:
+    """Which roles a role may fill. Not transitive; every role fills itself."""
+
+    cover: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def default(cls) -> RoleTable:
+        return cls.from_lists(DEFAULT_COVER)
+
+    @classmethod
+    def from_lists(cls, table: Mapping[str, tuple[str, ...] | list[str]]) -> RoleTable:
+        return cls({role: frozenset((role, *others)) for role, others in table.items()})
+
+    def __contains__(self, role: object) -> bool:
+        return role in self.cover
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.cover)
+
+    def covers(self, volunteer_role: str, need_role: str) -> bool:
+        return need_role in self.cover.get(volunteer_role, ())
+
+    def fillers(self, need_role: str) -> frozenset[str]:
+        """The roles whose volunteers may fill a need of `need_role`."""
+        return frozenset(r for r, covered in self.cover.items() if need_role in covered)
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    min_rest_hours: float = 11.0
+    max_consecutive_days: int = 6
+    max_distance_km: float = 50.0
+    weight_priority_1: float = 100.0
+    weight_priority_2: float = 10.0
+    weight_priority_3: float = 1.0
+
+    def weight(self, priority: int) -> float:
+        return (self.weight_priority_1, self.weight_priority_2, self.weight_priority_3)[
+            int(priority) - 1
+        ]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A whole validated input: what the engine, the checker and the exports read."""
+
+    facilities: tuple[Facility, ...]
+    volunteers: tuple[Volunteer, ...]
+    needs: tuple[Need, ...]
+    availability: tuple[Availability, ...] = ()
+    roles: RoleTable = field(default_factory=RoleTable.default)
+    rules: Rules = field(default_factory=Rules)
+
+    @cached_property
+    def facility_by_id(self) -> dict[str, Facility]:
+        return {f.id: f for f in self.facilities}
+
+    @cached_property
+    def volunteer_by_id(self) -> dict[str, Volunteer]:
+        return {v.id: v for v in self.volunteers}
+
+    @cached_property
+    def need_by_id(self) -> dict[str, Need]:
+        return {n.id: n for n in self.needs}
+
+    @cached_property
+    def need_by_key(self) -> dict[tuple, Need]:
+        return {n.key: n for n in self.needs}
+
+    @cached_property
+    def availability_by_volunteer(self) -> dict[str, tuple[Availability, ...]]:
+        grouped: dict[str, list[Availability]] = {}
+        for row in self.availability:
+            grouped.setdefault(row.volunteer_id, []).append(row)
+        return {vid: tuple(rows) for vid, rows in grouped.items()}
+
+    @property
+    def horizon(self) -> tuple[dt.date, dt.date] | None:
+        """First and last shift start date, or None without needs."""
+        if not self.needs:
+            return None
+        dates = [n.date for n in self.needs]
+        return min(dates), max(dates)
+
+    @property
+    def demand(self) -> int:
+        return sum(n.count for n in self.needs)
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(sorted({f.region for f in self.facilities}))

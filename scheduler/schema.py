@@ -1,0 +1,166 @@
+"""What each row of each sheet must hold, declared once as pydantic models.
+
+The models check one row at a time (types, ranges, pairs such as lat/lon);
+what needs several rows or sheets (unique ids, known roles, duplicate needs)
+is `scheduler.loading`'s job. Messages come from `scheduler.cells` and name
+the bad value and what would be accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from scheduler import cells
+from scheduler.cells import MINUTES_PER_DAY, CellError
+
+
+def _between(low: float | None, high: float | None, *, above: bool = False) -> AfterValidator:
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return value
+        if (low is not None and (value <= low if above else value < low)) or (
+            high is not None and value > high
+        ):
+            bound = (f"more than {low:g}" if above else f"at least {low:g}") if low is not None else ""
+            if high is not None:
+                bound = f"from {low:g} to {high:g}" if low is not None else f"at most {high:g}"
+            raise CellError(f"{cells.shown(value)} is out of range; it must be {bound}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _parsed(parser: Callable[[Any], Any]) -> BeforeValidator:
+    return BeforeValidator(parser)
+
+
+Id = Annotated[str, _parsed(cells.identifier)]
+Text = Annotated[str, _parsed(cells.text)]
+Name = Annotated[str, _parsed(lambda v: cells.text(v).lower())]  # roles, regions, rules
+# Optional columns: an empty cell never reaches a validator (the default applies),
+# so `X | None` is declared inside Annotated and pydantic reports one error, not two.
+Latitude = Annotated[float | None, _parsed(cells.number), _between(-90, 90)]
+Longitude = Annotated[float | None, _parsed(cells.number), _between(-180, 180)]
+Positive = Annotated[float | None, _parsed(cells.number), _between(0, None, above=True)]
+OptionalId = Annotated[str | None, _parsed(cells.identifier)]
+NonNegativeInt = Annotated[int, _parsed(cells.whole_number), _between(0, None)]
+PositiveInt = Annotated[int, _parsed(cells.whole_number), _between(1, None)]
+PriorityLevel = Annotated[int, _parsed(cells.whole_number), _between(1, 3)]
+Date = Annotated[dt.date, _parsed(cells.date)]
+Day = Annotated[dt.date | int, _parsed(cells.day)]
+Time = Annotated[int, _parsed(cells.time_of_day)]
+YesNo = Annotated[bool, _parsed(cells.yes_no)]
+IdList = Annotated[tuple[str, ...], _parsed(cells.id_list)]
+NameList = Annotated[tuple[str, ...], _parsed(lambda v: tuple(x.lower() for x in cells.id_list(v)))]
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", str_strip_whitespace=True)
+
+    @classmethod
+    def required(cls) -> list[str]:
+        return [name for name, f in cls.model_fields.items() if f.is_required()]
+
+    @classmethod
+    def hint(cls, column: str) -> str:
+        return cls.model_fields[column].description or ""
+
+
+def _pair_error(column: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError("pair", "{message}", {"message": message, "column": column})
+
+
+class Located(Row):
+    lat: Latitude = Field(None, description="a latitude in degrees, e.g. 55.7558")
+    lon: Longitude = Field(None, description="a longitude in degrees, e.g. 37.6173")
+
+    @model_validator(mode="after")
+    def both_or_neither(self) -> Located:
+        if (self.lat is None) != (self.lon is None):
+            missing = "lon" if self.lon is None else "lat"
+            raise _pair_error(missing, f"{missing} is empty while the other coordinate is given; "
+                              "fill in both lat and lon, or neither")
+        return self
+
+
+class FacilityRow(Located):
+    facility_id: Id = Field(description="a facility id, unique in the sheet")
+    name: Text = Field(description="the facility's name")
+    region: Name = Field(description="the region the facility is in")
+    address: Text = ""
+
+
+class VolunteerRow(Located):
+    volunteer_id: Id = Field(description="a volunteer id, unique in the sheet")
+    name: Text = Field(description="the volunteer's name")
+    role: Name = Field(description="a role, e.g. nurse or senior_student")
+    region: Name = Field(description="the region the volunteer works in")
+    max_shifts_per_week: NonNegativeInt = 3
+    max_hours_per_week: Positive = None
+    max_distance_km: Positive = None
+    preferred_facilities: IdList = ()
+    email: Text = ""
+    phone: Text = ""
+
+
+class Window(Row):
+    start: Time = Field(description="a time, HH:MM")
+    end: Time = Field(description="a time, HH:MM (24:00 allowed)")
+
+    @model_validator(mode="after")
+    def starts_within_the_day(self) -> Window:
+        if self.start == MINUTES_PER_DAY:
+            raise _pair_error("start", "'24:00' can only end a shift or window; a start at "
+                              "midnight is 00:00 of the next day")
+        return self
+
+    @property
+    def minutes(self) -> tuple[int, int]:
+        """(start, end) after the start day's midnight; end <= start runs into the next day."""
+        end = self.end if self.end > self.start else self.end + MINUTES_PER_DAY
+        return self.start, end
+
+
+class AvailabilityRow(Window):
+    volunteer_id: Id = Field(description="the id of a volunteer in the volunteers sheet")
+    day: Day = Field(description="a date YYYY-MM-DD or a weekday Mon..Sun")
+    available: YesNo = True
+
+
+class NeedRow(Window):
+    need_id: OptionalId = None
+    facility_id: Id = Field(description="the id of a facility in the facilities sheet")
+    date: Date = Field(description="the day the shift starts, YYYY-MM-DD")
+    role: Name = Field(description="the role wanted, e.g. nurse")
+    count: PositiveInt = Field(description="how many volunteers are wanted, a whole number >= 1")
+    priority: PriorityLevel = 2
+
+
+class RoleRow(Row):
+    role: Name = Field(description="a role name")
+    can_cover: NameList = ()
+
+
+class RuleRow(Row):
+    rule: Name = Field(description="a rule name, e.g. min_rest_hours")
+    value: Annotated[float, _parsed(cells.number)] = Field(description="a number")
+
+
+MODELS: dict[str, type[Row]] = {
+    "facilities": FacilityRow,
+    "volunteers": VolunteerRow,
+    "availability": AvailabilityRow,
+    "needs": NeedRow,
+    "roles": RoleRow,
+    "rules": RuleRow,
+}
+REQUIRED_SHEETS = ("facilities", "volunteers", "needs")
+
+
+def columns(sheet: str) -> list[str]:
+    return list(MODELS[sheet].model_fields)
