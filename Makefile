@@ -34,6 +34,7 @@ data: install
 	$(VENV)/bin/scheduler generate --volunteers 100 --facilities 6 --days 7 --regions 2 --seed 7 -o data/demo
 	$(VENV)/bin/scheduler generate --volunteers 7000 --facilities 160 --days 7 --regions 40 --seed 2020 -o data/national
 	$(VENV)/bin/scheduler template -o data/templates/staffing-template.xlsx
+	$(VENV)/bin/scheduler template -o data/templates/csv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

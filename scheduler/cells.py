@@ -122,7 +122,8 @@ _TIME_TEXT = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
 def time_of_day(value: object) -> int:
     """Minutes after midnight, 0..1440; 1440 is the `24:00` that ends a day."""
     if isinstance(value, dt.time):
-        return _round_minutes(value.hour * 60 + value.minute + value.second / 60, value)
+        seconds = value.second + value.microsecond / 1e6
+        return _round_minutes(value.hour * 60 + value.minute + seconds / 60, value)
     if isinstance(value, dt.timedelta):
         minutes = value.total_seconds() / 60
         if 0 <= minutes <= MINUTES_PER_DAY:
@@ -178,6 +179,6 @@ def day(value: object) -> dt.date | int:
 
 
 def id_list(value: object) -> tuple[str, ...]:
-    """Ids separated by ';' (commas too, since people type them)."""
-    parts = re.split(r"[;,]", text(value))
+    """Ids separated by ';' (an id may itself hold a comma)."""
+    parts = text(value).split(";")
     return tuple(p.strip() for p in parts if p.strip())

@@ -80,3 +80,21 @@ def generate(volunteers: int, facilities: int, days: int, regions: int | None, s
                          start=start.date() if start else None)
     write_tables(make(spec), output)
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Where to write the workbook (.xlsx), or a folder for the CSV version.")
+def template(output: Path) -> None:
+    """Write the empty input template with example rows and instructions.
+
+    Give a name ending in .xlsx for the Excel workbook, or a folder name for
+    one CSV file per sheet.
+    """
+    from scheduler.template import write_csv_template, write_template
+
+    if output.suffix.lower() == ".xlsx":
+        write_template(output)
+    else:
+        write_csv_template(output)
+    click.echo(f"wrote {output}", err=True)

@@ -8,6 +8,10 @@ from pathlib import Path
 from scheduler.domain import Dataset, Priority
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def describe(dataset: Dataset, source: Path | str) -> str:
     horizon = dataset.horizon
     span = f"{horizon[0]} to {horizon[1]}" if horizon else "no dates"
@@ -19,7 +23,8 @@ def describe(dataset: Dataset, source: Path | str) -> str:
     roles = Counter(v.role for v in dataset.volunteers)
     return "\n".join([
         f"{source}: valid.",
-        f"  {len(dataset.facilities):,} facilities in {len(dataset.regions):,} regions; "
+        f"  {_count(len(dataset.facilities), 'facility').replace('facilitys', 'facilities')} in "
+        f"{_count(len(dataset.regions), 'region')}; "
         f"{len(dataset.volunteers):,} volunteers ({', '.join(f'{n:,} {r}' for r, n in roles.most_common())})",
         f"  {len(dataset.needs):,} needs from {span}: {dataset.demand:,} places ({demand})",
         f"  {len(dataset.availability):,} availability rows; volunteers offer up to "

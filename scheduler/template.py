@@ -1,0 +1,325 @@
+"""The Excel template a hospital clerk or coordinator fills in, and its CSV twin.
+
+A clerk who starts from a blank sheet gets headers wrong; one who starts from
+this workbook gets the contract's headers, dropdowns for the closed lists and
+a note on every header saying what the loader will accept. The example rows
+are a tiny valid dataset, so `scheduler validate` passes on the untouched
+template and a newcomer sees one of everything that can go in.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import pathlib
+import tempfile
+from collections.abc import Iterable
+
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scheduler.domain import DEFAULT_COVER, Rules
+
+INSTRUCTIONS = "How to fill in"
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "hh:mm"
+LAST_ROW = 5000  # how far down the dropdowns and cell formats reach
+
+# sheet -> [(column, width, note on the header cell)], in the contract's order.
+COLUMNS: dict[str, list[tuple[str, int, str]]] = {
+    "facilities": [
+        ("facility_id", 13, "Required. A short code for the facility, unique in this sheet."),
+        ("name", 28, "Required. The name people know the facility by."),
+        ("region", 14, "Required. Volunteers only work in facilities of their own region."),
+        ("lat", 10, "Optional latitude, -90 to 90 (e.g. 50.0647). Fill lat and lon or neither."),
+        ("lon", 10, "Optional longitude, -180 to 180. Fill lat and lon or neither."),
+        ("address", 30, "Optional. Free text for people; not used to compute distances."),
+    ],
+    "volunteers": [
+        ("volunteer_id", 13, "Required. A code unique in this sheet."),
+        ("name", 22, "Required. Shown on rosters."),
+        ("role", 16, "Required. A role from the roles sheet (or the default roles)."),
+        ("region", 14, "Required. The volunteer only works in facilities of this region."),
+        ("lat", 10, "Optional home latitude. Fill lat and lon or neither."),
+        ("lon", 10, "Optional home longitude. Fill lat and lon or neither."),
+        ("max_shifts_per_week", 12, "Whole number, 0 or more. Empty means 3."),
+        ("max_hours_per_week", 12, "Optional number above 0. Empty means no hour limit."),
+        ("max_distance_km", 12, "Optional number. Replaces the rules sheet's max_distance_km."),
+        ("preferred_facilities", 20, "Optional facility ids separated by ; (e.g. F01;F02)."),
+        ("email", 24, "Optional. Personal data: never shown to other volunteers."),
+        ("phone", 16, "Optional. Personal data: never shown to other volunteers."),
+    ],
+    "availability": [
+        ("volunteer_id", 13, "Required. Must be a volunteer_id of the volunteers sheet."),
+        ("day", 12, "Required. A date YYYY-MM-DD, or a weekday Mon...Sun (every week)."),
+        ("start", 9, "Required. Time HH:MM when the window opens."),
+        ("end", 9, "Required. Time HH:MM. An end at or before start means the next day."),
+        ("available", 10, "yes: may work in this window; no: may not (leave). Empty: yes."),
+    ],
+    "needs": [
+        ("need_id", 11, "Optional. Unique when given; made up by the program when empty."),
+        ("facility_id", 13, "Required. Must be a facility_id of the facilities sheet."),
+        ("date", 12, "Required. Date YYYY-MM-DD on which the shift starts."),
+        ("start", 9, "Required. Time HH:MM when the shift starts."),
+        ("end", 9, "Required. Time HH:MM. An end at or before start means the next day."),
+        ("role", 16, "Required. The role wanted; a role from the roles sheet."),
+        ("count", 8, "Required. Whole number, 1 or more: how many volunteers are wanted."),
+        ("priority", 9, "1 critical, 2 normal, 3 low. Empty means 2."),
+    ],
+    "roles": [
+        ("role", 18, "A role name, unique in this sheet. Every role fills its own places."),
+        ("can_cover", 50, "Other roles it may also fill, separated by ; (each a row here)."),
+    ],
+    "rules": [
+        ("rule", 22, "A rule name from the How to fill in sheet. Unknown names are an error."),
+        ("value", 10, "A number; fractions are allowed (9.5)."),
+    ],
+}
+
+RULE_MEANINGS: dict[str, str] = {
+    "min_rest_hours": "least hours from the end of one shift to the start of the next (0 or more)",
+    "max_consecutive_days": "most days in a row with a shift start (whole number, 1 or more)",
+    "max_distance_km": "most km from home to facility, when both have lat/lon (above 0)",
+    "weight_priority_1": "worth of one filled place of a critical need (above 0)",
+    "weight_priority_2": "worth of one filled place of a normal need (above 0)",
+    "weight_priority_3": "worth of one filled place of a low need (above 0)",
+}
+
+_MON = dt.date(2026, 3, 2)  # the example week starts on a Monday
+_T = dt.time
+
+
+def _number(value: float) -> int | float:
+    """Rules are floats in the model; a clerk should read 11, not 11.0."""
+    return int(value) if float(value).is_integer() else value
+
+
+EXAMPLES: dict[str, list[tuple]] = {
+    "facilities": [
+        ("F01", "Central City Hospital", "North", 50.0647, 19.945, "1 Hospital Street"),
+        ("F02", "Riverside Clinic", "North", None, None, "12 River Road"),
+    ],
+    "volunteers": [
+        ("V001", "Anna Novak", "nurse", "North", 50.07, 19.93, 3, 36, None, "F01",
+         "anna@example.org", "+48 600 000 001"),
+        ("V002", "Ben Okafor", "senior_student", "North", None, None, 2, None, None, "F01;F02",
+         None, None),
+        ("V003", "Chen Li", "doctor", "North", 50.05, 19.96, 3, None, 30, None, None, None),
+    ],
+    "availability": [
+        ("V002", "Sat", _T(8), _T(20), "yes"),
+        ("V002", "Sun", _T(8), _T(20), "yes"),
+        ("V001", _MON + dt.timedelta(days=2), _T(0), _T(0), "no"),
+    ],
+    "needs": [
+        ("N001", "F01", _MON, _T(7), _T(19), "nurse", 2, 1),
+        ("N002", "F01", _MON, _T(19), _T(7), "nurse", 1, 1),
+        ("N003", "F02", _MON + dt.timedelta(days=5), _T(8), _T(16), "junior_student", 1, 2),
+        ("N004", "F02", _MON + dt.timedelta(days=5), _T(16), _T(0), "orderly", 1, 3),
+    ],
+    "roles": [(role, "; ".join(others) or None) for role, others in DEFAULT_COVER.items()],
+    "rules": [(name, _number(getattr(Rules(), name))) for name in RULE_MEANINGS],
+}
+
+ROLE_LIST = ",".join(DEFAULT_COVER)
+WEEKDAY_LIST = "Mon,Tue,Wed,Thu,Fri,Sat,Sun"
+
+
+def build_template() -> openpyxl.Workbook:
+    """The whole template: instructions first, then one sheet per contract sheet."""
+    workbook = openpyxl.Workbook()
+    _fill_instructions(workbook.active)
+    for sheet, columns in COLUMNS.items():
+        worksheet = workbook.create_sheet(sheet)
+        _write_header(worksheet, columns)
+        _write_rows(worksheet, EXAMPLES[sheet])
+        _format_columns(worksheet, [name for name, _, _ in columns])
+        _add_validations(worksheet, [name for name, _, _ in columns])
+    return workbook
+
+
+def write_template(path: pathlib.Path) -> None:
+    """Save the template atomically, so an interrupted run never leaves half a file."""
+    path = pathlib.Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        build_template().save(tmp)
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; the template is for everyone
+        os.replace(tmp, path)
+    except BaseException:
+        pathlib.Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_template(folder: pathlib.Path) -> None:
+    """The same sheets as one UTF-8 CSV each, for people who work without Excel."""
+    folder = pathlib.Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for sheet, columns in COLUMNS.items():
+        with (folder / f"{sheet}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(name for name, _, _ in columns)
+            writer.writerows([_as_text(value) for value in row] for row in EXAMPLES[sheet])
+
+
+def _as_text(value: object) -> str:
+    """Write a value the way the contract spells it in text: YYYY-MM-DD, HH:MM."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _write_header(worksheet: Worksheet, columns: list[tuple[str, int, str]]) -> None:
+    """Bold, frozen headers with a note each: the rule is where the clerk looks."""
+    for index, (name, width, note) in enumerate(columns, start=1):
+        cell = worksheet.cell(row=1, column=index, value=name)
+        cell.font = Font(bold=True)
+        comment = Comment(note, "scheduler")
+        comment.width, comment.height = 260, 90
+        cell.comment = comment
+        worksheet.column_dimensions[get_column_letter(index)].width = width
+    worksheet.freeze_panes = "A2"
+
+
+def _write_rows(worksheet: Worksheet, rows: Iterable[tuple]) -> None:
+    """Example rows as real cells: dates as Excel dates, times as Excel times."""
+    for row in rows:
+        worksheet.append(list(row))
+        for cell in worksheet[worksheet.max_row]:
+            if isinstance(cell.value, dt.time):
+                cell.number_format = TIME_FORMAT
+            elif isinstance(cell.value, dt.date):
+                cell.number_format = DATE_FORMAT
+
+
+def _format_columns(worksheet: Worksheet, names: list[str]) -> None:
+    """Give whole date and time columns their format, so typed entries display alike.
+
+    Done on the column, not on thousands of empty cells, so a reader never
+    mistakes formatted blank rows for data.
+    """
+    formats = {"date": DATE_FORMAT, "start": TIME_FORMAT, "end": TIME_FORMAT}
+    for index, name in enumerate(names, start=1):
+        if name in formats:
+            worksheet.column_dimensions[get_column_letter(index)].number_format = formats[name]
+
+
+def _add_validations(worksheet: Worksheet, names: list[str]) -> None:
+    """Dropdowns and number checks catch a slip while the clerk is still typing."""
+    for index, name in enumerate(names, start=1):
+        validation = _validation_for(worksheet.title, name)
+        if validation is None:
+            continue
+        letter = get_column_letter(index)
+        validation.add(f"{letter}2:{letter}{LAST_ROW}")
+        worksheet.add_data_validation(validation)
+
+
+def _validation_for(sheet: str, column: str) -> DataValidation | None:
+    """The Excel check for one column, or None when the column is free text."""
+    if column == "role" and sheet in ("volunteers", "needs"):
+        # A warning, not a stop: a clerk may add their own roles on the roles sheet.
+        return _check("list", f'"{ROLE_LIST}"', "Use a role of the roles sheet.", "warning")
+    if column == "priority":
+        return _check("list", '"1,2,3"', "1 critical, 2 normal, 3 low.")
+    if column == "available":
+        return _check("list", '"yes,no"', "yes or no (y/n, true/false, 1/0 also work).", "warning")
+    if column == "day":
+        # A date is just as valid as a weekday, so the list only suggests.
+        validation = _check("list", f'"{WEEKDAY_LIST}"', "A weekday Mon...Sun or a date.")
+        validation.showErrorMessage = False
+        return validation
+    if column == "count":
+        return _check("whole", "1", "A whole number, 1 or more.")
+    if column == "max_shifts_per_week":
+        return _check("whole", "0", "A whole number, 0 or more.")
+    return None
+
+
+def _check(kind: str, formula: str, message: str, style: str = "stop") -> DataValidation:
+    """One Excel data validation that explains itself both on entry and on error."""
+    return DataValidation(type=kind, formula1=formula, allow_blank=True, errorStyle=style,
+                          operator="greaterThanOrEqual" if kind == "whole" else None,
+                          error=message, prompt=message, showErrorMessage=True,
+                          showInputMessage=True)
+
+
+def _fill_instructions(worksheet: Worksheet) -> None:
+    """A first sheet in plain words: most clerks never open the documentation."""
+    worksheet.title = INSTRUCTIONS
+    worksheet.column_dimensions["A"].width = 24
+    worksheet.column_dimensions["B"].width = 14
+    worksheet.column_dimensions["C"].width = 90
+    for kind, *cells in _instruction_lines():
+        worksheet.append(cells)
+        number = worksheet.max_row
+        for cell in worksheet[number]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if kind in ("title", "heading"):
+                cell.font = Font(bold=True, size=14 if kind == "title" else 11)
+        if kind == "text" and len(cells) == 1:
+            # A paragraph spans the three columns; Excel never sizes merged rows itself.
+            worksheet.merge_cells(start_row=number, end_row=number, start_column=1, end_column=3)
+            worksheet.row_dimensions[number].height = 15 * (1 + len(cells[0]) // 115)
+
+
+def _instruction_lines() -> list[tuple]:
+    """The instruction sheet as (kind, cell, ...) lines; kept as data so it reads top-down."""
+    lines: list[tuple] = [
+        ("title", "Volunteer staffing: how to fill in this workbook"),
+        ("text", "Fill one row per item on the sheets facilities, volunteers, availability "
+                 "and needs. The example rows under each header show the format: replace or "
+                 "delete them. Keep the header row (row 1) as it is; hover over a header for "
+                 "its rule."),
+        ("blank",),
+        ("heading", "Sheet", "Required?", "What goes in it"),
+        ("text", "facilities", "yes", "One row per hospital or clinic: id, name, region, "
+                 "optionally lat/lon and address."),
+        ("text", "volunteers", "yes", "One row per volunteer: id, name, role, region; optional "
+                 "limits (shifts and hours per week, km), preferred facilities, contact."),
+        ("text", "availability", "no", "When volunteers can (yes) or cannot (no) work. A day is "
+                 "a date or a weekday (Mon...Sun, every week). A volunteer with no 'yes' row "
+                 "can work any time; with 'yes' rows, only inside them. A 'no' row always wins."),
+        ("text", "needs", "yes", "One row per shift a facility wants filled: date it starts, "
+                 "start and end time, role, how many people (count), priority 1/2/3."),
+        ("text", "roles", "no", "Which roles may fill which places. Leave it as it is for the "
+                 "default table below; if you change it, it replaces the defaults entirely."),
+        ("text", "rules", "no", "Limits for the whole plan. Leave out a rule to use its default."),
+        ("blank",),
+        ("heading", "Times"),
+        ("text", "Dates are YYYY-MM-DD, times HH:MM (24-hour clock). An end time at or before "
+                 "the start means the next day: 19:00-07:00 is a night shift; 08:00-08:00 is 24 "
+                 "hours. A shift ending at 16:00 does not clash with one starting at 16:00."),
+        ("blank",),
+        ("heading", "Rules", "Default", "Meaning"),
+        *(("text", name, _number(getattr(Rules(), name)), meaning)
+          for name, meaning in RULE_MEANINGS.items()),
+        ("blank",),
+        ("heading", "Role", "", "Can also fill places of (every role fills its own)"),
+        *(("text", role, "", "; ".join(others) or "(only its own)")
+          for role, others in DEFAULT_COVER.items()),
+        ("blank",),
+        ("heading", "When a cell is wrong"),
+        ("text", "Run: scheduler validate your-file.xlsx. Every problem is listed at once, one "
+                 "line each as sheet:row:column: message, with the row number Excel shows. "
+                 "Example: needs:7:count: 0 is out of range; it must be at least 1 (cell G7). "
+                 "Nothing is planned until every problem is fixed. Extra columns are ignored "
+                 "(with a warning)."),
+        ("blank",),
+        ("heading", "Saving"),
+        ("text", "Save as Excel workbook (.xlsx); or save each sheet as 'CSV UTF-8' into one "
+                 "folder, named after the sheet (facilities.csv, volunteers.csv, ...). "
+                 "This sheet is for reading only and is ignored by the program."),
+    ]
+    return lines
