@@ -10,6 +10,7 @@ needs or availability, and the same `GeneratorSpec` always gives the same tables
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,50 +78,52 @@ TEMPLATES = np.array(
 WEEKDAY_NAMES = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
 CLOCK = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * H + 1)], dtype=object)
 
-TOWN_ROOTS = ("Belo Krasno Novo Zare Lesno Svetlo Yasno Dubro Ozero Sosno Bereze Kamen Zlato "
-              "Volgo Sever Yuzhno Gorno Tikho Bystro Chisto Serebryano Zeleno Ryabino Lipo "
-              "Kedro Medno Sokolo Orlo Lugo Staro").split()
-TOWN_ENDS = "gorsk dolsk borsk ozersk yarsk rechensk polye grad slavl vodsk".split()
-STREETS = ("Lenina Mira Sadovaya Sovetskaya Gagarina Pushkina Lesnaya Shkolnaya Tsentralnaya "
-           "Molodyozhnaya Naberezhnaya Pervomayskaya Oktyabrskaya Kirova Chekhova Lermontova "
-           "Zelyonaya Polevaya Rabochaya Vokzalnaya Gorkogo Komsomolskaya Parkovaya "
-           "Solnechnaya Bolnichnaya").split()
-FACILITY_KINDS = (  # (name template, numbered), by size class small / medium / large
-    (("{town} Central District Hospital", False), ("{town} Polyclinic", True),
-     ("{town} Maternity Hospital", True), ("{town} Outpatient Clinic", True)),
-    (("{town} City Hospital", True), ("{town} Regional Infectious Diseases Hospital", False),
-     ("{town} Children's City Hospital", True), ("{town} War Veterans' Hospital", False)),
-    (("{town} City Clinical Hospital", True), ("{town} Regional Clinical Hospital", False),
-     ("{town} Emergency Hospital", True), ("Temporary Hospital at {town} Expo Centre", False)),
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+TOWN_ROOTS = _words("Belo Krasno Novo Zare Lesno Svetlo Yasno Dubro Ozero Sosno Bereze Kamen Zlato "
+                    "Volgo Sever Yuzhno Gorno Tikho Bystro Chisto Serebryano Zeleno Ryabino Lipo "
+                    "Kedro Medno Sokolo Orlo Lugo Staro")
+TOWN_ENDS = _words("gorsk dolsk borsk ozersk yarsk rechensk polye grad slavl vodsk")
+STREETS = _words("Lenina Mira Sadovaya Sovetskaya Gagarina Pushkina Lesnaya Shkolnaya Kirova "
+                 "Tsentralnaya Molodyozhnaya Naberezhnaya Pervomayskaya Oktyabrskaya Chekhova "
+                 "Lermontova Zelyonaya Polevaya Rabochaya Vokzalnaya Gorkogo Komsomolskaya "
+                 "Parkovaya Solnechnaya Bolnichnaya")
+FACILITY_KINDS = (  # by size class small / medium / large: numbered kinds, then unique ones
+    ("{town} Polyclinic No.", "{town} Maternity Hospital No.", "{town} Central District Hospital"),
+    ("{town} City Hospital No.", "{town} Children's City Hospital No.",
+     "{town} Regional Infectious Diseases Hospital", "{town} War Veterans' Hospital"),
+    ("{town} City Clinical Hospital No.", "{town} Emergency Hospital No.",
+     "{town} Regional Clinical Hospital", "Temporary Hospital at {town} Expo Centre"),
 )
-MALE = ("Alexander Alexey Andrey Anton Artyom Boris Denis Dmitry Egor Evgeny Fyodor Gleb Igor "
-        "Ilya Ivan Kirill Konstantin Leonid Maxim Mikhail Nikita Nikolai Oleg Pavel Roman Ruslan "
-        "Sergey Stanislav Timur Vadim Viktor Vladimir Yaroslav Yuri Arman Farid David Mark "
-        "Daniel Rustam").split()
-FEMALE_NAMES = ("Alina Alla Anastasia Anna Daria Ekaterina Elena Elizaveta Galina Irina "
-                "Kristina Ksenia Larisa Lyudmila Maria Marina Natalia Nadezhda Olga Polina "
-                "Sofia Svetlana Tatiana Ulyana Valentina Valeria Vera Victoria Yana Yulia Zarina "
-                "Amina Aigul Leila").split()
-SURNAMES = ("Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov Fedorov "
-            "Morozov Volkov Alekseev Lebedev Semenov Egorov Pavlov Kozlov Stepanov Nikolaev "
-            "Orlov Andreev Makarov Nikitin Zakharov Zaitsev Solovyov Borisov Yakovlev Grigoriev "
-            "Romanov Vorobyov Sergeev Kuzmin Frolov Dmitriev Korolev Gusev Kiselev Ilyin "
-            "Maximov Polyakov Sorokin Vinogradov Kovalev Belov Medvedev Antonov Tarasov Zhukov "
-            "Baranov Filippov Komarov Davydov Gerasimov Bogdanov Osipov Sidorov Matveev Titov "
-            "Markov Mironov Krylov Kulikov Karpov Vlasov Melnikov Denisov Tikhonov Kazakov "
-            "Danilov Fomin Chernov Abramov Martynov Efimov Aliev Khasanov Gareev Kim Tsoi "
-            "Shevchenko Bondarenko Kovalenko Kravchenko Rudenko Melnik Goldberg Petrosyan "
-            "Kalinin Dobrovolsky Zhelezny Kovalsky").split()
-CYRILLIC = (  # (male, female, surname, transliteration of the three) for a few names
-    ("Иван", "Ольга", "Иванов", "ivan", "olga", "ivanov"),
-    ("Сергей", "Елена", "Смирнов", "sergey", "elena", "smirnov"),
-    ("Андрей", "Татьяна", "Кузнецов", "andrey", "tatiana", "kuznetsov"),
-    ("Дмитрий", "Наталья", "Соколов", "dmitry", "natalia", "sokolov"),
-    ("Алексей", "Анна", "Лебедев", "alexey", "anna", "lebedev"),
-    ("Михаил", "Мария", "Козлов", "mikhail", "maria", "kozlov"),
-    ("Павел", "Ирина", "Новиков", "pavel", "irina", "novikov"),
-    ("Николай", "Светлана", "Морозов", "nikolai", "svetlana", "morozov"),
-)
+MALE = _words("Alexander Alexey Andrey Anton Artyom Boris Denis Dmitry Egor Evgeny Fyodor Gleb "
+              "Igor Ilya Ivan Kirill Konstantin Leonid Maxim Mikhail Nikita Nikolai Oleg Pavel "
+              "Roman Ruslan Sergey Timur Vadim Viktor Vladimir Yaroslav Yuri Arman Farid David "
+              "Mark Daniel Rustam")
+FEMALE_NAMES = _words("Alina Alla Anastasia Anna Daria Ekaterina Elena Elizaveta Galina Irina "
+                      "Kristina Ksenia Larisa Lyudmila Maria Marina Natalia Nadezhda Olga Polina "
+                      "Sofia Svetlana Tatiana Ulyana Valentina Valeria Vera Victoria Yana Yulia "
+                      "Zarina Amina Aigul Leila")
+SURNAMES = _words("Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov "
+                  "Fedorov Morozov Volkov Alekseev Lebedev Semenov Egorov Pavlov Kozlov Orlov "
+                  "Andreev Makarov Nikitin Zakharov Zaitsev Solovyov Borisov Yakovlev Grigoriev "
+                  "Romanov Sergeev Kuzmin Frolov Dmitriev Korolev Gusev Kiselev Ilyin Sorokin "
+                  "Vinogradov Kovalev Belov Medvedev Antonov Tarasov Zhukov Baranov Filippov "
+                  "Komarov Davydov Gerasimov Bogdanov Osipov Sidorov Matveev Titov Markov Mironov "
+                  "Krylov Kulikov Karpov Vlasov Melnikov Denisov Tikhonov Kazakov Danilov Fomin "
+                  "Chernov Abramov Efimov Aliev Khasanov Gareev Kim Tsoi Shevchenko Bondarenko "
+                  "Kovalenko Kravchenko Melnik Goldberg Petrosyan Kalinin Dobrovolsky Zhelezny")
+SURNAMES_F = tuple(re.sub(r"(sk|n)y$", r"\1aya", re.sub(r"(ov|ev|in|yn)$", r"\1a", name))
+                   for name in SURNAMES)  # Ivanova, Dobrovolskaya; Kim, Shevchenko unchanged
+# A few names in Cyrillic: male/female/surname/their transliterations, for ASCII e-mails.
+CYRILLIC = tuple(w.split("/") for w in _words(
+    "Иван/Ольга/Иванов/ivan/olga/ivanov Сергей/Елена/Смирнов/sergey/elena/smirnov "
+    "Андрей/Татьяна/Кузнецов/andrey/tatiana/kuznetsov "
+    "Дмитрий/Наталья/Соколов/dmitry/natalia/sokolov "
+    "Алексей/Анна/Лебедев/alexey/anna/lebedev Михаил/Мария/Козлов/mikhail/maria/kozlov "
+    "Павел/Ирина/Новиков/pavel/irina/novikov Николай/Светлана/Морозов/nikolai/svetlana/morozov"))
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ class World:
     vol_role: np.ndarray
     vol_profile: np.ndarray
     vol_anchor: np.ndarray  # the facility a volunteer lives near, -1 for none
+    town_pool: np.ndarray  # smaller towns, for facilities outside the regional capital
 
 
 def generate(spec: GeneratorSpec) -> dict[str, pd.DataFrame]:
@@ -229,8 +233,9 @@ def _world(rng: np.random.Generator, spec: GeneratorSpec) -> World:
     profile = _draw_rows(rng, PROFILE_BY_ROLE[role])
     anchor = _pick_facility(rng, vol_region, fac_region, fac_size)
     anchor = np.where(rng.random(spec.volunteers) < ANCHORED, anchor, -1)
-    return World(_town_names(rng, n), lat, lon, spread, fac_region, fac_size, fac_lat, fac_lon,
-                 vol_region, role, profile, anchor)
+    towns = _town_names(rng, n + 100)
+    return World(towns[:n], lat, lon, spread, fac_region, fac_size, fac_lat, fac_lon,
+                 vol_region, role, profile, anchor, towns[n:])
 
 
 def _draw_rows(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
@@ -271,28 +276,38 @@ def _town_names(rng: np.random.Generator, n: int) -> np.ndarray:
 def _facility_table(rng: np.random.Generator, world: World) -> pd.DataFrame:
     """Facilities named by size class after their town, with a street address."""
     n = len(world.fac_region)
-    capital = world.region_name[world.fac_region]
-    town = np.where(rng.random(n) < 0.8, capital, _town_names(rng, 300)[rng.integers(0, 300, n)])
-    size_class = np.digitize(world.fac_size, [0.7, 1.6])
-    kind = size_class * 4 + rng.integers(0, 4, n)
-    frame = pd.DataFrame({"town": town, "kind": kind, "region": world.fac_region})
-    number = frame.groupby(["region", "kind"]).cumcount().to_numpy() + 1
-    many = frame.groupby(["region", "kind"])["kind"].transform("size").to_numpy() > 1
-    kinds = [k for group in FACILITY_KINDS for k in group]
-    names = [
-        kinds[k][0].format(town=t) + (f" No. {i}" if (kinds[k][1] or m) and m else "")
-        for t, k, i, m in zip(town, kind, number, many, strict=True)
-    ]
+    other = world.town_pool[rng.integers(0, len(world.town_pool), n)]
+    town = np.where(rng.random(n) < 0.8, world.region_name[world.fac_region], other)
+    names = _facility_names(rng, world.fac_region, world.fac_size, town)
     house = rng.integers(1, 160, n)
     street = np.array(STREETS, dtype=object)[rng.integers(0, len(STREETS), n)]
     return pd.DataFrame({
         "facility_id": ids("F", n, 3),
-        "name": np.array(names, dtype=object),
+        "name": names,
         "region": world.region_name[world.fac_region] + " Region",
         "lat": np.round(world.fac_lat, 5),
         "lon": np.round(world.fac_lon, 5),
         "address": [f"{h} {s} St., {t}" for h, s, t in zip(house, street, town, strict=True)],
     })
+
+
+def _facility_names(rng: np.random.Generator, region: np.ndarray, size: np.ndarray,
+                    town: np.ndarray) -> np.ndarray:
+    """A kind by size; unique kinds once per region; numbers only where a town has several."""
+    size_class = np.digitize(size, [0.7, 1.6])
+    choice = rng.integers(0, 4, len(size)) % np.array([len(k) for k in FACILITY_KINDS])[size_class]
+    frame = pd.DataFrame({"region": region, "town": town, "cls": size_class, "kind": choice})
+    numbered = np.array([[k.endswith("No.") for k in kinds] + [True] * (4 - len(kinds))
+                         for kinds in FACILITY_KINDS])
+    repeat = frame.groupby(["region", "cls", "kind"]).cumcount().to_numpy() > 0
+    frame.loc[repeat & ~numbered[size_class, choice], "kind"] = 0  # a second one: the default
+    group = frame.groupby(["region", "town", "cls", "kind"])
+    number, many = group.cumcount().to_numpy() + 1, group["kind"].transform("size").to_numpy() > 1
+    names = []
+    for t, c, k, i, m in zip(town, size_class, frame["kind"], number, many, strict=True):
+        name = FACILITY_KINDS[c][k].format(town=t)
+        names.append(name.removesuffix(" No.") + (f" No. {i}" if m else ""))
+    return np.array(names, dtype=object)
 
 
 def _volunteer_table(rng: np.random.Generator, world: World) -> pd.DataFrame:
@@ -336,7 +351,7 @@ def _homes(rng: np.random.Generator, world: World) -> tuple[np.ndarray, np.ndarr
     return np.round(np.where(unknown, np.nan, lat), 4), np.round(np.where(unknown, np.nan, lon), 4)
 
 
-def _sometimes(rng: np.random.Generator, p: np.ndarray, values: np.ndarray) -> pd.arrays.IntegerArray:
+def _sometimes(rng: np.random.Generator, p: np.ndarray, values: np.ndarray) -> pd.array:
     """A value drawn from `values` with probability `p` per row, else blank."""
     drawn = pd.array(values[rng.integers(0, len(values), len(p))], dtype="Int64")
     drawn[rng.random(len(p)) >= p] = pd.NA
@@ -350,7 +365,7 @@ def _person_names(rng: np.random.Generator, role: np.ndarray) -> tuple[np.ndarra
     women = np.array(FEMALE_NAMES, dtype=object)[rng.integers(0, len(FEMALE_NAMES), n)]
     first = np.where(female, women, np.array(MALE, dtype=object)[rng.integers(0, len(MALE), n)])
     k = rng.integers(0, len(SURNAMES), n)
-    last = np.where(female, np.array([_feminine(s) for s in SURNAMES], dtype=object)[k],
+    last = np.where(female, np.array(SURNAMES_F, dtype=object)[k],
                     np.array(SURNAMES, dtype=object)[k])
     cyr = np.array(CYRILLIC, dtype=object)
     i, j = rng.integers(0, len(CYRILLIC), n), rng.integers(0, len(CYRILLIC), n)
@@ -364,15 +379,6 @@ def _person_names(rng: np.random.Generator, role: np.ndarray) -> tuple[np.ndarra
     emails = [f"{f}.{s}{d}@example.org".lower()
               for f, s, d in zip(latin_first, latin_last, digits, strict=True)]
     return first + " " + last, np.array(emails, dtype=object)
-
-
-def _feminine(surname: str) -> str:
-    """The female form of a Russian-style surname; others do not change."""
-    if surname.endswith(("ov", "ev", "in", "yn")):
-        return surname + "a"
-    if surname.endswith(("sky", "ny")):
-        return surname[:-1] + "aya"
-    return surname
 
 
 def _preferences(rng: np.random.Generator, world: World) -> np.ndarray:
@@ -400,8 +406,9 @@ def ids(prefix: str, n: int, digits: int) -> np.ndarray:
 def _availability(rng: np.random.Generator, world: World, volunteer_id: pd.Series,
                   spec: GeneratorSpec) -> pd.DataFrame:
     """Weekly habits by profile, dated offers, and dated `no` windows for exams and leave."""
-    parts = [_weekly(rng, world), _dated_only(rng, world, spec.days), _dated_extra(rng, world, spec.days),
-             _exams(rng, world, spec.days), _leave(rng, world, spec.days)]
+    days = spec.days
+    parts = [_weekly(rng, world), _dated_only(rng, world, days), _dated_extra(rng, world, days),
+             _exams(rng, world, days), _leave(rng, world, days)]
     vol, weekday, offset, start, end, yes = (np.concatenate(c) for c in zip(*parts, strict=True))
     order = np.lexsort((start, np.where(weekday >= 0, weekday, 7 + offset), vol))
     vol, weekday, offset = vol[order], weekday[order], offset[order]
@@ -465,8 +472,10 @@ def _dated_only(rng: np.random.Generator, world: World, days: int) -> Rows:
 
 def _dated_extra(rng: np.random.Generator, world: World, days: int) -> Rows:
     """10 % of those with weekly habits also offer one particular long day."""
-    vol = np.flatnonzero(np.isin(world.vol_profile, (1, 2, 3)) & (rng.random(len(world.vol_role)) < 0.10))
-    return _rows(vol, -1, rng.integers(0, days, len(vol)), _window(3, rng.integers(0, 60, len(vol))), True)
+    habits = np.isin(world.vol_profile, (1, 2, 3))
+    vol = np.flatnonzero(habits & (rng.random(len(habits)) < 0.10))
+    window = _window(3, rng.integers(0, 60, len(vol)))
+    return _rows(vol, -1, rng.integers(0, days, len(vol)), window, True)
 
 
 def _exams(rng: np.random.Generator, world: World, days: int) -> Rows:
@@ -477,8 +486,8 @@ def _exams(rng: np.random.Generator, world: World, days: int) -> Rows:
     two = (rng.random(len(vol)) < 0.5) & (first + 1 < days)
     vol = np.concatenate([vol, vol[two]])
     offset = np.concatenate([first, first[two] + 1])
-    whole_day = rng.random(len(vol)) < 0.4
-    return _rows(vol, -1, offset, (np.where(whole_day, 0, 8 * H), np.where(whole_day, 0, 14 * H)), False)
+    whole = rng.random(len(vol)) < 0.4
+    return _rows(vol, -1, offset, (np.where(whole, 0, 8 * H), np.where(whole, 0, 14 * H)), False)
 
 
 def _leave(rng: np.random.Generator, world: World, days: int) -> Rows:
