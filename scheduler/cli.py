@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from scheduler.problems import InvalidInput
+from scheduler.solver import SolverName
 
 INPUT = click.Path(exists=True, path_type=Path)
 
@@ -98,3 +101,113 @@ def template(output: Path) -> None:
     else:
         write_csv_template(output)
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=INPUT)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="Where to write the roster workbook (.xlsx).")
+@click.option("--time-limit", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds for the whole solve; the best roster found by then is written.")
+@click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
+              help="Relative optimality gap at which the search for a part stops.")
+@click.option("--solver", type=click.Choice([s.value for s in SolverName]), default="highs",
+              show_default=True, help="HiGHS (fast) or CBC (the alternative).")
+@click.option("--workers", type=click.IntRange(min=0), default=0,
+              help="Parts solved side by side [default: one per core].")
+@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Solver threads for each part.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the figures as one JSON object on stdout.")
+def solve(input_path: Path, output: Path, time_limit: float, gap: float, solver: str,
+          workers: int, threads: int, as_json: bool) -> None:
+    """Staff every need of INPUT and write the roster to OUTPUT.
+
+    Critical needs come first, then normal, then low (by the weights of the
+    rules sheet); among rosters that fill as much, work is spread fairly.
+    The roster never breaks a hard rule. Exit status 0 when it is written.
+    """
+    from scheduler.loading import load_dataset
+    from scheduler.roster import write_roster
+    from scheduler.solver import Settings, solve as run
+
+    started = time.monotonic()
+    dataset = _load_or_exit(input_path)
+    loaded = time.monotonic()
+    settings = Settings(SolverName(solver), time_limit, gap, threads, workers)
+    result = run(dataset, settings, progress=_progress_printer())
+    solved = time.monotonic()
+    write_roster(dataset, result, output)
+    seconds = {"read": loaded - started, **result.seconds, "write": time.monotonic() - solved}
+    figures = {
+        "weighted_coverage": result.weighted_coverage, "upper_bound": result.upper_bound,
+        "filled": result.filled, "demand": result.demand, "status": result.status.value,
+        "gap": result.gap, "parts": len(result.parts), "termination": result.termination,
+        "seconds": round(time.monotonic() - started, 3),
+        "phases": {k: round(v, 3) for k, v in seconds.items()},
+    }
+    if as_json:
+        click.echo(json.dumps(figures))
+    click.echo(f"{output}: {result.filled:,} of {result.demand:,} places filled; weighted "
+               f"coverage {result.weighted_coverage:,.0f} of at most {result.upper_bound:,.0f} "
+               f"({1 - result.gap:.3%}); {figures['seconds']:.1f} s", err=True)
+
+
+def _load_or_exit(path: Path):
+    from scheduler.loading import load_dataset
+
+    try:
+        dataset, _ = load_dataset(path)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"{path}: the input is not valid; run `scheduler validate` for details.",
+                   err=True)
+        sys.exit(1)
+    return dataset
+
+
+def _progress_printer():
+    """Parts done, best roster and bound on stderr; one line per update on a terminal only."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int, found: float, bound: float) -> None:
+        gap = (bound - found) / bound if bound else 0.0
+        end = "\n" if done == total else ""
+        click.echo(f"\r  parts {done}/{total}  coverage {found:,.0f}  bound {bound:,.0f}  "
+                   f"gap {gap:.2%}   ", nl=False, err=True)
+        if end:
+            click.echo("", err=True)
+
+    return show
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=INPUT)
+@click.argument("roster_path", metavar="ROSTER", type=INPUT)
+def check(input_path: Path, roster_path: Path) -> None:
+    """Check that ROSTER (a roster workbook, maybe edited by hand) breaks no hard rule of INPUT.
+
+    Every rule is derived again from the data, independently of the solver.
+    Exit status 0 when no rule is broken; otherwise 1 and one line per
+    broken rule.
+    """
+    from scheduler.checker import check_roster, roster_summary
+    from scheduler.roster_reading import read_assignments
+
+    dataset = _load_or_exit(input_path)
+    try:
+        assignments = read_assignments(roster_path, dataset)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        sys.exit(1)
+    violations = check_roster(dataset, assignments)
+    for violation in violations:
+        click.echo(str(violation))
+    summary = roster_summary(dataset, assignments)
+    verdict = f"{len(violations)} broken rule(s)" if violations else "no hard rule is broken"
+    click.echo(f"{roster_path}: {summary['filled']:,} assignments, weighted coverage "
+               f"{summary['weighted_coverage']:,.0f}; {verdict}.", err=True)
+    sys.exit(1 if violations else 0)

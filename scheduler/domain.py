@@ -31,7 +31,11 @@ class Facility:
     lat: float | None = None
     lon: float | None = None
     address: str = ""
-    region_label: str = ""  # as first written, for people
+    region_label: str = ""  # as written in the sheet, for people
+
+    @property
+    def region_name(self) -> str:
+        return self.region_label or self.region
 
     @property
     def located(self) -> bool:

@@ -250,8 +250,14 @@ def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:
     for _, row in typed:
         if row.facility_id is not None:
             facilities.setdefault(row.facility_id, Facility(
-                row.facility_id, row.name, row.region, row.lat, row.lon, row.address))
+                row.facility_id, row.name, _key(row.region), row.lat, row.lon, row.address,
+                row.region))
     return facilities, problems
+
+
+def _key(name: str | None) -> str | None:
+    """Region names compare trimmed and without case (as the contract says, nothing more)."""
+    return None if name is None else name.strip().lower()
 
 
 def _unknown_role(sheet: str, number: int, role: str, roles: RoleTable) -> Problem:
@@ -275,7 +281,7 @@ def volunteer_list(rows: Rows, roles: RoleTable,
                                         f"sheet{hint}"))
         if row.volunteer_id is not None:
             volunteers.setdefault(row.volunteer_id, Volunteer(
-                row.volunteer_id, row.name, row.role, row.region, row.lat, row.lon,
+                row.volunteer_id, row.name, row.role, _key(row.region), row.lat, row.lon,
                 row.max_shifts_per_week, row.max_hours_per_week, row.max_distance_km,
                 frozenset(row.preferred_facilities or ()), row.email, row.phone))
     return volunteers, problems

@@ -74,12 +74,14 @@ def read_sheets(path: Path, limits: Limits = Limits()) -> tuple[dict[str, RawShe
             path, f"'{path.name}' is not an .xlsx workbook; save it from Excel as "
             "'Excel Workbook (.xlsx)', or give a folder of CSV files"
         )
-    return _read_workbook(path, limits)
+    return read_workbook(path, limits)
 
 
 # --- workbooks -------------------------------------------------------------------------
 
-def _read_workbook(path: Path, limits: Limits) -> tuple[dict[str, RawSheet], list[Problem]]:
+def read_workbook(path: Path, limits: Limits = Limits(), known: tuple[str, ...] = SHEETS,
+                  warn_unknown: bool = True) -> tuple[dict[str, RawSheet], list[Problem]]:
+    """The sheets named in `known` (compared without case), after every safety check."""
     data = _read_bytes(path, limits)
     _check_is_zip(path, data)
     try:
@@ -98,8 +100,8 @@ def _read_workbook(path: Path, limits: Limits) -> tuple[dict[str, RawSheet], lis
         problems: list[Problem] = []
         for title in book.sheet_names:
             name = title.strip().lower()
-            if name not in SHEETS:
-                if name not in INSTRUCTION_SHEETS:
+            if name not in known:
+                if warn_unknown and name not in INSTRUCTION_SHEETS:
                     problems.append(Problem(title, None, None, "this sheet is not part of the "
                                             "format and is ignored", Severity.WARNING))
                 continue
@@ -273,11 +275,10 @@ def _read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet],
                                     " (file names are compared without case); keep one"))
             continue
         try:
-            text = _decode_csv(file, limits, name)
+            sheet, found = read_csv_sheet(file, name, limits)
         except InvalidInput as exc:
             problems += exc.problems
             continue
-        sheet, found = _assemble(name, _csv_rows(text), lambda i: f"column {i + 1}")
         problems += found
         if sheet is not None:
             sheets[name] = sheet
@@ -286,6 +287,12 @@ def _read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet],
                             "volunteers.csv and needs.csv (availability.csv, roles.csv and "
                             "rules.csv are optional)")
     return sheets, problems
+
+
+def read_csv_sheet(file: Path, name: str,
+                   limits: Limits = Limits()) -> tuple[RawSheet | None, list[Problem]]:
+    """One CSV file as the sheet `name`; raises `InvalidInput` if it cannot be decoded."""
+    return _assemble(name, _csv_rows(_decode_csv(file, limits, name)), lambda i: f"column {i + 1}")
 
 
 def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:

@@ -91,7 +91,7 @@ class Located(Row):
 class FacilityRow(Located):
     facility_id: Id = Field(description="a facility id, unique in the sheet")
     name: Text = Field(description="the facility's name")
-    region: Name = Field(description="the region the facility is in")
+    region: Text = Field(description="the region the facility is in")
     address: Text = ""
 
 
@@ -99,7 +99,7 @@ class VolunteerRow(Located):
     volunteer_id: Id = Field(description="a volunteer id, unique in the sheet")
     name: Text = Field(description="the volunteer's name")
     role: Name = Field(description="a role, e.g. nurse or senior_student")
-    region: Name = Field(description="the region the volunteer works in")
+    region: Text = Field(description="the region the volunteer works in")
     max_shifts_per_week: NonNegativeInt = 3
     max_hours_per_week: Positive = None
     max_distance_km: Positive = None

@@ -8,8 +8,8 @@ from pathlib import Path
 from scheduler.domain import Dataset, Priority
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+def _count(n: int, noun: str, plural: str = "") -> str:
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
 
 
 def describe(dataset: Dataset, source: Path | str) -> str:
@@ -23,7 +23,7 @@ def describe(dataset: Dataset, source: Path | str) -> str:
     roles = Counter(v.role for v in dataset.volunteers)
     return "\n".join([
         f"{source}: valid.",
-        f"  {_count(len(dataset.facilities), 'facility').replace('facilitys', 'facilities')} in "
+        f"  {_count(len(dataset.facilities), 'facility', 'facilities')} in "
         f"{_count(len(dataset.regions), 'region')}; "
         f"{len(dataset.volunteers):,} volunteers ({', '.join(f'{n:,} {r}' for r, n in roles.most_common())})",
         f"  {len(dataset.needs):,} needs from {span}: {dataset.demand:,} places ({demand})",

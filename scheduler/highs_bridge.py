@@ -1,0 +1,209 @@
+"""Hand a PuLP model to HiGHS in one call, and solve it as LP, fix, then a small MIP.
+
+PuLP's own HiGHS interface adds rows one at a time (5.5 s for the national
+week). Here the model's rows are read once into compressed arrays and passed
+whole; what HiGHS solves is exactly the PuLP model, coefficient for
+coefficient (tests compare both).
+
+The method, measured in ../shared/SOLVER-NOTES.md: solve the LP relaxation
+(its value is the proven bound; with clique rows it is almost integral), fix
+every variable the LP already decided, and solve the few undecided ones as a
+MIP. If that MIP finds nothing in time, the undecided ones are rounded down,
+which always keeps a roster valid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+import highspy
+import numpy as np
+from numpy.typing import NDArray
+from pulp import LpInteger, LpProblem, LpVariable
+from scipy.sparse import csr_matrix
+
+INTEGRAL_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class LinearProgram:
+    """A PuLP model as arrays: rows in CSR form, columns in the given order."""
+
+    sense: int  # 1 minimise, -1 maximise (PuLP and HiGHS agree)
+    offset: float
+    cost: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+    integer: NDArray[np.bool_]
+    row_lower: NDArray[np.float64]
+    row_upper: NDArray[np.float64]
+    row_start: NDArray[np.int32]
+    row_index: NDArray[np.int32]
+    row_value: NDArray[np.float64]
+    row_names: list[str]
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.row_lower), len(self.cost)
+
+
+def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
+    """Read the PuLP model once; `columns` fixes the column order (PuLP's own sorts by name)."""
+    position = {v.hash: i for i, v in enumerate(columns)}
+    constraints = problem.constraints()
+    starts = np.zeros(len(constraints) + 1, np.int32)
+    index: list[int] = []
+    value: list[float] = []
+    lower = np.empty(len(constraints))
+    upper = np.empty(len(constraints))
+    for r, c in enumerate(constraints):
+        index += [position[v.hash] for v in c.expr]
+        value += c.expr.values()
+        starts[r + 1] = len(index)
+        lo, hi = c.getLb(), c.getUb()
+        lower[r] = -np.inf if lo is None else lo
+        upper[r] = np.inf if hi is None else hi
+    cost = np.zeros(len(columns))
+    objective = problem.objective
+    if objective is not None:
+        cost[[position[v.hash] for v in objective]] = list(objective.values())
+    return LinearProgram(
+        sense=problem.sense,
+        offset=float(objective.constant) if objective is not None else 0.0,
+        cost=cost,
+        lower=np.array([-np.inf if v.lowBound is None else v.lowBound for v in columns], float),
+        upper=np.array([np.inf if v.upBound is None else v.upBound for v in columns], float),
+        integer=np.array([v.cat == LpInteger for v in columns], bool),
+        row_lower=lower,
+        row_upper=upper,
+        row_start=starts,
+        row_index=np.asarray(index, np.int32),
+        row_value=np.asarray(value, np.float64),
+        row_names=[c.name for c in constraints],
+    )
+
+
+class Phase(StrEnum):
+    LP_OPTIMAL_INTEGRAL = "lp_integral"  # the LP answer was already whole
+    RESIDUAL_MIP = "residual_mip"  # undecided variables solved as a MIP
+    ROUNDED_DOWN = "rounded_down"  # the residual MIP found nothing in time
+    LP_FAILED = "lp_failed"  # no LP answer in time: the caller falls back
+
+
+@dataclass(frozen=True)
+class Outcome:
+    values: NDArray[np.float64] | None  # column values of the roster, None if LP_FAILED
+    lp_objective: float | None  # the relaxation's optimum: an upper bound (maximising)
+    objective: float | None
+    phase: Phase
+    undecided: int  # integer columns fractional in the LP
+    lp_seconds: float
+    mip_seconds: float
+
+
+def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
+                        threads: int = 1) -> Outcome:
+    highs = new_highs(threads)
+    started = time.monotonic()
+    highs.setOptionValue("time_limit", max(1.0, time_limit))
+    nrow, ncol = lp.shape
+    highs.passModel(ncol, nrow, len(lp.row_value), int(highspy.MatrixFormat.kRowwise),
+                    lp.sense, lp.offset, lp.cost, lp.lower, lp.upper, lp.row_lower,
+                    lp.row_upper, lp.row_start, lp.row_index, lp.row_value,
+                    np.zeros(ncol, np.int32))  # the relaxation first: no integrality yet
+    highs.run()
+    lp_seconds = time.monotonic() - started
+    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return Outcome(None, None, None, Phase.LP_FAILED, 0, lp_seconds, 0.0)
+    bound = highs.getInfo().objective_function_value
+    solution = highs.getSolution()
+    values = np.array(solution.col_value)
+    undecided = lp.integer & (values > INTEGRAL_TOLERANCE) & (values < 1 - INTEGRAL_TOLERANCE)
+    if not undecided.any():
+        return Outcome(_snap(values, lp.integer), bound, float(lp.cost @ _snap(values, lp.integer)),
+                       Phase.LP_OPTIMAL_INTEGRAL, 0, lp_seconds, 0.0)
+    free = undecided | _alternatives(lp, undecided, np.array(solution.col_dual))
+    _fix_decided(highs, lp, values, free)
+    highs.setOptionValue("mip_rel_gap", gap)
+    highs.setOptionValue("time_limit", max(1.0, time_limit - lp_seconds))
+    highs.run()
+    mip_seconds = time.monotonic() - started - lp_seconds
+    solution = highs.getSolution()
+    if solution.value_valid and highs.getInfo().primal_solution_status == 2:
+        final = _snap(np.array(solution.col_value), lp.integer)
+        phase = Phase.RESIDUAL_MIP
+    else:
+        final = _snap(np.where(undecided, 0.0, values), lp.integer)
+        phase = Phase.ROUNDED_DOWN
+    return Outcome(final, bound, float(lp.cost @ final), phase, int(free.sum()),
+                   lp_seconds, mip_seconds)
+
+
+def _alternatives(lp: LinearProgram, undecided: NDArray[np.bool_],
+                  reduced_cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Integer columns the LP was indifferent about, in rows that hold an undecided one.
+
+    They cost nothing in the LP (zero reduced cost), so leaving them free lets
+    the residual MIP swap people around the fractional spots instead of only
+    rounding them.
+    """
+    matrix = csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=lp.shape)
+    rows = np.flatnonzero(matrix[:, np.flatnonzero(undecided)].getnnz(axis=1))
+    touched = np.zeros(len(lp.cost), bool)
+    touched[matrix[rows].indices] = True
+    return touched & lp.integer & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE)
+
+
+def _fix_decided(highs: highspy.Highs, lp: LinearProgram, values: NDArray[np.float64],
+                 undecided: NDArray[np.bool_]) -> None:
+    decided = np.flatnonzero(lp.integer & ~undecided).astype(np.int32)
+    fixed = np.round(values[decided])
+    highs.changeColsBounds(len(decided), decided, fixed, fixed)
+    open_ = np.flatnonzero(undecided).astype(np.int32)
+    kinds = np.full(len(open_), int(highspy.HighsVarType.kInteger), np.uint8)
+    highs.changeColsIntegrality(len(open_), open_, kinds)
+
+
+def _snap(values: NDArray[np.float64], integer: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """Integer columns read as whole numbers (a solver may return 0.9999999 or -0.0)."""
+    out = values.copy()
+    out[integer] = np.round(values[integer]) + 0.0
+    return out
+
+
+_banner_shown = False
+
+
+def new_highs(threads: int = 1) -> highspy.Highs:
+    """A silent HiGHS: its one-time banner must not reach stdout, where --json goes."""
+    global _banner_shown
+    if _banner_shown:
+        highs = highspy.Highs()
+    else:
+        with _stdout_silenced():
+            highs = highspy.Highs()
+        _banner_shown = True
+    highs.setOptionValue("output_flag", False)
+    highs.setOptionValue("threads", threads)
+    highs.setOptionValue("random_seed", 0)
+    return highs
+
+
+@contextlib.contextmanager
+def _stdout_silenced():
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)

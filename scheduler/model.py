@@ -1,0 +1,64 @@
+"""The integer program of one part, as a PuLP model.
+
+The model is plain PuLP: it can be written to an LP or MPS file, read by a
+person and solved by any solver PuLP supports. `scheduler.highs_bridge`
+hands this very model to HiGHS without PuLP's row-by-row copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from pulp import LpAffineExpression, LpBinary, LpContinuous, LpMaximize, LpProblem, LpVariable
+
+from scheduler.parts import Part
+from scheduler.rules import HARD_RULES, SOFT_RULES, Context, tie_break_epsilon
+
+
+@dataclass
+class StaffingModel:
+    part: Part
+    problem: LpProblem
+    assign: list[LpVariable]  # one binary per eligible pair, in the part's pair order
+    shortfall: list[LpVariable]  # one per need: places left open
+    columns: list[LpVariable]  # every variable, in creation order
+    epsilon: float  # worth of one tie-break point
+
+
+def build_model(part: Part) -> StaffingModel:
+    problem = LpProblem(f"staffing_part_{part.index}", LpMaximize)
+    columns: list[LpVariable] = []
+
+    def new_variable(name: str, low: float, high: float, cat: str = LpContinuous) -> LpVariable:
+        variable = problem.add_variable(name, low, high, cat)
+        columns.append(variable)
+        return variable
+
+    vnames, nnames = part.volunteer_names, part.need_names
+    assign = [new_variable(f"assign__{vnames[v]}__{nnames[n]}", 0, 1, LpBinary)
+              for v, n in zip(part.pair_volunteer.tolist(), part.pair_need.tolist(), strict=True)]
+    shortfall = [new_variable(f"shortfall__{name}", 0, float(count))
+                 for name, count in zip(nnames, part.count.tolist(), strict=True)]
+    ctx = Context(part, assign, shortfall, new_variable)
+    for rule in HARD_RULES:
+        for name, constraint in rule(ctx):
+            problem.addConstraint(constraint, name)
+    epsilon = tie_break_epsilon(part)
+    problem.setObjective(_objective(ctx, problem, epsilon))
+    return StaffingModel(part, problem, assign, shortfall, columns, epsilon)
+
+
+def _objective(ctx: Context, problem: LpProblem, epsilon: float) -> LpAffineExpression:
+    """All soft terms summed: rules either price the assignments or their own helpers."""
+    on_assign = np.zeros(len(ctx.assign))
+    others: list[tuple[LpVariable, float]] = []
+    for rule in SOFT_RULES:
+        terms = rule(ctx, epsilon)
+        for name, constraint in terms.rows:
+            problem.addConstraint(constraint, name)
+        if terms.variables is ctx.assign:
+            on_assign += np.asarray(terms.coefficients)
+        else:
+            others += zip(terms.variables, terms.coefficients, strict=True)
+    return LpAffineExpression([*zip(ctx.assign, on_assign.tolist(), strict=True), *others])

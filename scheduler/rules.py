@@ -1,0 +1,251 @@
+"""The rules of a roster as model rows: one function per family, named after the rule.
+
+Hard rules yield named constraints; soft rules return objective terms. Rules
+1 (role), 3 (availability) and 7 (region, distance) need no rows: the model
+only has variables for eligible pairs (`scheduler.eligibility`).
+
+Row names are built from the rule and the ids (`min_rest__V17__c3`), so an
+exported LP file reads like the rules.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from pulp import LpAffineExpression, LpConstraint, LpConstraintEQ, LpConstraintLE, LpVariable
+
+from scheduler.parts import Part
+
+Row = tuple[str, LpConstraint]
+
+
+@dataclass
+class Context:
+    """What every rule sees: the part, its assignment variables and helper indexes."""
+
+    part: Part
+    assign: list[LpVariable]  # one per pair, in the part's pair order
+    shortfall: list[LpVariable]  # one per need
+    new_variable: Callable[[str, float, float], LpVariable]  # continuous helpers
+    volunteer_pairs: list[range] = field(init=False)
+
+    def __post_init__(self) -> None:
+        bounds = np.searchsorted(self.part.pair_volunteer,
+                                 np.arange(len(self.part.volunteer) + 1))
+        self.volunteer_pairs = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _le(terms: list[tuple[LpVariable, float]], bound: float) -> LpConstraint:
+    return LpConstraint(LpAffineExpression(terms), LpConstraintLE, rhs=bound)
+
+
+# --- hard rules ---------------------------------------------------------------------------
+
+def need_capacity(ctx: Context) -> Iterator[Row]:
+    """Hard: a need gets at most `count` volunteers (rule 2).
+
+    Written as filled + shortfall = count, so the model is always feasible and
+    its shortfall variables say what it could not fill.
+    """
+    part = ctx.part
+    order = np.argsort(part.pair_need, kind="stable")
+    bounds = np.searchsorted(part.pair_need[order], np.arange(len(part.need) + 1))
+    for n, name in enumerate(part.need_names):
+        terms = [(ctx.assign[k], 1.0) for k in order[bounds[n]:bounds[n + 1]]]
+        terms.append((ctx.shortfall[n], 1.0))
+        yield (f"capacity__{name}",
+               LpConstraint(LpAffineExpression(terms), LpConstraintEQ, rhs=float(part.count[n])))
+
+
+def no_overlap_and_min_rest(ctx: Context) -> Iterator[Row]:
+    """Hard: one volunteer's shifts never overlap and leave `min_rest_hours` between (rule 4).
+
+    Two shifts clash when the later one starts before the earlier one's end
+    plus the rest. Stretching each shift by the rest makes clashes an interval
+    graph; one row per maximal clique (found by a sweep over start times) is
+    both fewer rows than all pairs and an almost integral LP.
+    """
+    part = ctx.part
+    rest = part.rules.min_rest_minutes
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        if len(pairs) < 2:
+            continue
+        needs = part.pair_need[pairs.start:pairs.stop]
+        cliques = clash_cliques(part.start[needs], part.end[needs] + rest)
+        for c, clique in enumerate(cliques):
+            yield (f"min_rest__{part.volunteer_names[v]}__c{c}",
+                   _le([(ctx.assign[pairs.start + i], 1.0) for i in clique], 1.0))
+
+
+def clash_cliques(start: np.ndarray, reach: np.ndarray) -> list[list[int]]:
+    """Maximal sets of half-open intervals [start, reach) that share a point.
+
+    `start` must be sorted. An interval reaching exactly to another's start
+    does not clash with it (rest exactly equal to the minimum is allowed).
+    A clique is emitted just before the first interval of it expires, if it
+    grew since the last one; a heap keeps the next expiry at hand.
+    """
+    starts, reaches = start.tolist(), reach.tolist()
+    cliques: list[list[int]] = []
+    active: list[tuple[int, int]] = []  # heap of (reach, index)
+    grown = False
+    for i, s in enumerate(starts):
+        if active and active[0][0] <= s:
+            if grown and len(active) > 1:
+                cliques.append(sorted(j for _, j in active))
+            grown = False
+            while active and active[0][0] <= s:
+                heapq.heappop(active)
+        heapq.heappush(active, (reaches[i], i))
+        grown = True
+    if grown and len(active) > 1:
+        cliques.append(sorted(j for _, j in active))
+    return cliques
+
+
+def weekly_shift_limit(ctx: Context) -> Iterator[Row]:
+    """Hard: at most `max_shifts_per_week` shifts per ISO week (rule 5)."""
+    part = ctx.part
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        weeks = part.week[part.pair_need[pairs.start:pairs.stop]]
+        limit = int(part.max_shifts[v])
+        for week in np.unique(weeks):
+            members = np.flatnonzero(weeks == week)
+            if len(members) > limit:
+                yield (f"weekly_shifts__{part.volunteer_names[v]}__w{week}",
+                       _le([(ctx.assign[pairs.start + i], 1.0) for i in members], limit))
+
+
+def weekly_hour_limit(ctx: Context) -> Iterator[Row]:
+    """Hard: at most `max_hours_per_week` hours per ISO week, where a volunteer sets it (rule 5)."""
+    part = ctx.part
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        limit = part.max_hours[v]
+        if np.isnan(limit):
+            continue
+        needs = part.pair_need[pairs.start:pairs.stop]
+        hours = (part.end[needs] - part.start[needs]) / 60.0
+        weeks = part.week[needs]
+        for week in np.unique(weeks):
+            members = np.flatnonzero(weeks == week)
+            if hours[members].sum() > limit + 1e-9:
+                yield (f"weekly_hours__{part.volunteer_names[v]}__w{week}",
+                       _le([(ctx.assign[pairs.start + i], float(hours[i])) for i in members],
+                           float(limit)))
+
+
+def max_consecutive_days(ctx: Context) -> Iterator[Row]:
+    """Hard: no more than `max_consecutive_days` calendar days in a row with a shift start (rule 6).
+
+    Only windows of K+1 days that the volunteer could fill entirely, and that
+    the weekly shift limits do not already forbid, get rows.
+    """
+    part = ctx.part
+    k = part.rules.max_consecutive_days
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        needs = part.pair_need[pairs.start:pairs.stop]
+        days = part.day[needs]
+        for first in _full_windows(np.unique(days), k + 1):
+            window = range(first, first + k + 1)
+            if _weekly_cap(part, needs, days, window, int(part.max_shifts[v])) <= k:
+                continue
+            yield from _window_rows(ctx, v, pairs, days, window, k)
+
+
+def _full_windows(days: np.ndarray, length: int) -> list[int]:
+    """First days of every run of `length` consecutive days inside `days`."""
+    present = set(days.tolist())
+    return [d for d in days.tolist() if all(d + i in present for i in range(length))]
+
+
+def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range,
+                limit: int) -> int:
+    """Most shift-days the weekly limits allow inside the window."""
+    inside = (days >= window.start) & (days < window.stop)
+    cap = 0
+    for week in np.unique(part.week[needs[inside]]):
+        cap += min(limit, len(np.unique(days[inside & (part.week[needs] == week)])))
+    return cap
+
+
+def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, window: range,
+                 k: int) -> Iterator[Row]:
+    """Σ worked-day indicators ≤ k, each indicator ≥ every shift of its day."""
+    name = ctx.part.volunteer_names[v]
+    worked = []
+    for day in window:
+        y = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
+        worked.append((y, 1.0))
+        for i in np.flatnonzero(days == day):
+            yield (f"works_link__{name}__d{day}__{i}",
+                   _le([(ctx.assign[pairs.start + i], 1.0), (y, -1.0)], 0.0))
+    yield f"consecutive__{name}__d{window.start}", _le(worked, float(k))
+
+
+HARD_RULES: tuple[Callable[[Context], Iterator[Row]], ...] = (
+    need_capacity,
+    no_overlap_and_min_rest,
+    weekly_shift_limit,
+    weekly_hour_limit,
+    max_consecutive_days,
+)
+
+
+# --- soft rules: objective terms ------------------------------------------------------------
+
+@dataclass
+class Terms:
+    """Objective terms of one soft rule, and any rows that define its helper variables."""
+
+    variables: list[LpVariable]
+    coefficients: list[float]
+    rows: list[Row] = field(default_factory=list)
+
+
+def tie_break_epsilon(part: Part) -> float:
+    """The worth of one tie-break point, so that all of them together stay below half a unit.
+
+    The most tie-break a roster can collect is 4.5 points per volunteer (fair
+    load); rounding down to a power of ten keeps the coefficients readable
+    and clear of solver tolerances.
+    """
+    ceiling = 4.5 * len(part.volunteer)
+    return 10.0 ** np.floor(np.log10(0.5 * part.rules.unit / ceiling))
+
+
+def weighted_coverage(ctx: Context, epsilon: float) -> Terms:
+    """Soft, primary: the weight of each filled place (the contract's quality figure)."""
+    return Terms(ctx.assign, ctx.part.weight[ctx.part.pair_need].tolist())
+
+
+def fair_load(ctx: Context, epsilon: float) -> Terms:
+    """Soft: spread shifts over people: 3 points for a volunteer's first shift, 1.5 for the second.
+
+    Concave in the load, so giving someone a first or second shift beats
+    giving anyone a third.
+    """
+    variables, coefficients, rows = [], [], []
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        if len(pairs) < 2:
+            continue
+        name = ctx.part.volunteer_names[v]
+        first = ctx.new_variable(f"first_shift__{name}", 0.0, 1.0)
+        second = ctx.new_variable(f"second_shift__{name}", 0.0, 1.0)
+        terms = [(first, 1.0), (second, 1.0)] + [(ctx.assign[k], -1.0) for k in pairs]
+        rows.append((f"fair_load__{name}", _le(terms, 0.0)))
+        variables += [first, second]
+        coefficients += [3.0 * epsilon, 1.5 * epsilon]
+    return Terms(variables, coefficients, rows)
+
+
+SOFT_RULES: tuple[Callable[[Context, float], Terms], ...] = (
+    weighted_coverage,
+    fair_load,
+)
+# Preferred facilities and short travel are per-pair preferences: as LP costs they
+# cost the simplex ten times the iterations on a national part (48 s against 4 s,
+# measured), so they are served after the solve by `scheduler.polish`, which swaps
+# volunteers between equal places without touching coverage or fair load.

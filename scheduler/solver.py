@@ -1,0 +1,265 @@
+"""Solving a whole dataset: parts in parallel, a deadline, a typed result.
+
+Parts go to any `concurrent.futures.Executor` (a process pool by default;
+a distributed executor can be plugged in without touching the model). Each
+part is solved as its PuLP model by HiGHS (LP, fix, residual MIP) or by CBC.
+Whatever happens, a roster comes back: a part that fails or misses the
+deadline is staffed by the greedy coordinator instead, and the result says so.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+from scheduler.domain import Dataset
+from scheduler.eligibility import build_instance
+from scheduler.greedy import greedy_part
+from scheduler.parts import Part, split_into_parts
+
+
+class SolverName(StrEnum):
+    HIGHS = "highs"
+    CBC = "cbc"
+
+
+class Status(StrEnum):
+    OPTIMAL = "optimal"  # coverage equals the proven bound
+    FEASIBLE = "feasible"  # a valid roster; the bound may be higher
+    FALLBACK = "fallback"  # some parts were staffed by the greedy coordinator
+
+
+class PartMethod(StrEnum):
+    LP_INTEGRAL = "lp_integral"
+    RESIDUAL_MIP = "residual_mip"
+    ROUNDED_DOWN = "rounded_down"
+    CBC = "cbc"
+    GREEDY = "greedy"  # fallback: the solver failed or ran out of time
+
+
+@dataclass(frozen=True)
+class Settings:
+    solver: SolverName = SolverName.HIGHS
+    time_limit: float = 120.0  # seconds for the whole solve
+    gap: float = 1e-4  # relative MIP gap at which a part's search stops
+    threads: int = 1  # solver threads per part
+    workers: int = 0  # parallel parts; 0 = one per core
+
+
+@dataclass(frozen=True)
+class PartResult:
+    index: int
+    chosen: np.ndarray  # bool per pair of the part
+    upper_bound: float  # proven bound on the part's weighted coverage
+    method: PartMethod
+    undecided: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class SolveResult:
+    assignments: tuple[tuple[str, str], ...]  # (need_id, volunteer_id), one per filled place
+    status: Status
+    weighted_coverage: float
+    upper_bound: float
+    filled: int
+    demand: int
+    seconds: dict[str, float]
+    parts: tuple[PartResult, ...]
+    eligible: dict[str, int] = field(default_factory=dict)  # eligible volunteers per need id
+
+    @property
+    def gap(self) -> float:
+        """Relative distance to the bound: 0 means provably the best roster."""
+        if self.upper_bound <= 0:
+            return 0.0
+        return max(0.0, (self.upper_bound - self.weighted_coverage) / self.upper_bound)
+
+    @property
+    def is_ok(self) -> bool:
+        return self.status is not Status.FALLBACK
+
+    @property
+    def termination(self) -> str:
+        methods = sorted({p.method.value for p in self.parts})
+        return ", ".join(methods) or "nothing to solve"
+
+
+Progress = Callable[[int, int, float, float], None]  # parts done, parts, found, bound
+
+
+def solve(dataset: Dataset, settings: Settings = Settings(), executor: cf.Executor | None = None,
+          progress: Progress | None = None) -> SolveResult:
+    clock = time.monotonic()
+    deadline = clock + settings.time_limit
+    instance = build_instance(dataset)
+    eligibility_done = time.monotonic()
+    parts = split_into_parts(dataset, instance)
+    split_done = time.monotonic()
+    results = _solve_parts(parts, settings, deadline, executor, progress)
+    solved = time.monotonic()
+    result = _assemble(dataset, parts, results)
+    counts = np.bincount(instance.pairs.need, minlength=len(dataset.needs))
+    result["eligible"] = {n.id: int(c) for n, c in zip(dataset.needs, counts.tolist(), strict=True)}
+    seconds = {"eligibility": eligibility_done - clock, "split": split_done - eligibility_done,
+               "solve": solved - split_done}
+    return SolveResult(**{**result, "seconds": seconds})
+
+
+def _solve_parts(parts: list[Part], settings: Settings, deadline: float,
+                 executor: cf.Executor | None, progress: Progress | None) -> list[PartResult]:
+    results: dict[int, PartResult] = {}
+    total_bound = sum(p.demand_weight for p in parts)
+    found = 0.0
+
+    def record(result: PartResult) -> None:
+        nonlocal found, total_bound
+        results[result.index] = result
+        part = parts[result.index]
+        found += float(part.weight[part.pair_need[result.chosen]].sum())
+        total_bound += result.upper_bound - part.demand_weight
+        if progress:
+            progress(len(results), len(parts), found, total_bound)
+
+    small = [p for p in parts if p.size <= 2 or len(parts) == 1]
+    for part in small:
+        record(solve_part(part, settings, deadline - time.monotonic()))
+    big = [p for p in parts if p not in small]
+    if big:
+        own = executor is None
+        pool = executor or _process_pool(settings, len(big))
+        try:
+            _run_in_pool(pool, big, settings, deadline, record)
+        finally:
+            if own:
+                _stop(pool)
+    for part in parts:  # anything the pool lost or that missed the deadline
+        if part.index not in results:
+            record(_greedy(part, "no answer from the solver before the deadline"))
+    return [results[p.index] for p in parts]
+
+
+def _run_in_pool(pool: cf.Executor, parts: list[Part], settings: Settings, deadline: float,
+                 record: Callable[[PartResult], None]) -> None:
+    futures = {pool.submit(solve_part, part, settings, deadline - time.monotonic()): part
+               for part in parts}
+    grace = 10.0 + 0.1 * settings.time_limit  # a solver may overrun its own limit a little
+    try:
+        for future in cf.as_completed(futures, timeout=max(0.0, deadline - time.monotonic()) + grace):
+            part = futures[future]
+            try:
+                record(future.result())
+            except Exception as exc:  # a crashed worker must not lose the roster
+                record(_greedy(part, f"the solver failed ({type(exc).__name__}: {exc})"))
+    except cf.TimeoutError:
+        for future in futures:
+            future.cancel()
+
+
+def _process_pool(settings: Settings, jobs: int) -> cf.ProcessPoolExecutor:
+    workers = settings.workers or os.cpu_count() or 1
+    context = multiprocessing.get_context("forkserver" if _threads_running() else "fork")
+    return cf.ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), mp_context=context)
+
+
+def _threads_running() -> bool:
+    import threading
+
+    return threading.active_count() > 1
+
+
+def _stop(pool: cf.Executor) -> None:
+    """Shut our own pool down without waiting for a solver that ignores its time limit."""
+    processes = list(getattr(pool, "_processes", {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+def solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
+    """Solve one part (runs in a worker process): build its PuLP model, solve, read back."""
+    from scheduler.model import build_model
+
+    started = time.monotonic()
+    model = build_model(part)
+    built = time.monotonic()
+    if settings.solver is SolverName.CBC:
+        from scheduler.cbc import solve_with_cbc
+
+        result = solve_with_cbc(model, settings, max(1.0, time_left - (built - started)))
+    else:
+        result = _solve_with_highs(model, settings, max(1.0, time_left - (built - started)))
+    return PartResult(**{**result.__dict__,
+                         "seconds": {"build": built - started, **result.seconds}})
+
+
+def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult:
+    from scheduler.highs_bridge import Phase, solve_relax_and_fix, to_arrays
+
+    started = time.monotonic()
+    lp = to_arrays(model.problem, model.columns)
+    handed = time.monotonic() - started
+    outcome = solve_relax_and_fix(lp, time_left - handed, settings.gap, settings.threads)
+    part = model.part
+    if outcome.phase is Phase.LP_FAILED or outcome.values is None:
+        return _greedy(part, "the LP relaxation was not solved in time")
+    chosen = outcome.values[: part.size] > 0.5
+    for variable, value in zip(model.columns, outcome.values.tolist(), strict=True):
+        variable.varValue = value
+    return PartResult(part.index, chosen, bound_from_lp(outcome.lp_objective, part),
+                      PartMethod(outcome.phase.value), outcome.undecided,
+                      {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds})
+
+
+def bound_from_lp(lp_objective: float | None, part: Part) -> float:
+    """A proven bound on weighted coverage from the relaxation's optimum.
+
+    Tie-break terms are non-negative, so coverage <= LP optimum; coverage is
+    a multiple of the unit, so round down (with room for solver tolerance).
+    """
+    if lp_objective is None:
+        return part.demand_weight
+    unit = part.rules.unit
+    return min(part.demand_weight, unit * math.floor(lp_objective / unit + 1e-3))
+
+
+def _greedy(part: Part, why: str) -> PartResult:
+    started = time.monotonic()
+    chosen = greedy_part(part)
+    return PartResult(part.index, chosen, part.demand_weight, PartMethod.GREEDY, 0,
+                      {"greedy": time.monotonic() - started}, why)
+
+
+def _assemble(dataset: Dataset, parts: list[Part], results: list[PartResult]) -> dict:
+    assignments = []
+    coverage = bound = 0.0
+    for part, result in zip(parts, results, strict=True):
+        for k in np.flatnonzero(result.chosen):
+            need = dataset.needs[part.need[part.pair_need[k]]]
+            volunteer = dataset.volunteers[part.volunteer[part.pair_volunteer[k]]]
+            assignments.append((need.id, volunteer.id))
+        coverage += float(part.weight[part.pair_need[result.chosen]].sum())
+        bound += result.upper_bound
+    fallback = any(r.method is PartMethod.GREEDY for r in results)
+    optimal = not fallback and coverage >= bound - 1e-6
+    return {
+        "assignments": tuple(sorted(assignments)),
+        "status": Status.FALLBACK if fallback else (Status.OPTIMAL if optimal else Status.FEASIBLE),
+        "weighted_coverage": coverage,
+        "upper_bound": bound,
+        "filled": len(assignments),
+        "demand": dataset.demand,
+        "parts": tuple(results),
+    }
