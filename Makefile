@@ -16,8 +16,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Until the web app exists, the main job is: validate the national sample and staff it.
 run: install
 	$(VENV)/bin/scheduler validate data/national
+	$(VENV)/bin/scheduler solve data/national -o out/national-roster.xlsx
+	$(VENV)/bin/scheduler check data/national out/national-roster.xlsx
 
 test: install
 	$(PY) -m pytest
@@ -28,6 +31,7 @@ lint: install
 
 bench: install
 	$(PY) benchmarks/bench_read.py
+	$(PY) benchmarks/bench_solve.py
 
 # Regenerate the shipped sample data from its recorded seeds.
 data: install

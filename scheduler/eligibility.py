@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scheduler.domain import Dataset
-from scheduler.geo import distances_km
+from scheduler.geo import distance_km, distances_km
 
 I32 = NDArray[np.int32]
 I64 = NDArray[np.int64]
@@ -82,13 +82,8 @@ def build_instance(dataset: Dataset) -> Instance:
 
 
 def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -> Pairs:
-    """All pairs that pass role cover and region, then distance, then availability."""
-    volunteer, need = _same_region_and_role(dataset)
-    km = _distances(dataset, volunteer, need)
-    limit = np.array([dataset.rules.max_distance_km if v.max_distance_km is None
-                      else v.max_distance_km for v in dataset.volunteers])[volunteer]
-    near = np.isnan(km) | (km <= limit)
-    volunteer, need, km = volunteer[near], need[near], km[near]
+    """All pairs that pass role cover, region and distance, then weekly limits and availability."""
+    volunteer, need, km = _near_in_region(dataset)
     workable = _workable(dataset, volunteer, end[need] - start[need])
     volunteer, need, km = volunteer[workable], need[workable], km[workable]
     free = _available(dataset, epoch, volunteer, start[need], end[need])
@@ -97,26 +92,66 @@ def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -
     return Pairs(volunteer[order].astype(np.int32), need[order].astype(np.int32), km[order])
 
 
-def _same_region_and_role(dataset: Dataset) -> tuple[I64, I64]:
-    """Candidate pairs region by region: the cross product never spans the country."""
+def _near_in_region(dataset: Dataset) -> tuple[I64, I64, F64]:
+    """Candidates region by region: the cross product never spans the country.
+
+    Distances are computed once per (volunteer, facility) of a region, then
+    looked up for each of the facility's needs.
+    """
     roles = {r: i for i, r in enumerate(dataset.roles.roles)}
     covers = np.array([[dataset.roles.covers(a, b) for b in roles] for a in roles], bool)
-    facility_region = {f.id: f.region for f in dataset.facilities}
-    v_region = np.array([v.region for v in dataset.volunteers], dtype=object)
-    n_region = np.array([facility_region[n.facility_id] for n in dataset.needs], dtype=object)
+    f_index = {f.id: i for i, f in enumerate(dataset.facilities)}
+    regions = {r: i for i, r in enumerate(sorted({f.region for f in dataset.facilities}))}
+    f_region = np.array([regions[f.region] for f in dataset.facilities])
+    v_region = np.array([regions.get(v.region, -1) for v in dataset.volunteers])
+    n_facility = np.array([f_index[n.facility_id] for n in dataset.needs], np.int64)
     v_role = np.array([roles[v.role] for v in dataset.volunteers], np.int64)
     n_role = np.array([roles[n.role] for n in dataset.needs], np.int64)
-    vs, ns = [], []
-    for region in sorted(set(v_region) & set(n_region)):
-        v_idx = np.flatnonzero(v_region == region)
-        n_idx = np.flatnonzero(n_region == region)
-        ok = covers[v_role[v_idx][:, None], n_role[n_idx][None, :]]
-        vi, ni = np.nonzero(ok)
-        vs.append(v_idx[vi])
-        ns.append(n_idx[ni])
-    if not vs:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(vs), np.concatenate(ns)
+    v_lat, v_lon = _coordinates(dataset.volunteers)
+    f_lat, f_lon = _coordinates(dataset.facilities)
+    limit = np.array([dataset.rules.max_distance_km if v.max_distance_km is None
+                      else v.max_distance_km for v in dataset.volunteers])
+    found: list[tuple[I64, I64, F64]] = []
+    for region in range(len(regions)):
+        vs = np.flatnonzero(v_region == region)
+        fs = np.flatnonzero(f_region == region)
+        ns = np.flatnonzero(f_region[n_facility] == region)
+        if not len(vs) or not len(ns):
+            continue
+        km = distances_km(v_lat[vs][:, None], v_lon[vs][:, None], f_lat[fs][None, :],
+                          f_lon[fs][None, :])
+        column = np.searchsorted(fs, n_facility[ns])
+        vi, ni = np.nonzero(covers[v_role[vs][:, None], n_role[ns][None, :]])
+        pair_km = _exact_at_the_limit(km[vi, column[ni]], limit[vs[vi]], vs[vi], fs[column[ni]],
+                                      (v_lat, v_lon, f_lat, f_lon))
+        near = np.isnan(pair_km) | (pair_km <= limit[vs[vi]])
+        found.append((vs[vi[near]], ns[ni[near]], pair_km[near]))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
+
+
+def _exact_at_the_limit(km: F64, limit: F64, volunteer: I64, facility: I64,
+                        coordinates: tuple[F64, F64, F64, F64]) -> F64:
+    """Recompute distances within a hair of the limit with the scalar formula.
+
+    Vectorised and scalar haversine may differ in the last bit; at exactly the
+    limit ("equal is allowed") that bit decides, and the checker uses the scalar.
+    """
+    close = np.flatnonzero(np.abs(km - limit) <= 1e-9 * np.maximum(limit, 1.0))
+    if len(close):
+        v_lat, v_lon, f_lat, f_lon = coordinates
+        km = km.copy()
+        for i in close:
+            v, f = volunteer[i], facility[i]
+            km[i] = distance_km(v_lat[v], v_lon[v], f_lat[f], f_lon[f])
+    return km
+
+
+def _coordinates(places) -> tuple[F64, F64]:
+    nan = float("nan")
+    return (np.array([nan if p.lat is None else p.lat for p in places]),
+            np.array([nan if p.lon is None else p.lon for p in places]))
 
 
 def _workable(dataset: Dataset, volunteer: I64, minutes: I64) -> NDArray[np.bool_]:
@@ -125,18 +160,6 @@ def _workable(dataset: Dataset, volunteer: I64, minutes: I64) -> NDArray[np.bool
     hours = np.array([np.inf if v.max_hours_per_week is None else v.max_hours_per_week
                       for v in dataset.volunteers])[volunteer]
     return (shifts > 0) & (minutes <= hours * 60 + 1e-9)
-
-
-def _distances(dataset: Dataset, volunteer: I64, need: I64) -> F64:
-    nan = float("nan")
-    v_lat = np.array([nan if v.lat is None else v.lat for v in dataset.volunteers])
-    v_lon = np.array([nan if v.lon is None else v.lon for v in dataset.volunteers])
-    f_index = {f.id: i for i, f in enumerate(dataset.facilities)}
-    f_lat = np.array([nan if f.lat is None else f.lat for f in dataset.facilities])
-    f_lon = np.array([nan if f.lon is None else f.lon for f in dataset.facilities])
-    n_fac = np.array([f_index[n.facility_id] for n in dataset.needs], np.int64)
-    fac = n_fac[need]
-    return distances_km(v_lat[volunteer], v_lon[volunteer], f_lat[fac], f_lon[fac])
 
 
 def _available(dataset: Dataset, epoch: dt.datetime, volunteer: I64, start: I64,

@@ -1,8 +1,10 @@
 """The roster workbook: the contract's `Assignments` and `Unfilled` sheets, and a summary.
 
-Written with openpyxl in write-only mode (streamed, so national rosters stay
-fast and small in memory) and atomically: a crash never leaves half a file
-where a coordinator expects a roster.
+Written with xlsxwriter, streamed row by row (a national roster in about a
+second), with formulas switched off: a name such as `=HYPERLINK(...)` from a
+hostile upload is stored as text and never runs in a coordinator's Excel.
+The file is written beside its target and renamed, so a crash never leaves
+half a roster where a coordinator expects one.
 """
 
 from __future__ import annotations
@@ -11,13 +13,11 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from scheduler.domain import Dataset, Need
 from scheduler.solver import SolveResult
@@ -27,23 +27,40 @@ ASSIGNMENT_COLUMNS = ("need_id", "facility_id", "facility_name", "region", "date
                       "volunteer_role", "phone")
 UNFILLED_COLUMNS = ("need_id", "facility_id", "facility_name", "region", "date", "start", "end",
                     "role", "priority", "count", "filled", "open", "reason")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SAFE_OPTIONS = {
+    "strings_to_formulas": False,  # text is text, whatever it starts with
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "constant_memory": True,
+    "default_date_format": "yyyy-mm-dd",
+}
 
 
 def write_roster(dataset: Dataset, result: SolveResult, path: Path) -> None:
-    book = Workbook(write_only=True)
-    _summary(book.create_sheet("Summary"), dataset, result)
-    _assignments(book.create_sheet("Assignments"), dataset, result.assignments)
-    _unfilled(book.create_sheet("Unfilled"), dataset, result.assignments, result.eligible)
-    _save_atomically(book, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        book = xlsxwriter.Workbook(temporary, SAFE_OPTIONS)
+        bold = book.add_format({"bold": True})
+        _summary(book.add_worksheet("Summary"), bold, result)
+        _assignments(book.add_worksheet("Assignments"), bold, dataset, result.assignments)
+        _unfilled(book.add_worksheet("Unfilled"), bold, dataset, result.assignments,
+                  result.eligible)
+        book.close()
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
-def _summary(sheet: WriteOnlyWorksheet, dataset: Dataset, result: SolveResult) -> None:
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 22
+def _summary(sheet: Worksheet, bold, result: SolveResult) -> None:
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 1, 24)
     share = result.weighted_coverage / result.upper_bound if result.upper_bound else 1.0
+    sheet.write_string(0, 0, "Roster summary", bold)
     rows = [
-        ("Roster summary", ""),
         ("weighted coverage", result.weighted_coverage),
         ("proven upper bound", result.upper_bound),
         ("share of the bound", f"{share:.3%}"),
@@ -54,13 +71,12 @@ def _summary(sheet: WriteOnlyWorksheet, dataset: Dataset, result: SolveResult) -
         ("how the parts were solved", result.termination),
         ("seconds", round(sum(result.seconds.values()), 2)),
     ]
-    for label, value in rows:
-        sheet.append([_cell(sheet, label, bold=label == "Roster summary"), value])
+    for r, row in enumerate(rows, start=1):
+        sheet.write_row(r, 0, row)
 
 
-def _assignments(sheet: WriteOnlyWorksheet, dataset: Dataset,
+def _assignments(sheet: Worksheet, bold, dataset: Dataset,
                  assignments: Iterable[tuple[str, str]]) -> None:
-    _header(sheet, ASSIGNMENT_COLUMNS, (14, 12, 30, 14, 11, 7, 7, 15, 8, 12, 26, 15, 16))
     facilities, volunteers, needs = dataset.facility_by_id, dataset.volunteer_by_id, dataset.need_by_id
     rows = []
     for need_id, volunteer_id in assignments:
@@ -68,29 +84,33 @@ def _assignments(sheet: WriteOnlyWorksheet, dataset: Dataset,
         facility = facilities[need.facility_id]
         rows.append(((facility.region, facility.id, need.start, need.id, volunteer.name),
                      [need.id, facility.id, facility.name, facility.region_name, *_when(need),
-                      need.role, int(need.priority), volunteer.id, volunteer.name, volunteer.role,
-                      volunteer.phone]))
-    for _, row in sorted(rows, key=lambda r: r[0]):
-        sheet.append(_safe(sheet, row))
+                      need.role, int(need.priority), volunteer.id, volunteer.name,
+                      volunteer.role, volunteer.phone]))
+    rows.sort(key=lambda r: r[0])
+    _header(sheet, bold, ASSIGNMENT_COLUMNS, (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16),
+            len(rows))
+    for r, (_, row) in enumerate(rows, start=1):
+        sheet.write_row(r, 0, row)
 
 
-def _unfilled(sheet: WriteOnlyWorksheet, dataset: Dataset, assignments: Iterable[tuple[str, str]],
+def _unfilled(sheet: Worksheet, bold, dataset: Dataset, assignments: Iterable[tuple[str, str]],
               eligible: dict[str, int]) -> None:
-    _header(sheet, UNFILLED_COLUMNS, (14, 12, 30, 14, 11, 7, 7, 15, 8, 7, 7, 7, 70))
     filled = Counter(need_id for need_id, _ in assignments)
     facilities = dataset.facility_by_id
     open_needs = [n for n in dataset.needs if filled[n.id] < n.count]
     open_needs.sort(key=lambda n: (n.priority, facilities[n.facility_id].region, n.start))
-    for need in open_needs:
+    _header(sheet, bold, UNFILLED_COLUMNS, (14, 12, 30, 16, 11, 7, 7, 15, 8, 7, 7, 7, 80),
+            len(open_needs))
+    for r, need in enumerate(open_needs, start=1):
         facility = facilities[need.facility_id]
-        row = [need.id, facility.id, facility.name, facility.region_name, *_when(need), need.role,
-               int(need.priority), need.count, filled[need.id], need.count - filled[need.id],
-               unfilled_reason(eligible.get(need.id, 0), filled[need.id])]
-        sheet.append(_safe(sheet, row))
+        sheet.write_row(r, 0, [
+            need.id, facility.id, facility.name, facility.region_name, *_when(need), need.role,
+            int(need.priority), need.count, filled[need.id], need.count - filled[need.id],
+            unfilled_reason(eligible.get(need.id, 0), filled[need.id])])
 
 
 def unfilled_reason(eligible: int, filled: int) -> str:
-    """A first reason in words; the full funnel (role, availability, distance...) is richer."""
+    """A first reason in words, from the count of volunteers eligible for the shift."""
     if eligible == 0:
         return ("no volunteer can take this shift: none in the region has a role that covers "
                 "it, is available for the whole shift and lives within the distance limit")
@@ -106,39 +126,10 @@ def _when(need: Need) -> list[object]:
     return [need.date, need.start.strftime("%H:%M"), end]
 
 
-def _header(sheet: WriteOnlyWorksheet, columns: tuple[str, ...], widths: tuple[int, ...]) -> None:
+def _header(sheet: Worksheet, bold, columns: Sequence[str], widths: Sequence[int],
+            rows: int) -> None:
     for i, width in enumerate(widths):
-        sheet.column_dimensions[chr(65 + i)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{chr(64 + len(columns))}1"
-    sheet.append([_cell(sheet, c, bold=True) for c in columns])
-
-
-def _safe(sheet: WriteOnlyWorksheet, row: list[object]) -> list[object]:
-    """Plain values stream fast; only text that looks like a formula needs a typed cell."""
-    return [_cell(sheet, v) if isinstance(v, str) and v.startswith(FORMULA_STARTS) else v
-            for v in row]
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: object, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"  # text that looks like a formula stays text
-    if isinstance(value, dt.date):
-        cell.number_format = "yyyy-mm-dd"
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _save_atomically(book: Workbook, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        book.save(temporary)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        sheet.set_column(i, i, width)
+    sheet.freeze_panes(1, 0)
+    sheet.autofilter(0, 0, rows, len(columns) - 1)
+    sheet.write_row(0, 0, columns, bold)
