@@ -145,6 +145,8 @@ def solve(input_path: Path, output: Path, time_limit: float, gap: float, solver:
         "gap": result.gap, "parts": len(result.parts), "termination": result.termination,
         "seconds": round(time.monotonic() - started, 3),
         "phases": {k: round(v, 3) for k, v in seconds.items()},
+        "part_seconds": {k: round(sum(p.seconds.get(k, 0.0) for p in result.parts), 3)
+                         for k in ("build", "to_highs", "lp", "mip", "polish", "greedy")},
     }
     if as_json:
         click.echo(json.dumps(figures))

@@ -18,7 +18,7 @@ from scheduler.parts import Part
 def greedy_part(part: Part) -> NDArray[np.bool_]:
     """Which pairs of the part to use; needs by weight then start, volunteers nearest first."""
     chosen = np.zeros(part.size, bool)
-    book = _Bookings(part)
+    book = Bookings(part)
     by_need = np.lexsort((part.pair_km, part.pair_need))  # each need's pairs, nearest first
     bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
     for n in np.lexsort((part.start, -part.weight)):
@@ -34,8 +34,8 @@ def greedy_part(part: Part) -> NDArray[np.bool_]:
     return chosen
 
 
-class _Bookings:
-    """Each volunteer's accepted shifts, to test the hard rules 4 to 6 as they grow."""
+class Bookings:
+    """Each volunteer's accepted shifts, to test the hard rules 4 to 6 as they change."""
 
     def __init__(self, part: Part):
         self.part = part
@@ -43,6 +43,7 @@ class _Bookings:
         self.week_count: dict[tuple[int, int], int] = {}
         self.week_hours: dict[tuple[int, int], float] = {}
         self.days: dict[int, set[int]] = {}
+        self.day_count: dict[tuple[int, int], int] = {}
 
     def fits(self, v: int, n: int) -> bool:
         p = self.part
@@ -77,9 +78,26 @@ class _Bookings:
         return run <= self.part.rules.max_consecutive_days
 
     def add(self, v: int, n: int) -> None:
+        self._change(v, n, +1)
+
+    def remove(self, v: int, n: int) -> None:
+        self._change(v, n, -1)
+
+    def load(self, v: int) -> int:
+        return len(self.shifts.get(v, ()))
+
+    def _change(self, v: int, n: int, sign: int) -> None:
         p = self.part
-        start, end, week = int(p.start[n]), int(p.end[n]), int(p.week[n])
-        bisect.insort(self.shifts.setdefault(v, []), (start, end))
-        self.week_count[(v, week)] = self.week_count.get((v, week), 0) + 1
-        self.week_hours[(v, week)] = self.week_hours.get((v, week), 0) + (end - start) / 60
-        self.days.setdefault(v, set()).add(int(p.day[n]))
+        start, end, week, day = int(p.start[n]), int(p.end[n]), int(p.week[n]), int(p.day[n])
+        shifts = self.shifts.setdefault(v, [])
+        if sign > 0:
+            bisect.insort(shifts, (start, end))
+        else:
+            shifts.remove((start, end))
+        self.week_count[(v, week)] = self.week_count.get((v, week), 0) + sign
+        self.week_hours[(v, week)] = self.week_hours.get((v, week), 0) + sign * (end - start) / 60
+        self.day_count[(v, day)] = self.day_count.get((v, day), 0) + sign
+        if self.day_count[(v, day)] > 0:
+            self.days.setdefault(v, set()).add(day)
+        else:
+            self.days.get(v, set()).discard(day)

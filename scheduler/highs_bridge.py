@@ -15,6 +15,7 @@ which always keeps a roster valid.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import sys
 import time
@@ -28,6 +29,7 @@ from pulp import LpInteger, LpProblem, LpVariable
 from scipy.sparse import csr_matrix
 
 INTEGRAL_TOLERANCE = 1e-6
+_hash = operator.attrgetter("hash")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class LinearProgram:
 def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
     """Read the PuLP model once; `columns` fixes the column order (PuLP's own sorts by name)."""
     position = {v.hash: i for i, v in enumerate(columns)}
+    column_of = position.__getitem__
     constraints = problem.constraints()
     starts = np.zeros(len(constraints) + 1, np.int32)
     index: list[int] = []
@@ -62,8 +65,8 @@ def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
     lower = np.empty(len(constraints))
     upper = np.empty(len(constraints))
     for r, c in enumerate(constraints):
-        index += [position[v.hash] for v in c.expr]
-        value += c.expr.values()
+        index.extend(map(column_of, map(_hash, c.expr)))  # C-level loops: 1 M non-zeros
+        value.extend(c.expr.values())
         starts[r + 1] = len(index)
         lo, hi = c.getLb(), c.getUb()
         lower[r] = -np.inf if lo is None else lo

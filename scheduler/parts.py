@@ -85,6 +85,11 @@ def split_into_parts(dataset: Dataset, instance: Instance) -> list[Part]:
     return [_part(i, dataset, instance, g, rules) for i, g in enumerate(groups)]
 
 
+def single_part(dataset: Dataset, instance: Instance) -> Part:
+    """Everything as one part: the monolithic model, for comparisons and baselines."""
+    return _part(0, dataset, instance, np.arange(len(instance.pairs)), part_rules(dataset))
+
+
 def part_rules(dataset: Dataset) -> PartRules:
     r = dataset.rules
     return PartRules(round(r.min_rest_hours * 60), r.max_consecutive_days, r.max_distance_km,

@@ -24,6 +24,7 @@ from scheduler.domain import Dataset
 from scheduler.eligibility import build_instance
 from scheduler.greedy import greedy_part
 from scheduler.parts import Part, split_into_parts
+from scheduler.polish import polish
 
 
 class SolverName(StrEnum):
@@ -201,8 +202,10 @@ def solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
         result = solve_with_cbc(model, settings, max(1.0, time_left - (built - started)))
     else:
         result = _solve_with_highs(model, settings, max(1.0, time_left - (built - started)))
-    return PartResult(**{**result.__dict__,
-                         "seconds": {"build": built - started, **result.seconds}})
+    solved = time.monotonic()
+    chosen = polish(part, result.chosen)
+    seconds = {"build": built - started, **result.seconds, "polish": time.monotonic() - solved}
+    return PartResult(**{**result.__dict__, "chosen": chosen, "seconds": seconds})
 
 
 def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult:

@@ -1,0 +1,156 @@
+"""End-to-end solve benchmark: national week, 28 days and 10x, against two baselines.
+
+For each instance the workbook is made by the generator (national = the seed
+of data/national), then `scheduler solve X.xlsx -o roster.xlsx --json` runs
+as a real process several times: wall time per phase (medians), peak memory
+of the process and its workers (summed RSS, sampled), weighted coverage and
+the proven bound. Every roster goes through `scheduler check`. In the same
+run, two baselines on the same data: the greedy "careful coordinator"
+(priority first, nearest available volunteer) and the plain monolithic PuLP
+model solved by CBC without decomposition (national only; time-limited).
+
+    .venv/bin/python benchmarks/bench_solve.py [--runs 3] [--only national] [--cbc-limit 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+
+from scheduler.cbc import cbc_solver
+from scheduler.eligibility import build_instance
+from scheduler.greedy import greedy_part
+from scheduler.loading import load_dataset
+from scheduler.model import build_model
+from scheduler.parts import single_part, split_into_parts
+from scheduler.solver import Settings
+from scheduler.synthetic import GeneratorSpec, generate
+from scheduler.writing import write_tables
+
+BIN = Path(sys.executable).parent
+INSTANCES = {
+    "national": (GeneratorSpec(7000, 160, days=7, regions=40, seed=2020), 10.0, 3),
+    "28-day": (GeneratorSpec(7000, 160, days=28, regions=40, seed=2020), 45.0, 1),
+    "10x": (GeneratorSpec(70000, 1600, days=7, regions=400, seed=2020), 120.0, 1),
+}
+
+
+def peak_rss(process: psutil.Popen, stop: threading.Event, peak: list[int]) -> None:
+    """Sum of the resident memory of a process and all its children, sampled every 50 ms."""
+    while not stop.is_set():
+        try:
+            tree = [process, *process.children(recursive=True)]
+            peak[0] = max(peak[0], sum(p.memory_info().rss for p in tree))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+
+
+def run_solve(workbook: Path, roster: Path, time_limit: float) -> tuple[dict, float, int]:
+    command = [str(BIN / "scheduler"), "solve", str(workbook), "-o", str(roster), "--json",
+               "--time-limit", str(time_limit)]
+    started = time.perf_counter()
+    process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=peak_rss, args=(process, stop, peak))
+    sampler.start()
+    out, err = process.communicate()
+    stop.set()
+    sampler.join()
+    wall = time.perf_counter() - started
+    if process.returncode != 0:
+        raise SystemExit(f"solve failed ({process.returncode}):\n{err}")
+    return json.loads(out), wall, peak[0]
+
+
+def run_check(workbook: Path, roster: Path) -> str:
+    done = subprocess.run([str(BIN / "scheduler"), "check", str(workbook), str(roster)],
+                          capture_output=True, text=True)
+    broken = len(done.stdout.splitlines())
+    return "0 violations" if done.returncode == 0 else f"{broken} VIOLATIONS"
+
+
+def greedy_baseline(workbook: Path) -> tuple[float, float]:
+    dataset, _ = load_dataset(workbook)
+    started = time.perf_counter()
+    instance = build_instance(dataset)
+    coverage = 0.0
+    for part in split_into_parts(dataset, instance):
+        chosen = greedy_part(part)
+        coverage += float(part.weight[part.pair_need[chosen]].sum())
+    return coverage, time.perf_counter() - started
+
+
+def monolithic_cbc(workbook: Path, limit: float) -> tuple[float, float, str]:
+    dataset, _ = load_dataset(workbook)
+    started = time.perf_counter()
+    part = single_part(dataset, build_instance(dataset))
+    model = build_model(part)
+    model.problem.solve(cbc_solver(Settings(gap=1e-4), limit))
+    chosen = np.array([(v.varValue or 0) > 0.5 for v in model.assign])
+    coverage = float(part.weight[part.pair_need[chosen]].sum())
+    return coverage, time.perf_counter() - started, f"{len(model.assign):,} binaries"
+
+
+def bench(name: str, runs: int, cbc_limit: float, folder: Path) -> None:
+    spec, target, default_runs = INSTANCES[name]
+    runs = runs or default_runs
+    workbook = folder / f"{name}.xlsx"
+    write_tables(generate(spec), workbook)
+    results = []
+    for i in range(runs):
+        figures, wall, peak = run_solve(workbook, folder / f"{name}-{i}.xlsx", target * 3)
+        results.append((figures, wall, peak))
+    verdict = run_check(workbook, folder / f"{name}-0.xlsx")
+    walls = [w for _, w, _ in results]
+    first = results[0][0]
+    share = first["weighted_coverage"] / first["upper_bound"]
+    print(f"\n== {name}: {first['demand']:,} places, {first['parts']} parts ==")
+    print(f"wall (process, median of {runs}): {statistics.median(walls):.1f} s "
+          f"[{', '.join(f'{w:.1f}' for w in walls)}]  target <= {target:.0f} s")
+    for phase in first["phases"]:
+        values = [f["phases"][phase] for f, _, _ in results]
+        print(f"  {phase:<12} {statistics.median(values):7.2f} s")
+    for phase, value in first["part_seconds"].items():
+        if value:
+            print(f"    part {phase:<8} {value:7.2f} s (summed over parts and workers)")
+    print(f"peak memory, all processes: {max(p for _, _, p in results) / 2**30:.2f} GiB")
+    print(f"weighted coverage {first['weighted_coverage']:,.0f} of bound "
+          f"{first['upper_bound']:,.0f}: {share:.3%} (target >= 99.9 %); filled "
+          f"{first['filled']:,} of {first['demand']:,}; check: {verdict}")
+    greedy, greedy_seconds = greedy_baseline(workbook)
+    print(f"baseline greedy coordinator: {greedy:,.0f} ({greedy / first['upper_bound']:.2%} of "
+          f"bound) in {greedy_seconds:.1f} s after reading; optimiser/greedy = "
+          f"{first['weighted_coverage'] / greedy:.4f}")
+    if name == "national" and cbc_limit > 0:
+        cbc, cbc_seconds, size = monolithic_cbc(workbook, cbc_limit)
+        print(f"baseline monolithic PuLP+CBC ({size}, limit {cbc_limit:.0f} s): {cbc:,.0f} "
+              f"({cbc / first['upper_bound']:.2%} of bound) in {cbc_seconds:.0f} s; time ratio "
+              f"{cbc_seconds / statistics.median(walls):.1f}x")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=0, help="runs per instance [3 national, 1 others]")
+    parser.add_argument("--only", choices=sorted(INSTANCES), action="append")
+    parser.add_argument("--cbc-limit", type=float, default=300.0,
+                        help="seconds for the monolithic CBC baseline; 0 skips it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        for name in args.only or list(INSTANCES):
+            bench(name, args.runs, args.cbc_limit, Path(folder))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

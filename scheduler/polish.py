@@ -1,0 +1,70 @@
+"""After the solve: move people to facilities they prefer and closer to home.
+
+Preferred facilities and short travel are the last tie-breakers. As LP
+costs they would multiply the simplex's work (see `scheduler.rules`), so
+they are served here instead, on the finished roster of each part: a place
+is handed from one volunteer to another only if every need keeps exactly the
+volunteers it had in number, no hard rule breaks, and the load does not get
+less fair (the newcomer has fewer shifts than the one who leaves). Weighted
+coverage therefore never changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from scheduler.greedy import Bookings
+from scheduler.parts import Part
+
+PREFERRED = 1.0  # a shift at a preferred facility
+CLOSE = 0.5  # at most, for a trip of no distance; none at the distance limit
+
+
+def comfort(part: Part) -> NDArray[np.float64]:
+    """How much each pair pleases its volunteer: preference first, then a short trip."""
+    ratio = np.nan_to_num(part.pair_km / part.pair_km_limit, nan=1.0)
+    return PREFERRED * part.pair_preferred + CLOSE * (1.0 - np.clip(ratio, 0.0, 1.0))
+
+
+def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np.bool_]:
+    """Hand places to volunteers who like them better; same needs filled, same coverage."""
+    chosen = chosen.copy()
+    score = comfort(part)
+    book = Bookings(part)
+    for k in np.flatnonzero(chosen):
+        book.add(int(part.pair_volunteer[k]), int(part.pair_need[k]))
+    by_need = np.lexsort((-score, part.pair_need))  # each need's pairs, most pleasing first
+    bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
+    on_need = {(int(part.pair_volunteer[k]), int(part.pair_need[k])) for k in np.flatnonzero(chosen)}
+    for _ in range(passes):
+        moved = 0
+        for k in np.flatnonzero(chosen):
+            better = _better_volunteer(part, k, score, by_need[bounds[part.pair_need[k]]:
+                                                              bounds[part.pair_need[k] + 1]],
+                                       book, on_need)
+            if better is not None:
+                chosen[k], chosen[better] = False, True
+                moved += 1
+        if not moved:
+            break
+    return chosen
+
+
+def _better_volunteer(part: Part, k: int, score: NDArray[np.float64], candidates: np.ndarray,
+                      book: Bookings, on_need: set[tuple[int, int]]) -> int | None:
+    v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
+    for other in candidates:
+        if score[other] <= score[k] + 1e-9:
+            return None  # sorted: nobody further down pleases more
+        u = int(part.pair_volunteer[other])
+        if (u, n) in on_need or book.load(u) + 1 > book.load(v):
+            continue  # already on this shift, or the loads would get less even
+        book.remove(v, n)
+        if book.fits(u, n):
+            book.add(u, n)
+            on_need.discard((v, n))
+            on_need.add((u, n))
+            return int(other)
+        book.add(v, n)
+    return None
