@@ -172,8 +172,10 @@ def _available(dataset: Dataset, epoch: dt.datetime, volunteer: I64, start: I64,
     ok = np.ones(len(volunteer), bool)
     restricted = windows.has_yes[volunteer]
     if restricted.any():
-        i = np.searchsorted(windows.yes_start, key_start, side="right") - 1
-        inside = (i >= 0) & (windows.yes_end[np.maximum(i, 0)] >= key_end)
+        inside = np.zeros(len(volunteer), bool)  # yes rows, but none near the horizon
+        if len(windows.yes_start):
+            i = np.searchsorted(windows.yes_start, key_start, side="right") - 1
+            inside = (i >= 0) & (windows.yes_end[np.maximum(i, 0)] >= key_end)
         ok &= ~restricted | inside
     if len(windows.no_start):
         i = np.searchsorted(windows.no_start, key_end, side="left") - 1

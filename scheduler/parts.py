@@ -10,6 +10,7 @@ split further where travel limits cut them.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -92,7 +93,9 @@ def single_part(dataset: Dataset, instance: Instance) -> Part:
 
 def part_rules(dataset: Dataset) -> PartRules:
     r = dataset.rules
-    return PartRules(round(r.min_rest_hours * 60), r.max_consecutive_days, r.max_distance_km,
+    # Shift times are whole minutes, so a rest of 630.3 minutes needs 631.
+    rest = math.ceil(r.min_rest_hours * 60 - 1e-9)
+    return PartRules(rest, r.max_consecutive_days, r.max_distance_km,
                      coverage_unit(r.weight_priority_1, r.weight_priority_2, r.weight_priority_3))
 
 

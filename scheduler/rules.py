@@ -141,18 +141,19 @@ def max_consecutive_days(ctx: Context) -> Iterator[Row]:
     """Hard: no more than `max_consecutive_days` calendar days in a row with a shift start (rule 6).
 
     Only windows of K+1 days that the volunteer could fill entirely, and that
-    the weekly shift limits do not already forbid, get rows.
+    the weekly shift limits do not already forbid, get a row; the worked-day
+    indicators they use are made once per day and shared between windows.
     """
     part = ctx.part
     k = part.rules.max_consecutive_days
     for v, pairs in enumerate(ctx.volunteer_pairs):
         needs = part.pair_need[pairs.start:pairs.stop]
         days = part.day[needs]
-        for first in _full_windows(np.unique(days), k + 1):
-            window = range(first, first + k + 1)
-            if _weekly_cap(part, needs, days, window, int(part.max_shifts[v])) <= k:
-                continue
-            yield from _window_rows(ctx, v, pairs, days, window, k)
+        windows = [range(first, first + k + 1) for first in _full_windows(np.unique(days), k + 1)
+                   if _weekly_cap(part, needs, days, range(first, first + k + 1),
+                                  int(part.max_shifts[v])) > k]
+        if windows:
+            yield from _window_rows(ctx, v, pairs, days, windows, k)
 
 
 def _full_windows(days: np.ndarray, length: int) -> list[int]:
@@ -171,18 +172,19 @@ def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range,
     return cap
 
 
-def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, window: range,
+def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, windows: list[range],
                  k: int) -> Iterator[Row]:
-    """Σ worked-day indicators ≤ k, each indicator ≥ every shift of its day."""
+    """Σ worked-day indicators ≤ k per window, each indicator ≥ every shift of its day."""
     name = ctx.part.volunteer_names[v]
-    worked = []
-    for day in window:
-        y = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
-        worked.append((y, 1.0))
+    worked = {}
+    for day in sorted({d for window in windows for d in window}):
+        worked[day] = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
         for i in np.flatnonzero(days == day):
             yield (f"works_link__{name}__d{day}__{i}",
-                   _le([(ctx.assign[pairs.start + i], 1.0), (y, -1.0)], 0.0))
-    yield f"consecutive__{name}__d{window.start}", _le(worked, float(k))
+                   _le([(ctx.assign[pairs.start + i], 1.0), (worked[day], -1.0)], 0.0))
+    for window in windows:
+        yield (f"consecutive__{name}__d{window.start}",
+               _le([(worked[d], 1.0) for d in window], float(k)))
 
 
 HARD_RULES: tuple[Callable[[Context], Iterator[Row]], ...] = (
@@ -229,8 +231,6 @@ def fair_load(ctx: Context, epsilon: float) -> Terms:
     """
     variables, coefficients, rows = [], [], []
     for v, pairs in enumerate(ctx.volunteer_pairs):
-        if len(pairs) < 2:
-            continue
         name = ctx.part.volunteer_names[v]
         first = ctx.new_variable(f"first_shift__{name}", 0.0, 1.0)
         second = ctx.new_variable(f"second_shift__{name}", 0.0, 1.0)
