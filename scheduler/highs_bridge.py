@@ -110,44 +110,117 @@ class Outcome:
 
 
 def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
-                        threads: int = 1) -> Outcome:
-    highs = new_highs(threads)
+                        threads: int = 1, start_columns: NDArray[np.bool_] | None = None
+                        ) -> Outcome:
+    """LP relaxation (by sifting when `start_columns` is given), fix, residual MIP."""
     started = time.monotonic()
-    highs.setOptionValue("time_limit", max(1.0, time_limit))
-    nrow, ncol = lp.shape
-    highs.passModel(ncol, nrow, len(lp.row_value), int(highspy.MatrixFormat.kRowwise),
-                    lp.sense, lp.offset, lp.cost, lp.lower, lp.upper, lp.row_lower,
-                    lp.row_upper, lp.row_start, lp.row_index, lp.row_value,
-                    np.zeros(ncol, np.int32))  # the relaxation first: no integrality yet
-    highs.run()
+    work = _WorkingSet(lp, new_highs(threads), start_columns)
+    work.highs.setOptionValue("time_limit", max(1.0, time_limit))
+    relaxed = work.solve_relaxation()
     lp_seconds = time.monotonic() - started
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if relaxed is None:
         return Outcome(None, None, None, Phase.LP_FAILED, 0, lp_seconds, 0.0)
-    bound = highs.getInfo().objective_function_value
-    solution = highs.getSolution()
-    values = np.array(solution.col_value)
+    bound, values, reduced_cost = relaxed
     undecided = lp.integer & (values > INTEGRAL_TOLERANCE) & (values < 1 - INTEGRAL_TOLERANCE)
     if not undecided.any():
-        return Outcome(_snap(values, lp.integer), bound, float(lp.cost @ _snap(values, lp.integer)),
-                       Phase.LP_OPTIMAL_INTEGRAL, 0, lp_seconds, 0.0)
-    free = undecided | _alternatives(lp, undecided, np.array(solution.col_dual))
-    _fix_decided(highs, lp, values, free)
-    highs.setOptionValue("mip_rel_gap", gap)
-    highs.setOptionValue("time_limit", max(1.0, time_limit - lp_seconds))
-    highs.run()
+        final = _snap(values, lp.integer)
+        return Outcome(final, bound, float(lp.cost @ final), Phase.LP_OPTIMAL_INTEGRAL, 0,
+                       lp_seconds, 0.0)
+    free = undecided | _alternatives(work.rows, lp, undecided, reduced_cost)
+    work.include(free)
+    work.fix_all_but(free, values)
+    work.highs.setOptionValue("mip_rel_gap", gap)
+    work.highs.setOptionValue("time_limit", max(1.0, time_limit - lp_seconds))
+    work.highs.run()
     mip_seconds = time.monotonic() - started - lp_seconds
-    solution = highs.getSolution()
-    if solution.value_valid and highs.getInfo().primal_solution_status == 2:
-        final = _snap(np.array(solution.col_value), lp.integer)
-        phase = Phase.RESIDUAL_MIP
+    found = work.solution_if_any()
+    if found is not None:
+        final, phase = _snap(found, lp.integer), Phase.RESIDUAL_MIP
     else:
-        final = _snap(np.where(undecided, 0.0, values), lp.integer)
-        phase = Phase.ROUNDED_DOWN
+        final, phase = _snap(np.where(undecided, 0.0, values), lp.integer), Phase.ROUNDED_DOWN
     return Outcome(final, bound, float(lp.cost @ final), phase, int(free.sum()),
                    lp_seconds, mip_seconds)
 
 
-def _alternatives(lp: LinearProgram, undecided: NDArray[np.bool_],
+class _WorkingSet:
+    """The columns HiGHS currently holds, grown by pricing (sifting).
+
+    A national part has 170,000 columns and 11,000 rows: the dual simplex
+    spends its time pricing columns that never enter. Sifting solves the LP
+    over a working set, prices every other column with the duals
+    (reduced cost c - A'y, one sparse product), adds those that would
+    improve, and stops when none would: the optimum is then the optimum of
+    the whole LP, and the columns left out stay at zero.
+    """
+
+    def __init__(self, lp: LinearProgram, highs: highspy.Highs,
+                 start: NDArray[np.bool_] | None) -> None:
+        self.lp, self.highs = lp, highs
+        self.rows = csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=lp.shape)
+        self.columns_matrix = self.rows.tocsc()
+        inside = np.ones(len(lp.cost), bool) if start is None else start | ~lp.integer
+        self.held = np.flatnonzero(inside)  # full index of each HiGHS column
+        self.position = np.full(len(lp.cost), -1, np.int64)
+        self.position[self.held] = np.arange(len(self.held))
+        sub = self.columns_matrix[:, self.held]
+        nrow = lp.shape[0]
+        highs.passModel(len(self.held), nrow, sub.nnz, int(highspy.MatrixFormat.kColwise),
+                        lp.sense, lp.offset, lp.cost[self.held], lp.lower[self.held],
+                        lp.upper[self.held], lp.row_lower, lp.row_upper,
+                        sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data,
+                        np.zeros(len(self.held), np.int32))  # the relaxation: no integrality
+
+    def solve_relaxation(self) -> tuple[float, NDArray[np.float64], NDArray[np.float64]] | None:
+        while True:
+            self.highs.run()
+            if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return None
+            solution = self.highs.getSolution()
+            duals = np.array(solution.row_dual)
+            reduced = self.lp.cost - self.rows.T @ duals
+            entering = np.flatnonzero((self.position < 0) & (reduced > 1e-7) & (self.lp.upper > 0))
+            if not len(entering):
+                break
+            batch = max(2000, len(self.lp.cost) // 20)
+            self.include_columns(entering[np.argsort(-reduced[entering])[:batch]])
+        values = np.zeros(len(self.lp.cost))
+        values[self.held] = solution.col_value
+        return self.highs.getInfo().objective_function_value, values, reduced
+
+    def include(self, mask: NDArray[np.bool_]) -> None:
+        self.include_columns(np.flatnonzero(mask & (self.position < 0)))
+
+    def include_columns(self, columns: NDArray[np.int64]) -> None:
+        if not len(columns):
+            return
+        lp, sub = self.lp, self.columns_matrix[:, columns]
+        self.highs.addCols(len(columns), lp.cost[columns], lp.lower[columns], lp.upper[columns],
+                           sub.nnz, sub.indptr.astype(np.int32), sub.indices.astype(np.int32),
+                           sub.data)
+        self.position[columns] = np.arange(len(self.held), len(self.held) + len(columns))
+        self.held = np.concatenate([self.held, columns])
+
+    def fix_all_but(self, free: NDArray[np.bool_], values: NDArray[np.float64]) -> None:
+        """Integer columns not free keep their LP value; free ones become integer."""
+        integer = self.lp.integer[self.held]
+        is_free = free[self.held]
+        decided = np.flatnonzero(integer & ~is_free).astype(np.int32)
+        fixed = np.round(values[self.held[decided]])
+        self.highs.changeColsBounds(len(decided), decided, fixed, fixed)
+        open_ = np.flatnonzero(is_free).astype(np.int32)
+        kinds = np.full(len(open_), int(highspy.HighsVarType.kInteger), np.uint8)
+        self.highs.changeColsIntegrality(len(open_), open_, kinds)
+
+    def solution_if_any(self) -> NDArray[np.float64] | None:
+        solution = self.highs.getSolution()
+        if not (solution.value_valid and self.highs.getInfo().primal_solution_status == 2):
+            return None
+        values = np.zeros(len(self.lp.cost))
+        values[self.held] = solution.col_value
+        return values
+
+
+def _alternatives(rows: csr_matrix, lp: LinearProgram, undecided: NDArray[np.bool_],
                   reduced_cost: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Integer columns the LP was indifferent about, in rows that hold an undecided one.
 
@@ -155,21 +228,10 @@ def _alternatives(lp: LinearProgram, undecided: NDArray[np.bool_],
     the residual MIP swap people around the fractional spots instead of only
     rounding them.
     """
-    matrix = csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=lp.shape)
-    rows = np.flatnonzero(matrix[:, np.flatnonzero(undecided)].getnnz(axis=1))
+    touched_rows = np.flatnonzero(rows[:, np.flatnonzero(undecided)].getnnz(axis=1))
     touched = np.zeros(len(lp.cost), bool)
-    touched[matrix[rows].indices] = True
+    touched[rows[touched_rows].indices] = True
     return touched & lp.integer & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE)
-
-
-def _fix_decided(highs: highspy.Highs, lp: LinearProgram, values: NDArray[np.float64],
-                 undecided: NDArray[np.bool_]) -> None:
-    decided = np.flatnonzero(lp.integer & ~undecided).astype(np.int32)
-    fixed = np.round(values[decided])
-    highs.changeColsBounds(len(decided), decided, fixed, fixed)
-    open_ = np.flatnonzero(undecided).astype(np.int32)
-    kinds = np.full(len(open_), int(highspy.HighsVarType.kInteger), np.uint8)
-    highs.changeColsIntegrality(len(open_), open_, kinds)
 
 
 def _snap(values: NDArray[np.float64], integer: NDArray[np.bool_]) -> NDArray[np.float64]:

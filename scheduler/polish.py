@@ -19,6 +19,7 @@ from scheduler.parts import Part
 
 PREFERRED = 1.0  # a shift at a preferred facility
 CLOSE = 0.5  # at most, for a trip of no distance; none at the distance limit
+MAX_CANDIDATES = 25  # most pleasing candidates tried per place
 
 
 def comfort(part: Part) -> NDArray[np.float64]:
@@ -54,17 +55,16 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
 def _better_volunteer(part: Part, k: int, score: NDArray[np.float64], candidates: np.ndarray,
                       book: Bookings, on_need: set[tuple[int, int]]) -> int | None:
     v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
-    for other in candidates:
+    for other in candidates[:MAX_CANDIDATES]:
         if score[other] <= score[k] + 1e-9:
             return None  # sorted: nobody further down pleases more
         u = int(part.pair_volunteer[other])
         if (u, n) in on_need or book.load(u) + 1 > book.load(v):
             continue  # already on this shift, or the loads would get less even
-        book.remove(v, n)
-        if book.fits(u, n):
+        if book.fits(u, n):  # u's rules do not depend on v's shifts
+            book.remove(v, n)
             book.add(u, n)
             on_need.discard((v, n))
             on_need.add((u, n))
             return int(other)
-        book.add(v, n)
     return None
