@@ -15,19 +15,26 @@ from numpy.typing import NDArray
 from scheduler.parts import Part
 
 
-def greedy_part(part: Part) -> NDArray[np.bool_]:
-    """Which pairs of the part to use; needs by weight then start, volunteers nearest first."""
-    chosen = np.zeros(part.size, bool)
+def greedy_part(part: Part, start: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+    """Which pairs of the part to use; needs by weight then start, volunteers nearest first.
+
+    Given `start` (a valid roster, e.g. an LP solution rounded down), it only
+    fills the places that roster left open.
+    """
+    chosen = np.zeros(part.size, bool) if start is None else start.copy()
     book = Bookings(part)
+    for k in np.flatnonzero(chosen):
+        book.add(int(part.pair_volunteer[k]), int(part.pair_need[k]))
+    room_left = part.count - np.bincount(part.pair_need[chosen], minlength=len(part.need))
     by_need = np.lexsort((part.pair_km, part.pair_need))  # each need's pairs, nearest first
     bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
     for n in np.lexsort((part.start, -part.weight)):
-        room = int(part.count[n])
+        room = int(room_left[n])
         for k in by_need[bounds[n]:bounds[n + 1]]:
             if room == 0:
                 break
             v = int(part.pair_volunteer[k])
-            if book.fits(v, n):
+            if not chosen[k] and book.fits(v, n):
                 book.add(v, n)
                 chosen[k] = True
                 room -= 1

@@ -26,9 +26,11 @@ import highspy
 import numpy as np
 from numpy.typing import NDArray
 from pulp import LpInteger, LpProblem, LpVariable
-from scipy.sparse import csr_matrix
+from scipy.sparse import csc_matrix, csr_matrix
 
 INTEGRAL_TOLERANCE = 1e-6
+MIP_MIN_SECONDS = 3.0
+ALTERNATIVES_PER_UNDECIDED = 40
 _hash = operator.attrgetter("hash")
 
 
@@ -126,20 +128,62 @@ def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
         final = _snap(values, lp.integer)
         return Outcome(final, bound, float(lp.cost @ final), Phase.LP_OPTIMAL_INTEGRAL, 0,
                        lp_seconds, 0.0)
-    free = undecided | _alternatives(work.rows, lp, undecided, reduced_cost)
-    work.include(free)
-    work.fix_all_but(free, values)
-    work.highs.setOptionValue("mip_rel_gap", gap)
-    work.highs.setOptionValue("time_limit", max(1.0, time_limit - lp_seconds))
-    work.highs.run()
+    free = undecided | _alternatives(work.rows, work.columns_matrix, lp, undecided, reduced_cost)
+    # The residual MIP refines what the LP left open; it gets as long as the LP took
+    # (at least a few seconds), never the whole budget: rounding down is always valid.
+    mip_budget = min(time_limit - lp_seconds, max(MIP_MIN_SECONDS, lp_seconds))
+    found = _residual_mip(lp, work, values, free, mip_budget, gap, threads)
     mip_seconds = time.monotonic() - started - lp_seconds
-    found = work.solution_if_any()
     if found is not None:
         final, phase = _snap(found, lp.integer), Phase.RESIDUAL_MIP
     else:
         final, phase = _snap(np.where(undecided, 0.0, values), lp.integer), Phase.ROUNDED_DOWN
     return Outcome(final, bound, float(lp.cost @ final), phase, int(free.sum()),
                    lp_seconds, mip_seconds)
+
+
+def _residual_mip(lp: LinearProgram, work: _WorkingSet, values: NDArray[np.float64],
+                  free: NDArray[np.bool_], time_limit: float, gap: float,
+                  threads: int) -> NDArray[np.float64] | None:
+    """Solve only what is open, as a small model of its own.
+
+    Its columns are the free integer ones and every continuous column that
+    shares a row with them (closed under shared rows); every other column
+    keeps its LP value, which is whole for integer columns, and moves into
+    the row bounds. Handing HiGHS this small model instead of the whole part
+    with most columns fixed spares a presolve of the whole part, which on
+    large parts ignored its time limit (seen: 48 s over a 16 s limit).
+    """
+    rows, cols = work.rows, work.columns_matrix
+    inside = free.copy()
+    while True:
+        touched = _rows_of(cols, np.flatnonzero(inside))
+        reach = np.zeros(len(lp.cost), bool)
+        reach[rows[touched].indices] = True
+        grown = inside | (reach & ~lp.integer)
+        if grown.sum() == inside.sum():
+            break
+        inside = grown
+    kept = np.where(inside, 0.0, values)
+    kept[lp.integer & ~inside] = np.round(values[lp.integer & ~inside])
+    fixed_activity = rows[touched] @ kept
+    sub = cols[:, np.flatnonzero(inside)][touched].tocsc()
+    columns = np.flatnonzero(inside)
+    highs = new_highs(threads)
+    highs.setOptionValue("time_limit", max(1.0, time_limit))
+    highs.setOptionValue("mip_rel_gap", gap)
+    highs.passModel(len(columns), len(touched), sub.nnz, int(highspy.MatrixFormat.kColwise),
+                    lp.sense, 0.0, lp.cost[columns], lp.lower[columns], lp.upper[columns],
+                    lp.row_lower[touched] - fixed_activity, lp.row_upper[touched] - fixed_activity,
+                    sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data,
+                    lp.integer[columns].astype(np.int32))
+    highs.run()
+    solution = highs.getSolution()
+    if not (solution.value_valid and highs.getInfo().primal_solution_status == 2):
+        return None
+    result = kept.copy()
+    result[columns] = solution.col_value
+    return result
 
 
 class _WorkingSet:
@@ -187,9 +231,6 @@ class _WorkingSet:
         values[self.held] = solution.col_value
         return self.highs.getInfo().objective_function_value, values, reduced
 
-    def include(self, mask: NDArray[np.bool_]) -> None:
-        self.include_columns(np.flatnonzero(mask & (self.position < 0)))
-
     def include_columns(self, columns: NDArray[np.int64]) -> None:
         if not len(columns):
             return
@@ -200,38 +241,33 @@ class _WorkingSet:
         self.position[columns] = np.arange(len(self.held), len(self.held) + len(columns))
         self.held = np.concatenate([self.held, columns])
 
-    def fix_all_but(self, free: NDArray[np.bool_], values: NDArray[np.float64]) -> None:
-        """Integer columns not free keep their LP value; free ones become integer."""
-        integer = self.lp.integer[self.held]
-        is_free = free[self.held]
-        decided = np.flatnonzero(integer & ~is_free).astype(np.int32)
-        fixed = np.round(values[self.held[decided]])
-        self.highs.changeColsBounds(len(decided), decided, fixed, fixed)
-        open_ = np.flatnonzero(is_free).astype(np.int32)
-        kinds = np.full(len(open_), int(highspy.HighsVarType.kInteger), np.uint8)
-        self.highs.changeColsIntegrality(len(open_), open_, kinds)
 
-    def solution_if_any(self) -> NDArray[np.float64] | None:
-        solution = self.highs.getSolution()
-        if not (solution.value_valid and self.highs.getInfo().primal_solution_status == 2):
-            return None
-        values = np.zeros(len(self.lp.cost))
-        values[self.held] = solution.col_value
-        return values
+def _rows_of(columns: csc_matrix, which: NDArray[np.int64]) -> NDArray[np.int64]:
+    """The rows in which any of these columns has a non-zero."""
+    return np.unique(columns[:, which].indices)
 
 
-def _alternatives(rows: csr_matrix, lp: LinearProgram, undecided: NDArray[np.bool_],
-                  reduced_cost: NDArray[np.float64]) -> NDArray[np.bool_]:
+def _alternatives(rows: csr_matrix, columns: csc_matrix, lp: LinearProgram,
+                  undecided: NDArray[np.bool_], reduced_cost: NDArray[np.float64]
+                  ) -> NDArray[np.bool_]:
     """Integer columns the LP was indifferent about, in rows that hold an undecided one.
 
     They cost nothing in the LP (zero reduced cost), so leaving them free lets
     the residual MIP swap people around the fractional spots instead of only
-    rounding them.
+    rounding them. At most `ALTERNATIVES_PER_UNDECIDED` per undecided column
+    (those sharing most rows with them): on a 28-day part the whole set is
+    200,000 columns, more than a MIP can take in seconds.
     """
-    touched_rows = np.flatnonzero(rows[:, np.flatnonzero(undecided)].getnnz(axis=1))
-    touched = np.zeros(len(lp.cost), bool)
-    touched[rows[touched_rows].indices] = True
-    return touched & lp.integer & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE)
+    touched_rows = _rows_of(columns, np.flatnonzero(undecided))
+    shared = np.bincount(rows[touched_rows].indices, minlength=len(lp.cost))
+    candidates = np.flatnonzero((shared > 0) & lp.integer & ~undecided
+                                & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE))
+    limit = ALTERNATIVES_PER_UNDECIDED * int(undecided.sum())
+    if len(candidates) > limit:
+        candidates = candidates[np.argsort(-shared[candidates], kind="stable")[:limit]]
+    chosen = np.zeros(len(lp.cost), bool)
+    chosen[candidates] = True
+    return chosen
 
 
 def _snap(values: NDArray[np.float64], integer: NDArray[np.bool_]) -> NDArray[np.float64]:

@@ -174,17 +174,41 @@ def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range,
 
 def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, windows: list[range],
                  k: int) -> Iterator[Row]:
-    """Σ worked-day indicators ≤ k per window, each indicator ≥ every shift of its day."""
-    name = ctx.part.volunteer_names[v]
-    worked = {}
-    for day in sorted({d for window in windows for d in window}):
-        worked[day] = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
-        for i in np.flatnonzero(days == day):
-            yield (f"works_link__{name}__d{day}__{i}",
-                   _le([(ctx.assign[pairs.start + i], 1.0), (worked[day], -1.0)], 0.0))
+    """Worked days in each window ≤ k.
+
+    With the usual rest, all shifts starting on one day clash, so at most one
+    of them is worked and the day's shifts themselves count the day: then one
+    row per window is exact. Otherwise a worked-day indicator per day (made
+    once and shared between windows) is at least each clique of the day.
+    """
+    part, name = ctx.part, ctx.part.volunteer_names[v]
+    needs = part.pair_need[pairs.start:pairs.stop]
+    reach = part.end[needs] + part.rules.min_rest_minutes
+    window_days = sorted({d for window in windows for d in window})
+    single = {d: _one_clique(part.start[needs], reach, days == d) for d in window_days}
+    worked: dict[int, list[tuple[LpVariable, float]]] = {}
+    for day in window_days:
+        members = np.flatnonzero(days == day)
+        if single[day]:
+            worked[day] = [(ctx.assign[pairs.start + i], 1.0) for i in members]
+            continue
+        y = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
+        worked[day] = [(y, 1.0)]
+        cliques = clash_cliques(part.start[needs[members]], reach[members])
+        covered = {i for clique in cliques for i in clique}
+        groups = cliques + [[i] for i in range(len(members)) if i not in covered]
+        for c, group in enumerate(groups):
+            yield (f"works_link__{name}__d{day}__c{c}",
+                   _le([(ctx.assign[pairs.start + members[i]], 1.0) for i in group] + [(y, -1.0)],
+                       0.0))
     for window in windows:
         yield (f"consecutive__{name}__d{window.start}",
-               _le([(worked[d], 1.0) for d in window], float(k)))
+               _le([term for d in window for term in worked[d]], float(k)))
+
+
+def _one_clique(start: np.ndarray, reach: np.ndarray, members: np.ndarray) -> bool:
+    """Do all these shifts clash pairwise (so at most one can be worked)?"""
+    return not members.any() or bool(start[members].max() < reach[members].min())
 
 
 HARD_RULES: tuple[Callable[[Context], Iterator[Row]], ...] = (

@@ -220,6 +220,8 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
     if outcome.phase is Phase.LP_FAILED or outcome.values is None:
         return _greedy(part, "the LP relaxation was not solved in time")
     chosen = outcome.values[: part.size] > 0.5
+    if outcome.phase is Phase.ROUNDED_DOWN:  # fill what rounding left open, rule by rule
+        chosen = greedy_part(part, chosen)
     for variable, value in zip(model.columns, outcome.values.tolist(), strict=True):
         variable.varValue = value
     return PartResult(part.index, chosen, bound_from_lp(outcome.lp_objective, part),
