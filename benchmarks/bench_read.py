@@ -44,13 +44,19 @@ def main() -> int:
         dataset, _ = load_dataset(workbook)
         xlsx = timed(workbook, args.runs)
         csv = timed(ROOT / "data" / "national", args.runs)
-    print(f"national: {len(dataset.volunteers):,} volunteers, {len(dataset.facilities)} "
-          f"facilities, {len(dataset.availability):,} availability rows, "
-          f"{len(dataset.needs):,} needs; workbook {size:.1f} MB")
-    print(f"read + validate .xlsx : median {statistics.median(xlsx):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in xlsx)})")
-    print(f"read + validate CSV   : median {statistics.median(csv):.2f} s "
-          f"(runs: {', '.join(f'{t:.2f}' for t in csv)})")
+    print(
+        f"national: {len(dataset.volunteers):,} volunteers, {len(dataset.facilities)} "
+        f"facilities, {len(dataset.availability):,} availability rows, "
+        f"{len(dataset.needs):,} needs; workbook {size:.1f} MB"
+    )
+    print(
+        f"read + validate .xlsx : median {statistics.median(xlsx):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in xlsx)})"
+    )
+    print(
+        f"read + validate CSV   : median {statistics.median(csv):.2f} s "
+        f"(runs: {', '.join(f'{t:.2f}' for t in csv)})"
+    )
     target = statistics.median(xlsx) < 5.0
     print(f"target (< 5 s for .xlsx): {'met' if target else 'NOT met'}")
     return 0 if target else 1

@@ -57,8 +57,16 @@ def peak_rss(process: psutil.Popen, stop: threading.Event, peak: list[int]) -> N
 
 
 def run_solve(workbook: Path, roster: Path, time_limit: float) -> tuple[dict, float, int]:
-    command = [str(BIN / "scheduler"), "solve", str(workbook), "-o", str(roster), "--json",
-               "--time-limit", str(time_limit)]
+    command = [
+        str(BIN / "scheduler"),
+        "solve",
+        str(workbook),
+        "-o",
+        str(roster),
+        "--json",
+        "--time-limit",
+        str(time_limit),
+    ]
     started = time.perf_counter()
     process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stop, peak = threading.Event(), [0]
@@ -74,8 +82,11 @@ def run_solve(workbook: Path, roster: Path, time_limit: float) -> tuple[dict, fl
 
 
 def run_check(workbook: Path, roster: Path) -> str:
-    done = subprocess.run([str(BIN / "scheduler"), "check", str(workbook), str(roster)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(BIN / "scheduler"), "check", str(workbook), str(roster)],
+        capture_output=True,
+        text=True,
+    )
     broken = len(done.stdout.splitlines())
     return "0 violations" if done.returncode == 0 else f"{broken} VIOLATIONS"
 
@@ -116,8 +127,10 @@ def bench(name: str, runs: int, cbc_limit: float, folder: Path) -> None:
     first = results[0][0]
     share = first["weighted_coverage"] / first["upper_bound"]
     print(f"\n== {name}: {first['demand']:,} places, {first['parts']} parts ==")
-    print(f"wall (process, median of {runs}): {statistics.median(walls):.1f} s "
-          f"[{', '.join(f'{w:.1f}' for w in walls)}]  target <= {target:.0f} s")
+    print(
+        f"wall (process, median of {runs}): {statistics.median(walls):.1f} s "
+        f"[{', '.join(f'{w:.1f}' for w in walls)}]  target <= {target:.0f} s"
+    )
     for phase in first["phases"]:
         values = [f["phases"][phase] for f, _, _ in results]
         print(f"  {phase:<12} {statistics.median(values):7.2f} s")
@@ -125,26 +138,38 @@ def bench(name: str, runs: int, cbc_limit: float, folder: Path) -> None:
         if value:
             print(f"    part {phase:<8} {value:7.2f} s (summed over parts and workers)")
     print(f"peak memory, all processes: {max(p for _, _, p in results) / 2**30:.2f} GiB")
-    print(f"weighted coverage {first['weighted_coverage']:,.0f} of bound "
-          f"{first['upper_bound']:,.0f}: {share:.3%} (target >= 99.9 %); filled "
-          f"{first['filled']:,} of {first['demand']:,}; check: {verdict}")
+    print(
+        f"weighted coverage {first['weighted_coverage']:,.0f} of bound "
+        f"{first['upper_bound']:,.0f}: {share:.3%} (target >= 99.9 %); filled "
+        f"{first['filled']:,} of {first['demand']:,}; check: {verdict}"
+    )
     greedy, greedy_seconds = greedy_baseline(workbook)
-    print(f"baseline greedy coordinator: {greedy:,.0f} ({greedy / first['upper_bound']:.2%} of "
-          f"bound) in {greedy_seconds:.1f} s after reading; optimiser/greedy = "
-          f"{first['weighted_coverage'] / greedy:.4f}")
+    print(
+        f"baseline greedy coordinator: {greedy:,.0f} ({greedy / first['upper_bound']:.2%} of "
+        f"bound) in {greedy_seconds:.1f} s after reading; optimiser/greedy = "
+        f"{first['weighted_coverage'] / greedy:.4f}"
+    )
     if name == "national" and cbc_limit > 0:
         cbc, cbc_seconds, size = monolithic_cbc(workbook, cbc_limit)
-        print(f"baseline monolithic PuLP+CBC ({size}, limit {cbc_limit:.0f} s): {cbc:,.0f} "
-              f"({cbc / first['upper_bound']:.2%} of bound) in {cbc_seconds:.0f} s; time ratio "
-              f"{cbc_seconds / statistics.median(walls):.1f}x")
+        print(
+            f"baseline monolithic PuLP+CBC ({size}, limit {cbc_limit:.0f} s): {cbc:,.0f} "
+            f"({cbc / first['upper_bound']:.2%} of bound) in {cbc_seconds:.0f} s; time ratio "
+            f"{cbc_seconds / statistics.median(walls):.1f}x"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=0, help="runs per instance [3 national, 1 others]")
+    parser.add_argument(
+        "--runs", type=int, default=0, help="runs per instance [3 national, 1 others]"
+    )
     parser.add_argument("--only", choices=sorted(INSTANCES), action="append")
-    parser.add_argument("--cbc-limit", type=float, default=300.0,
-                        help="seconds for the monolithic CBC baseline; 0 skips it")
+    parser.add_argument(
+        "--cbc-limit",
+        type=float,
+        default=300.0,
+        help="seconds for the monolithic CBC baseline; 0 skips it",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         for name in args.only or list(INSTANCES):

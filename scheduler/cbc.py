@@ -17,9 +17,14 @@ from scheduler.solver import PartMethod, PartResult, Settings, bound_from_lp
 
 
 def cbc_solver(settings: Settings, time_limit: float, mip: bool = True) -> COIN_CMD:
-    return COIN_CMD(path=cbcbox.cbc_bin_path(), mip=mip, msg=False,
-                    timeLimit=max(1, round(time_limit)), gapRel=settings.gap,
-                    threads=settings.threads)
+    return COIN_CMD(
+        path=cbcbox.cbc_bin_path(),
+        mip=mip,
+        msg=False,
+        timeLimit=max(1, round(time_limit)),
+        gapRel=settings.gap,
+        threads=settings.threads,
+    )
 
 
 def solve_with_cbc(model: StaffingModel, settings: Settings, time_left: float) -> PartResult:
@@ -33,5 +38,11 @@ def solve_with_cbc(model: StaffingModel, settings: Settings, time_left: float) -
     values = np.array([v.varValue if v.varValue is not None else 0.0 for v in model.assign])
     if status == LpStatusNotSolved or values.size != part.size:
         values = np.zeros(part.size)
-    return PartResult(part.index, values > 0.5, bound_from_lp(bound, part), PartMethod.CBC, 0,
-                      {"lp": lp_seconds, "mip": time.monotonic() - started - lp_seconds})
+    return PartResult(
+        part.index,
+        values > 0.5,
+        bound_from_lp(bound, part),
+        PartMethod.CBC,
+        0,
+        {"lp": lp_seconds, "mip": time.monotonic() - started - lp_seconds},
+    )

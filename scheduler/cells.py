@@ -104,9 +104,12 @@ def date(value: object) -> dt.date:
     if isinstance(value, int | float) and not isinstance(value, bool):
         hint = ""
         if 1 <= value < 2958466:
-            hint = f" (as an Excel serial date it would be {EXCEL_EPOCH + dt.timedelta(days=int(value))})"
-        raise CellError(f"{shown(value)} is a plain number, not a date{hint}; format the cell "
-                        "as a Date or write YYYY-MM-DD")
+            serial = EXCEL_EPOCH + dt.timedelta(days=int(value))
+            hint = f" (as an Excel serial date it would be {serial})"
+        raise CellError(
+            f"{shown(value)} is a plain number, not a date{hint}; format the cell "
+            "as a Date or write YYYY-MM-DD"
+        )
     match = _DATE_TEXT.fullmatch(str(value).strip())
     if match:
         try:
@@ -161,7 +164,8 @@ def clock(minutes: int) -> str:
 
 
 _WEEKDAY_NAMES = {name: i for i, name in enumerate(WEEKDAYS)} | {
-    full: i for i, full in enumerate(
+    full: i
+    for i, full in enumerate(
         ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
     )
 }
@@ -174,8 +178,10 @@ def day(value: object) -> dt.date | int:
     try:
         return date(value)
     except CellError:
-        raise CellError(f"{shown(value)} is neither a date (YYYY-MM-DD) nor a weekday "
-                        "(Mon, Tue, … Sun, or the full English name)") from None
+        raise CellError(
+            f"{shown(value)} is neither a date (YYYY-MM-DD) nor a weekday "
+            "(Mon, Tue, … Sun, or the full English name)"
+        ) from None
 
 
 def id_list(value: object) -> tuple[str, ...]:

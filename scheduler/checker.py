@@ -18,8 +18,15 @@ from scheduler.domain import Dataset, Need, Volunteer
 from scheduler.geo import distance_km
 from scheduler.roster_reading import SHEET, Assignment
 
-RULE_NAMES = {1: "role", 2: "capacity", 3: "availability", 4: "rest", 5: "weekly limits",
-              6: "consecutive days", 7: "region and distance"}
+RULE_NAMES = {
+    1: "role",
+    2: "capacity",
+    3: "availability",
+    4: "rest",
+    5: "weekly limits",
+    6: "consecutive days",
+    7: "region and distance",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +83,7 @@ def roster_summary(dataset: Dataset, assignments: Iterable[Assignment]) -> dict[
 
 # --- the rules, one function each -------------------------------------------------------
 
+
 def role_covers_need(dataset: Dataset, roster: list[Assignment]) -> list[Violation]:
     """Hard 1: each assignment fills an existing need with a volunteer whose role covers it."""
     found = []
@@ -85,13 +93,20 @@ def role_covers_need(dataset: Dataset, roster: list[Assignment]) -> list[Violati
         if need is None:
             found.append(Violation(1, f"'{a.need_id}' is not a need of the input", (a.row,)))
         elif volunteer is None:
-            found.append(Violation(1, f"'{a.volunteer_id}' is not a volunteer of the input",
-                                   (a.row,)))
+            found.append(
+                Violation(1, f"'{a.volunteer_id}' is not a volunteer of the input", (a.row,))
+            )
         elif not dataset.roles.covers(volunteer.role, need.role):
             covered = ", ".join(sorted(dataset.roles.cover.get(volunteer.role, ())))
-            found.append(Violation(1, f"{volunteer.id} is a {volunteer.role} and cannot fill "
-                                   f"{need.id}, a {need.role} place (a {volunteer.role} fills: "
-                                   f"{covered})", (a.row,)))
+            found.append(
+                Violation(
+                    1,
+                    f"{volunteer.id} is a {volunteer.role} and cannot fill "
+                    f"{need.id}, a {need.role} place (a {volunteer.role} fills: "
+                    f"{covered})",
+                    (a.row,),
+                )
+            )
     return found
 
 
@@ -105,16 +120,26 @@ def need_not_overfilled(dataset: Dataset, roster: list[Assignment]) -> list[Viol
     for (need_id, volunteer_id), rows in rows_by_pair.items():
         volunteers_by_need.setdefault(need_id, []).append((volunteer_id, rows[0]))
         if len(rows) > 1:
-            found.append(Violation(2, f"{volunteer_id} is assigned to {need_id} {len(rows)} "
-                                   "times; a volunteer fills one place of a need at most",
-                                   tuple(rows)))
+            found.append(
+                Violation(
+                    2,
+                    f"{volunteer_id} is assigned to {need_id} {len(rows)} "
+                    "times; a volunteer fills one place of a need at most",
+                    tuple(rows),
+                )
+            )
     for need_id, filled in volunteers_by_need.items():
         need = dataset.need_by_id.get(need_id)
         if need is not None and len(filled) > need.count:
             names = ", ".join(v for v, _ in filled)
-            found.append(Violation(2, f"{need_id} ({_span(need.start, need.end)}) wants "
-                                   f"{need.count} volunteer(s) and has {len(filled)}: {names}",
-                                   tuple(sorted(row for _, row in filled))))
+            found.append(
+                Violation(
+                    2,
+                    f"{need_id} ({_span(need.start, need.end)}) wants "
+                    f"{need.count} volunteer(s) and has {len(filled)}: {names}",
+                    tuple(sorted(row for _, row in filled)),
+                )
+            )
     return found
 
 
@@ -140,15 +165,22 @@ def volunteer_available(dataset: Dataset, roster: list[Assignment]) -> list[Viol
             start, end = shift.need.start, shift.need.end
             blocked = [(s, e) for s, e in closed if s < end and start < e]
             if blocked:
-                message = (f"{volunteer.id} works {shift} but is not available "
-                           f"{_span(*blocked[0])} (a 'no' window)")
+                message = (
+                    f"{volunteer.id} works {shift} but is not available "
+                    f"{_span(*blocked[0])} (a 'no' window)"
+                )
                 found.append(Violation(3, message, (shift.row,)))
             elif has_yes and not any(s <= start and end <= e for s, e in open_):
                 near = [_span(s, e) for s, e in open_ if s < end and start < e]
                 what = f"available only {', '.join(near)} then" if near else "not available then"
-                found.append(Violation(3, f"{volunteer.id} works {shift} but is {what}; the "
-                                       "shift must lie wholly inside their 'yes' windows",
-                                       (shift.row,)))
+                found.append(
+                    Violation(
+                        3,
+                        f"{volunteer.id} works {shift} but is {what}; the "
+                        "shift must lie wholly inside their 'yes' windows",
+                        (shift.row,),
+                    )
+                )
     return found
 
 
@@ -159,17 +191,24 @@ def rest_between_shifts(dataset: Dataset, roster: list[Assignment]) -> list[Viol
     for volunteer, shifts in _shifts_by_volunteer(dataset, roster).items():
         ordered = sorted(shifts, key=lambda s: (s.need.start, s.need.end, s.row))
         for i, earlier in enumerate(ordered):
-            for later in ordered[i + 1:]:
+            for later in ordered[i + 1 :]:
                 if later.need.start >= earlier.need.end + rest:
                     break  # every later shift starts later still
                 gap = later.need.start - earlier.need.end
                 if gap < dt.timedelta(0):
                     why = "which overlap"
                 else:
-                    why = (f"with {gap.total_seconds() / 3600:.1f} h between them; at least "
-                           f"{dataset.rules.min_rest_hours:g} h are needed")
-                found.append(Violation(4, f"{volunteer.id} works {earlier} and {later}, {why}",
-                                       (earlier.row, later.row)))
+                    why = (
+                        f"with {gap.total_seconds() / 3600:.1f} h between them; at least "
+                        f"{dataset.rules.min_rest_hours:g} h are needed"
+                    )
+                found.append(
+                    Violation(
+                        4,
+                        f"{volunteer.id} works {earlier} and {later}, {why}",
+                        (earlier.row, later.row),
+                    )
+                )
     return found
 
 
@@ -184,14 +223,25 @@ def weekly_limits(dataset: Dataset, roster: list[Assignment]) -> list[Violation]
             rows = tuple(sorted(s.row for s in in_week))
             label = _week_label(*week)
             if len(in_week) > volunteer.max_shifts_per_week:
-                found.append(Violation(5, f"{volunteer.id} has {len(in_week)} shifts in {label}; "
-                                       f"at most {volunteer.max_shifts_per_week} are allowed",
-                                       rows))
+                found.append(
+                    Violation(
+                        5,
+                        f"{volunteer.id} has {len(in_week)} shifts in {label}; "
+                        f"at most {volunteer.max_shifts_per_week} are allowed",
+                        rows,
+                    )
+                )
             minutes = sum(_minutes(s.need) for s in in_week)  # whole minutes: no float drift
             limit = volunteer.max_hours_per_week
             if limit is not None and minutes > limit * 60:
-                found.append(Violation(5, f"{volunteer.id} works {minutes / 60:g} h in {label}; "
-                                       f"at most {limit:g} h are allowed", rows))
+                found.append(
+                    Violation(
+                        5,
+                        f"{volunteer.id} works {minutes / 60:g} h in {label}; "
+                        f"at most {limit:g} h are allowed",
+                        rows,
+                    )
+                )
     return found
 
 
@@ -203,9 +253,15 @@ def consecutive_days(dataset: Dataset, roster: list[Assignment]) -> list[Violati
         for run in _runs_of_days(sorted({s.need.date for s in shifts})):
             if len(run) > limit:
                 rows = tuple(sorted(s.row for s in shifts if run[0] <= s.need.date <= run[-1]))
-                found.append(Violation(6, f"{volunteer.id} starts a shift on {len(run)} days in "
-                                       f"a row, {run[0]} to {run[-1]}; at most {limit} are "
-                                       "allowed", rows))
+                found.append(
+                    Violation(
+                        6,
+                        f"{volunteer.id} starts a shift on {len(run)} days in "
+                        f"a row, {run[0]} to {run[-1]}; at most {limit} are "
+                        "allowed",
+                        rows,
+                    )
+                )
     return found
 
 
@@ -219,15 +275,27 @@ def region_and_distance(dataset: Dataset, roster: list[Assignment]) -> list[Viol
         for shift in shifts:
             facility = dataset.facility_by_id[shift.need.facility_id]
             if facility.region != volunteer.region:
-                found.append(Violation(7, f"{volunteer.id} is in region '{volunteer.region}' but "
-                                       f"{shift.need.id} is at {facility.id} in region "
-                                       f"'{facility.region}'", (shift.row,)))
+                found.append(
+                    Violation(
+                        7,
+                        f"{volunteer.id} is in region '{volunteer.region}' but "
+                        f"{shift.need.id} is at {facility.id} in region "
+                        f"'{facility.region}'",
+                        (shift.row,),
+                    )
+                )
             elif volunteer.located and facility.located:
                 km = distance_km(volunteer.lat, volunteer.lon, facility.lat, facility.lon)  # type: ignore[arg-type]
                 if km > limit:
-                    found.append(Violation(7, f"{volunteer.id} works {shift.need.id} at "
-                                           f"{facility.id}, {km:.1f} km from home; the limit is "
-                                           f"{limit:g} km", (shift.row,)))
+                    found.append(
+                        Violation(
+                            7,
+                            f"{volunteer.id} works {shift.need.id} at "
+                            f"{facility.id}, {km:.1f} km from home; the limit is "
+                            f"{limit:g} km",
+                            (shift.row,),
+                        )
+                    )
     return found
 
 
@@ -244,8 +312,10 @@ HARD_RULES: tuple[Callable[[Dataset, list[Assignment]], list[Violation]], ...] =
 
 # --- helpers ----------------------------------------------------------------------------
 
-def _shifts_by_volunteer(dataset: Dataset,
-                         roster: list[Assignment]) -> dict[Volunteer, list[Shift]]:
+
+def _shifts_by_volunteer(
+    dataset: Dataset, roster: list[Assignment]
+) -> dict[Volunteer, list[Shift]]:
     """Each volunteer's shifts, one per need (a repeated row is rule 2's, judged once here).
 
     Rows naming an unknown need or volunteer are rule 1's and left out.

@@ -55,39 +55,74 @@ def validate(input_path: Path, quiet: bool) -> None:
 
 
 @main.command()
-@click.option("--volunteers", type=click.IntRange(min=1), required=True, help="How many volunteers.")
-@click.option("--facilities", type=click.IntRange(min=1), required=True, help="How many facilities.")
-@click.option("--days", type=click.IntRange(min=1, max=366), default=7, show_default=True,
-              help="Length of the horizon of needs.")
-@click.option("--regions", type=click.IntRange(min=1), default=None,
-              help="How many regions [default: about one per four facilities].")
-@click.option("--start", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="First day of needs, YYYY-MM-DD [default: a Monday fixed by the seed].")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Same seed and sizes, same dataset.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="A folder (one CSV per sheet) or a file ending in .xlsx.")
-def generate(volunteers: int, facilities: int, days: int, regions: int | None, start,
-             seed: int, output: Path) -> None:
+@click.option(
+    "--volunteers", type=click.IntRange(min=1), required=True, help="How many volunteers."
+)
+@click.option(
+    "--facilities", type=click.IntRange(min=1), required=True, help="How many facilities."
+)
+@click.option(
+    "--days",
+    type=click.IntRange(min=1, max=366),
+    default=7,
+    show_default=True,
+    help="Length of the horizon of needs.",
+)
+@click.option(
+    "--regions",
+    type=click.IntRange(min=1),
+    default=None,
+    help="How many regions [default: about one per four facilities].",
+)
+@click.option(
+    "--start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="First day of needs, YYYY-MM-DD [default: a Monday fixed by the seed].",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Same seed and sizes, same dataset."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="A folder (one CSV per sheet) or a file ending in .xlsx.",
+)
+def generate(
+    volunteers: int, facilities: int, days: int, regions: int | None, start, seed: int, output: Path
+) -> None:
     """Write a realistic synthetic dataset in the input format.
 
     Regions of very different size, 8 h and 12 h day and night shifts,
     students available mostly in evenings and at weekends, and demand above
     what the volunteers can cover. docs/generator.md lists every assumption.
     """
-    from scheduler.synthetic import GeneratorSpec, generate as make
+    from scheduler.synthetic import GeneratorSpec
+    from scheduler.synthetic import generate as make
     from scheduler.writing import write_tables
 
-    spec = GeneratorSpec(volunteers=volunteers, facilities=facilities, days=days,
-                         regions=regions, seed=seed,
-                         start=start.date() if start else None)
+    spec = GeneratorSpec(
+        volunteers=volunteers,
+        facilities=facilities,
+        days=days,
+        regions=regions,
+        seed=seed,
+        start=start.date() if start else None,
+    )
     write_tables(make(spec), output)
     click.echo(f"wrote {output}", err=True)
 
 
 @main.command()
-@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
-              help="Where to write the workbook (.xlsx), or a folder for the CSV version.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the workbook (.xlsx), or a folder for the CSV version.",
+)
 def template(output: Path) -> None:
     """Write the empty input template with example rows and instructions.
 
@@ -105,31 +140,69 @@ def template(output: Path) -> None:
 
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=INPUT)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="Where to write the roster workbook (.xlsx).")
-@click.option("--time-limit", type=click.FloatRange(min=1), default=120.0, show_default=True,
-              help="Seconds for the whole solve; the best roster found by then is written.")
-@click.option("--gap", type=click.FloatRange(min=0, max=1), default=1e-4, show_default=True,
-              help="Relative optimality gap at which the search for a part stops.")
-@click.option("--solver", type=click.Choice([s.value for s in SolverName]), default="highs",
-              show_default=True, help="HiGHS (fast) or CBC (the alternative).")
-@click.option("--workers", type=click.IntRange(min=0), default=0,
-              help="Parts solved side by side [default: one per core].")
-@click.option("--threads", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Solver threads for each part.")
-@click.option("--json", "as_json", is_flag=True,
-              help="Print the figures as one JSON object on stdout.")
-def solve(input_path: Path, output: Path, time_limit: float, gap: float, solver: str,
-          workers: int, threads: int, as_json: bool) -> None:
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Where to write the roster workbook (.xlsx).",
+)
+@click.option(
+    "--time-limit",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds for the whole solve; the best roster found by then is written.",
+)
+@click.option(
+    "--gap",
+    type=click.FloatRange(min=0, max=1),
+    default=1e-4,
+    show_default=True,
+    help="Relative optimality gap at which the search for a part stops.",
+)
+@click.option(
+    "--solver",
+    type=click.Choice([s.value for s in SolverName]),
+    default="highs",
+    show_default=True,
+    help="HiGHS (fast) or CBC (the alternative).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Parts solved side by side [default: one per core].",
+)
+@click.option(
+    "--threads",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Solver threads for each part.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the figures as one JSON object on stdout."
+)
+def solve(
+    input_path: Path,
+    output: Path,
+    time_limit: float,
+    gap: float,
+    solver: str,
+    workers: int,
+    threads: int,
+    as_json: bool,
+) -> None:
     """Staff every need of INPUT and write the roster to OUTPUT.
 
     Critical needs come first, then normal, then low (by the weights of the
     rules sheet); among rosters that fill as much, work is spread fairly.
     The roster never breaks a hard rule. Exit status 0 when it is written.
     """
-    from scheduler.loading import load_dataset
     from scheduler.roster import write_roster
-    from scheduler.solver import Settings, solve as run
+    from scheduler.solver import Settings
+    from scheduler.solver import solve as run
 
     started = time.monotonic()
     dataset = _load_or_exit(input_path)
@@ -140,19 +213,29 @@ def solve(input_path: Path, output: Path, time_limit: float, gap: float, solver:
     write_roster(dataset, result, output)
     seconds = {"read": loaded - started, **result.seconds, "write": time.monotonic() - solved}
     figures = {
-        "weighted_coverage": result.weighted_coverage, "upper_bound": result.upper_bound,
-        "filled": result.filled, "demand": result.demand, "status": result.status.value,
-        "gap": result.gap, "parts": len(result.parts), "termination": result.termination,
+        "weighted_coverage": result.weighted_coverage,
+        "upper_bound": result.upper_bound,
+        "filled": result.filled,
+        "demand": result.demand,
+        "status": result.status.value,
+        "gap": result.gap,
+        "parts": len(result.parts),
+        "termination": result.termination,
         "seconds": round(time.monotonic() - started, 3),
         "phases": {k: round(v, 3) for k, v in seconds.items()},
-        "part_seconds": {k: round(sum(p.seconds.get(k, 0.0) for p in result.parts), 3)
-                         for k in ("build", "to_highs", "lp", "mip", "polish", "greedy")},
+        "part_seconds": {
+            k: round(sum(p.seconds.get(k, 0.0) for p in result.parts), 3)
+            for k in ("build", "to_highs", "lp", "mip", "polish", "greedy")
+        },
     }
     if as_json:
         click.echo(json.dumps(figures))
-    click.echo(f"{output}: {result.filled:,} of {result.demand:,} places filled; weighted "
-               f"coverage {result.weighted_coverage:,.0f} of at most {result.upper_bound:,.0f} "
-               f"({1 - result.gap:.3%}); {figures['seconds']:.1f} s", err=True)
+    click.echo(
+        f"{output}: {result.filled:,} of {result.demand:,} places filled; weighted "
+        f"coverage {result.weighted_coverage:,.0f} of at most {result.upper_bound:,.0f} "
+        f"({1 - result.gap:.3%}); {figures['seconds']:.1f} s",
+        err=True,
+    )
 
 
 def _load_or_exit(path: Path):
@@ -163,8 +246,9 @@ def _load_or_exit(path: Path):
     except InvalidInput as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"{path}: the input is not valid; run `scheduler validate` for details.",
-                   err=True)
+        click.echo(
+            f"{path}: the input is not valid; run `scheduler validate` for details.", err=True
+        )
         sys.exit(1)
     return dataset
 
@@ -177,8 +261,12 @@ def _progress_printer():
     def show(done: int, total: int, found: float, bound: float) -> None:
         gap = (bound - found) / bound if bound else 0.0
         end = "\n" if done == total else ""
-        click.echo(f"\r  parts {done}/{total}  coverage {found:,.0f}  bound {bound:,.0f}  "
-                   f"gap {gap:.2%}   ", nl=False, err=True)
+        click.echo(
+            f"\r  parts {done}/{total}  coverage {found:,.0f}  bound {bound:,.0f}  "
+            f"gap {gap:.2%}   ",
+            nl=False,
+            err=True,
+        )
         if end:
             click.echo("", err=True)
 
@@ -210,6 +298,9 @@ def check(input_path: Path, roster_path: Path) -> None:
         click.echo(str(violation))
     summary = roster_summary(dataset, assignments)
     verdict = f"{len(violations)} broken rule(s)" if violations else "no hard rule is broken"
-    click.echo(f"{roster_path}: {summary['filled']:,} assignments, weighted coverage "
-               f"{summary['weighted_coverage']:,.0f}; {verdict}.", err=True)
+    click.echo(
+        f"{roster_path}: {summary['filled']:,} assignments, weighted coverage "
+        f"{summary['weighted_coverage']:,.0f}; {verdict}.",
+        err=True,
+    )
     sys.exit(1 if violations else 0)

@@ -83,9 +83,7 @@ class Availability:
             days: Iterator[dt.date] = iter([self.date] if first <= self.date <= last else [])
         else:
             offset = (self.weekday - first.weekday()) % 7  # type: ignore[operator]
-            days = (
-                first + dt.timedelta(days=d) for d in range(offset, (last - first).days + 1, 7)
-            )
+            days = (first + dt.timedelta(days=d) for d in range(offset, (last - first).days + 1, 7))
         for day in days:
             midnight = dt.datetime.combine(day, dt.time())
             yield (

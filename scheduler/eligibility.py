@@ -73,10 +73,15 @@ def build_instance(dataset: Dataset) -> Instance:
         need_facility=np.array([facility_index[n.facility_id] for n in needs], np.int32),
         need_day=(start // 1440).astype(np.int32),
         need_week=np.array([week_index[n.iso_week] for n in needs], np.int32),
-        volunteer_max_shifts=np.array([v.max_shifts_per_week for v in dataset.volunteers],
-                                      np.int32),
-        volunteer_max_hours=np.array([np.nan if v.max_hours_per_week is None
-                                      else v.max_hours_per_week for v in dataset.volunteers]),
+        volunteer_max_shifts=np.array(
+            [v.max_shifts_per_week for v in dataset.volunteers], np.int32
+        ),
+        volunteer_max_hours=np.array(
+            [
+                np.nan if v.max_hours_per_week is None else v.max_hours_per_week
+                for v in dataset.volunteers
+            ]
+        ),
         pairs=eligible_pairs(dataset, epoch, start, end),
     )
 
@@ -109,8 +114,12 @@ def _near_in_region(dataset: Dataset) -> tuple[I64, I64, F64]:
     n_role = np.array([roles[n.role] for n in dataset.needs], np.int64)
     v_lat, v_lon = _coordinates(dataset.volunteers)
     f_lat, f_lon = _coordinates(dataset.facilities)
-    limit = np.array([dataset.rules.max_distance_km if v.max_distance_km is None
-                      else v.max_distance_km for v in dataset.volunteers])
+    limit = np.array(
+        [
+            dataset.rules.max_distance_km if v.max_distance_km is None else v.max_distance_km
+            for v in dataset.volunteers
+        ]
+    )
     found: list[tuple[I64, I64, F64]] = []
     for region in range(len(regions)):
         vs = np.flatnonzero(v_region == region)
@@ -118,12 +127,14 @@ def _near_in_region(dataset: Dataset) -> tuple[I64, I64, F64]:
         ns = np.flatnonzero(f_region[n_facility] == region)
         if not len(vs) or not len(ns):
             continue
-        km = distances_km(v_lat[vs][:, None], v_lon[vs][:, None], f_lat[fs][None, :],
-                          f_lon[fs][None, :])
+        km = distances_km(
+            v_lat[vs][:, None], v_lon[vs][:, None], f_lat[fs][None, :], f_lon[fs][None, :]
+        )
         column = np.searchsorted(fs, n_facility[ns])
         vi, ni = np.nonzero(covers[v_role[vs][:, None], n_role[ns][None, :]])
-        pair_km = _exact_at_the_limit(km[vi, column[ni]], limit[vs[vi]], vs[vi], fs[column[ni]],
-                                      (v_lat, v_lon, f_lat, f_lon))
+        pair_km = _exact_at_the_limit(
+            km[vi, column[ni]], limit[vs[vi]], vs[vi], fs[column[ni]], (v_lat, v_lon, f_lat, f_lon)
+        )
         near = np.isnan(pair_km) | (pair_km <= limit[vs[vi]])
         found.append((vs[vi[near]], ns[ni[near]], pair_km[near]))
     if not found:
@@ -131,8 +142,9 @@ def _near_in_region(dataset: Dataset) -> tuple[I64, I64, F64]:
     return tuple(np.concatenate(parts) for parts in zip(*found, strict=True))  # type: ignore[return-value]
 
 
-def _exact_at_the_limit(km: F64, limit: F64, volunteer: I64, facility: I64,
-                        coordinates: tuple[F64, F64, F64, F64]) -> F64:
+def _exact_at_the_limit(
+    km: F64, limit: F64, volunteer: I64, facility: I64, coordinates: tuple[F64, F64, F64, F64]
+) -> F64:
     """Recompute distances within a hair of the limit with the scalar formula.
 
     Vectorised and scalar haversine may differ in the last bit; at exactly the
@@ -150,20 +162,27 @@ def _exact_at_the_limit(km: F64, limit: F64, volunteer: I64, facility: I64,
 
 def _coordinates(places) -> tuple[F64, F64]:
     nan = float("nan")
-    return (np.array([nan if p.lat is None else p.lat for p in places]),
-            np.array([nan if p.lon is None else p.lon for p in places]))
+    return (
+        np.array([nan if p.lat is None else p.lat for p in places]),
+        np.array([nan if p.lon is None else p.lon for p in places]),
+    )
 
 
 def _workable(dataset: Dataset, volunteer: I64, minutes: I64) -> NDArray[np.bool_]:
     """Weekly limits that rule a pair out on its own: no shifts at all, or too long a shift."""
     shifts = np.array([v.max_shifts_per_week for v in dataset.volunteers])[volunteer]
-    hours = np.array([np.inf if v.max_hours_per_week is None else v.max_hours_per_week
-                      for v in dataset.volunteers])[volunteer]
+    hours = np.array(
+        [
+            np.inf if v.max_hours_per_week is None else v.max_hours_per_week
+            for v in dataset.volunteers
+        ]
+    )[volunteer]
     return (shifts > 0) & (minutes <= hours * 60 + 1e-9)
 
 
-def _available(dataset: Dataset, epoch: dt.datetime, volunteer: I64, start: I64,
-               end: I64) -> NDArray[np.bool_]:
+def _available(
+    dataset: Dataset, epoch: dt.datetime, volunteer: I64, start: I64, end: I64
+) -> NDArray[np.bool_]:
     """The shift lies inside the union of yes-windows (if any) and touches no no-window."""
     windows = availability_windows(dataset, epoch)
     span = windows.span
@@ -200,7 +219,7 @@ class Windows:
 
 
 def availability_windows(dataset: Dataset, epoch: dt.datetime) -> Windows:
-    first, last = dataset.horizon or (epoch.date(), epoch.date())
+    _, last = dataset.horizon or (epoch.date(), epoch.date())
     days = (last - epoch.date()).days + 3  # the day before the first, after the last
     span = (days + 2) * 1440
     index = {v.id: i for i, v in enumerate(dataset.volunteers)}
@@ -222,8 +241,16 @@ def availability_windows(dataset: Dataset, epoch: dt.datetime) -> Windows:
     return Windows(span, has_yes, yes_start, yes_end, no_start, no_end)
 
 
-def _occurrences(vol: I64, day: I64, weekday: I64, lo: I64, hi: I64, yes: NDArray[np.bool_],
-                 epoch_day: dt.date, days: int) -> tuple[I64, I64, I64, I64, NDArray[np.bool_]]:
+def _occurrences(
+    vol: I64,
+    day: I64,
+    weekday: I64,
+    lo: I64,
+    hi: I64,
+    yes: NDArray[np.bool_],
+    epoch_day: dt.date,
+    days: int,
+) -> tuple[I64, I64, I64, I64, NDArray[np.bool_]]:
     """Weekly rows repeat on their weekday across the horizon; dated rows stay once."""
     weekly = weekday >= 0
     first = (weekday[weekly] - epoch_day.weekday()) % 7

@@ -18,8 +18,9 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def distances_km(lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike,
-                 lon2: ArrayLike) -> NDArray[np.float64]:
+def distances_km(
+    lat1: ArrayLike, lon1: ArrayLike, lat2: ArrayLike, lon2: ArrayLike
+) -> NDArray[np.float64]:
     """The same formula over arrays (broadcasting), for many pairs at once."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(np.subtract(lon2, lon1))

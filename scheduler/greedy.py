@@ -30,7 +30,7 @@ def greedy_part(part: Part, start: NDArray[np.bool_] | None = None) -> NDArray[n
     bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
     for n in np.lexsort((part.start, -part.weight)):
         room = int(room_left[n])
-        for k in by_need[bounds[n]:bounds[n + 1]]:
+        for k in by_need[bounds[n] : bounds[n + 1]]:
             if room == 0:
                 break
             v = int(part.pair_volunteer[k])
@@ -58,7 +58,10 @@ class Bookings:
         if self.week_count.get((v, week), 0) >= p.max_shifts[v]:
             return False
         hours = (end - start) / 60
-        if not np.isnan(p.max_hours[v]) and self.week_hours.get((v, week), 0) + hours > p.max_hours[v] + 1e-9:
+        if (
+            not np.isnan(p.max_hours[v])
+            and self.week_hours.get((v, week), 0) + hours > p.max_hours[v] + 1e-9
+        ):
             return False
         return self._rested(v, start, end) and self._days_ok(v, int(p.day[n]))
 
@@ -69,7 +72,8 @@ class Bookings:
         before = shifts[i - 1] if i > 0 else None
         after = shifts[i] if i < len(shifts) else None
         return (before is None or before[1] + rest <= start) and (
-            after is None or end + rest <= after[0])
+            after is None or end + rest <= after[0]
+        )
 
     def _days_ok(self, v: int, day: int) -> bool:
         days = self.days.get(v, set())

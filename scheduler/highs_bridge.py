@@ -111,9 +111,13 @@ class Outcome:
     mip_seconds: float
 
 
-def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
-                        threads: int = 1, start_columns: NDArray[np.bool_] | None = None
-                        ) -> Outcome:
+def solve_relax_and_fix(
+    lp: LinearProgram,
+    time_limit: float,
+    gap: float = 1e-4,
+    threads: int = 1,
+    start_columns: NDArray[np.bool_] | None = None,
+) -> Outcome:
     """LP relaxation (by sifting when `start_columns` is given), fix, residual MIP."""
     started = time.monotonic()
     work = _WorkingSet(lp, new_highs(threads), start_columns)
@@ -126,8 +130,9 @@ def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
     undecided = lp.integer & (values > INTEGRAL_TOLERANCE) & (values < 1 - INTEGRAL_TOLERANCE)
     if not undecided.any():
         final = _snap(values, lp.integer)
-        return Outcome(final, bound, float(lp.cost @ final), Phase.LP_OPTIMAL_INTEGRAL, 0,
-                       lp_seconds, 0.0)
+        return Outcome(
+            final, bound, float(lp.cost @ final), Phase.LP_OPTIMAL_INTEGRAL, 0, lp_seconds, 0.0
+        )
     free = undecided | _alternatives(work.rows, work.columns_matrix, lp, undecided, reduced_cost)
     # The residual MIP refines what the LP left open; it gets as long as the LP took
     # (at least a few seconds), never the whole budget: rounding down is always valid.
@@ -138,13 +143,20 @@ def solve_relax_and_fix(lp: LinearProgram, time_limit: float, gap: float = 1e-4,
         final, phase = _snap(found, lp.integer), Phase.RESIDUAL_MIP
     else:
         final, phase = _snap(np.where(undecided, 0.0, values), lp.integer), Phase.ROUNDED_DOWN
-    return Outcome(final, bound, float(lp.cost @ final), phase, int(free.sum()),
-                   lp_seconds, mip_seconds)
+    return Outcome(
+        final, bound, float(lp.cost @ final), phase, int(free.sum()), lp_seconds, mip_seconds
+    )
 
 
-def _residual_mip(lp: LinearProgram, work: _WorkingSet, values: NDArray[np.float64],
-                  free: NDArray[np.bool_], time_limit: float, gap: float,
-                  threads: int) -> NDArray[np.float64] | None:
+def _residual_mip(
+    lp: LinearProgram,
+    work: _WorkingSet,
+    values: NDArray[np.float64],
+    free: NDArray[np.bool_],
+    time_limit: float,
+    gap: float,
+    threads: int,
+) -> NDArray[np.float64] | None:
     """Solve only what is open, as a small model of its own.
 
     Its columns are the free integer ones and every continuous column that
@@ -172,11 +184,23 @@ def _residual_mip(lp: LinearProgram, work: _WorkingSet, values: NDArray[np.float
     highs = new_highs(threads)
     highs.setOptionValue("time_limit", max(1.0, time_limit))
     highs.setOptionValue("mip_rel_gap", gap)
-    highs.passModel(len(columns), len(touched), sub.nnz, int(highspy.MatrixFormat.kColwise),
-                    lp.sense, 0.0, lp.cost[columns], lp.lower[columns], lp.upper[columns],
-                    lp.row_lower[touched] - fixed_activity, lp.row_upper[touched] - fixed_activity,
-                    sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data,
-                    lp.integer[columns].astype(np.int32))
+    highs.passModel(
+        len(columns),
+        len(touched),
+        sub.nnz,
+        int(highspy.MatrixFormat.kColwise),
+        lp.sense,
+        0.0,
+        lp.cost[columns],
+        lp.lower[columns],
+        lp.upper[columns],
+        lp.row_lower[touched] - fixed_activity,
+        lp.row_upper[touched] - fixed_activity,
+        sub.indptr.astype(np.int32),
+        sub.indices.astype(np.int32),
+        sub.data,
+        lp.integer[columns].astype(np.int32),
+    )
     highs.run()
     solution = highs.getSolution()
     if not (solution.value_valid and highs.getInfo().primal_solution_status == 2):
@@ -197,8 +221,9 @@ class _WorkingSet:
     the whole LP, and the columns left out stay at zero.
     """
 
-    def __init__(self, lp: LinearProgram, highs: highspy.Highs,
-                 start: NDArray[np.bool_] | None) -> None:
+    def __init__(
+        self, lp: LinearProgram, highs: highspy.Highs, start: NDArray[np.bool_] | None
+    ) -> None:
         self.lp, self.highs = lp, highs
         self.rows = csr_matrix((lp.row_value, lp.row_index, lp.row_start), shape=lp.shape)
         self.columns_matrix = self.rows.tocsc()
@@ -208,11 +233,23 @@ class _WorkingSet:
         self.position[self.held] = np.arange(len(self.held))
         sub = self.columns_matrix[:, self.held]
         nrow = lp.shape[0]
-        highs.passModel(len(self.held), nrow, sub.nnz, int(highspy.MatrixFormat.kColwise),
-                        lp.sense, lp.offset, lp.cost[self.held], lp.lower[self.held],
-                        lp.upper[self.held], lp.row_lower, lp.row_upper,
-                        sub.indptr.astype(np.int32), sub.indices.astype(np.int32), sub.data,
-                        np.zeros(len(self.held), np.int32))  # the relaxation: no integrality
+        highs.passModel(
+            len(self.held),
+            nrow,
+            sub.nnz,
+            int(highspy.MatrixFormat.kColwise),
+            lp.sense,
+            lp.offset,
+            lp.cost[self.held],
+            lp.lower[self.held],
+            lp.upper[self.held],
+            lp.row_lower,
+            lp.row_upper,
+            sub.indptr.astype(np.int32),
+            sub.indices.astype(np.int32),
+            sub.data,
+            np.zeros(len(self.held), np.int32),
+        )  # the relaxation: no integrality
 
     def solve_relaxation(self) -> tuple[float, NDArray[np.float64], NDArray[np.float64]] | None:
         while True:
@@ -235,9 +272,16 @@ class _WorkingSet:
         if not len(columns):
             return
         lp, sub = self.lp, self.columns_matrix[:, columns]
-        self.highs.addCols(len(columns), lp.cost[columns], lp.lower[columns], lp.upper[columns],
-                           sub.nnz, sub.indptr.astype(np.int32), sub.indices.astype(np.int32),
-                           sub.data)
+        self.highs.addCols(
+            len(columns),
+            lp.cost[columns],
+            lp.lower[columns],
+            lp.upper[columns],
+            sub.nnz,
+            sub.indptr.astype(np.int32),
+            sub.indices.astype(np.int32),
+            sub.data,
+        )
         self.position[columns] = np.arange(len(self.held), len(self.held) + len(columns))
         self.held = np.concatenate([self.held, columns])
 
@@ -247,9 +291,13 @@ def _rows_of(columns: csc_matrix, which: NDArray[np.int64]) -> NDArray[np.int64]
     return np.unique(columns[:, which].indices)
 
 
-def _alternatives(rows: csr_matrix, columns: csc_matrix, lp: LinearProgram,
-                  undecided: NDArray[np.bool_], reduced_cost: NDArray[np.float64]
-                  ) -> NDArray[np.bool_]:
+def _alternatives(
+    rows: csr_matrix,
+    columns: csc_matrix,
+    lp: LinearProgram,
+    undecided: NDArray[np.bool_],
+    reduced_cost: NDArray[np.float64],
+) -> NDArray[np.bool_]:
     """Integer columns the LP was indifferent about, in rows that hold an undecided one.
 
     They cost nothing in the LP (zero reduced cost), so leaving them free lets
@@ -260,8 +308,9 @@ def _alternatives(rows: csr_matrix, columns: csc_matrix, lp: LinearProgram,
     """
     touched_rows = _rows_of(columns, np.flatnonzero(undecided))
     shared = np.bincount(rows[touched_rows].indices, minlength=len(lp.cost))
-    candidates = np.flatnonzero((shared > 0) & lp.integer & ~undecided
-                                & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE))
+    candidates = np.flatnonzero(
+        (shared > 0) & lp.integer & ~undecided & (np.abs(reduced_cost) <= INTEGRAL_TOLERANCE)
+    )
     limit = ALTERNATIVES_PER_UNDECIDED * int(undecided.sum())
     if len(candidates) > limit:
         candidates = candidates[np.argsort(-shared[candidates], kind="stable")[:limit]]

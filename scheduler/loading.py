@@ -8,6 +8,7 @@ the whole input is valid, so a caller never stores half a dataset.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import fields
@@ -29,7 +30,7 @@ from scheduler.domain import (
     Volunteer,
 )
 from scheduler.problems import InvalidInput, Problem, Severity
-from scheduler.reading import Limits, RawSheet, read_sheets
+from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
 from scheduler.schema import (
     MODELS,
     REQUIRED_SHEETS,
@@ -45,7 +46,7 @@ from scheduler.schema import (
 Rows = list[tuple[int, Row, frozenset]]  # (Excel row, row, columns that failed)
 
 
-def load_dataset(path: Path, limits: Limits = Limits()) -> tuple[Dataset, list[Problem]]:
+def load_dataset(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset, list[Problem]]:
     """Read and validate INPUT; return the dataset and its warnings.
 
     Raises `InvalidInput` listing every error found.
@@ -64,8 +65,14 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
     for name in REQUIRED_SHEETS:
         if name not in sheets:
             found = ", ".join(sorted(sheets)) or "none of the known sheets"
-            problems.append(Problem(name, None, None, f"the sheet '{name}' is missing (found: "
-                                    f"{found}); add it with its header row"))
+            problems.append(
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the sheet '{name}' is missing (found: {found}); add it with its header row",
+                )
+            )
     for name, sheet in sheets.items():
         sheet_rows, found = validate_rows(sheet, MODELS[name])
         problems += found
@@ -89,8 +96,14 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
     problems += regions_without_facilities(volunteers, facilities)
     if any(p.is_error for p in problems):
         return None, problems
-    dataset = Dataset(tuple(facilities.values()), tuple(volunteers.values()), tuple(needs),
-                      tuple(availability), roles, rules)
+    dataset = Dataset(
+        tuple(facilities.values()),
+        tuple(volunteers.values()),
+        tuple(needs),
+        tuple(availability),
+        roles,
+        rules,
+    )
     return dataset, problems
 
 
@@ -104,7 +117,9 @@ def validate_rows(sheet: RawSheet, model: type[Row]) -> tuple[Rows | None, list[
     problems = _header_problems(sheet, model)
     if any(p.is_error for p in problems):
         return None, problems
-    known = [(column, index) for column, index in sheet.header.items() if column in model.model_fields]
+    known = [
+        (column, index) for column, index in sheet.header.items() if column in model.model_fields
+    ]
     rows: Rows = []
     for number, cells_ in sheet.rows:
         record = {c: cells_[i] for c, i in known if i < len(cells_) and not _empty(cells_[i])}
@@ -116,8 +131,9 @@ def validate_rows(sheet: RawSheet, model: type[Row]) -> tuple[Rows | None, list[
             rows.append((number, _partial(model, record), frozenset(p.column for p in found)))
     if not sheet.rows and model is not RuleRow and model is not RoleRow:
         severity = Severity.ERROR if sheet.name in REQUIRED_SHEETS else Severity.WARNING
-        problems.append(Problem(sheet.name, None, None, "the sheet has a header but no rows "
-                                "below it", severity))
+        problems.append(
+            Problem(sheet.name, None, None, "the sheet has a header but no rows below it", severity)
+        )
     return rows, problems
 
 
@@ -134,10 +150,8 @@ def _partial(model: type[Row], record: dict[str, object]) -> Row:
         if column not in record:
             values[column] = None if info.is_required() else info.get_default()
             continue
-        try:
+        with contextlib.suppress(ValidationError):  # a bad cell stays None
             values[column] = _field_adapter(model, column).validate_python(record[column])
-        except ValidationError:
-            pass
     return model.model_construct(**values)
 
 
@@ -146,18 +160,31 @@ def _header_problems(sheet: RawSheet, model: type[Row]) -> list[Problem]:
     present = ", ".join(sheet.header) or "nothing"
     for column in model.required():
         if column not in sheet.header:
-            problems.append(Problem(sheet.name, sheet.header_row, column, f"the column "
-                                    f"'{column}' is missing; the header row has: {present}"))
+            problems.append(
+                Problem(
+                    sheet.name,
+                    sheet.header_row,
+                    column,
+                    f"the column '{column}' is missing; the header row has: {present}",
+                )
+            )
     for column in sheet.header:
         if column not in model.model_fields:
-            problems.append(Problem(sheet.name, sheet.header_row, column, f"the column "
-                                    f"'{column}' is not part of the format and is ignored",
-                                    Severity.WARNING))
+            problems.append(
+                Problem(
+                    sheet.name,
+                    sheet.header_row,
+                    column,
+                    f"the column '{column}' is not part of the format and is ignored",
+                    Severity.WARNING,
+                )
+            )
     return problems
 
 
-def _row_problems(sheet: RawSheet, number: int, model: type[Row],
-                  exc: ValidationError) -> list[Problem]:
+def _row_problems(
+    sheet: RawSheet, number: int, model: type[Row], exc: ValidationError
+) -> list[Problem]:
     problems = []
     for error in exc.errors(include_url=False):
         ctx = error.get("ctx") or {}
@@ -186,8 +213,14 @@ def _duplicates(rows: Iterable[tuple[int, object]], sheet: str, column: str) -> 
         if key is None:
             continue
         if key in first:
-            problems.append(Problem(sheet, number, column, f"'{key}' is already used in row "
-                                    f"{first[key]}; each {column} must be unique"))
+            problems.append(
+                Problem(
+                    sheet,
+                    number,
+                    column,
+                    f"'{key}' is already used in row {first[key]}; each {column} must be unique",
+                )
+            )
         else:
             first[key] = number
     return problems
@@ -203,16 +236,26 @@ def role_table(rows: Rows) -> tuple[RoleTable, list[Problem]]:
     for number, row in typed:
         for other in row.can_cover or ():
             if other not in names:
-                problems.append(Problem("roles", number, "can_cover", f"'{other}' is not a role "
-                                        f"of this sheet; add a row for it or remove it (roles: "
-                                        f"{', '.join(sorted(names))})"))
+                problems.append(
+                    Problem(
+                        "roles",
+                        number,
+                        "can_cover",
+                        f"'{other}' is not a role "
+                        f"of this sheet; add a row for it or remove it (roles: "
+                        f"{', '.join(sorted(names))})",
+                    )
+                )
     table = RoleTable.from_lists({r.role: r.can_cover or () for _, r in typed if r.role})
     return table, problems
 
 
 RULE_CHECKS = {
     "min_rest_hours": (lambda v: v >= 0, "a number of hours, 0 or more"),
-    "max_consecutive_days": (lambda v: v >= 1 and float(v).is_integer(), "a whole number, 1 or more"),
+    "max_consecutive_days": (
+        lambda v: v >= 1 and float(v).is_integer(),
+        "a whole number, 1 or more",
+    ),
     "max_distance_km": (lambda v: v > 0, "a distance in km, more than 0"),
     "weight_priority_1": (lambda v: v > 0, "a weight, more than 0"),
     "weight_priority_2": (lambda v: v > 0, "a weight, more than 0"),
@@ -229,15 +272,27 @@ def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
         if row.rule is None:
             continue
         if row.rule not in RULE_CHECKS:
-            problems.append(Problem("rules", number, "rule", f"'{row.rule}' is not a known rule; "
-                                    f"the rules are {known}"))
+            problems.append(
+                Problem(
+                    "rules",
+                    number,
+                    "rule",
+                    f"'{row.rule}' is not a known rule; the rules are {known}",
+                )
+            )
             continue
         accept, wanted = RULE_CHECKS[row.rule]
         if row.value is None:
             continue
         if not accept(row.value):
-            problems.append(Problem("rules", number, "value", f"{cells.shown(row.value)} is not "
-                                    f"accepted for {row.rule}; it must be {wanted}"))
+            problems.append(
+                Problem(
+                    "rules",
+                    number,
+                    "value",
+                    f"{cells.shown(row.value)} is not accepted for {row.rule}; it must be {wanted}",
+                )
+            )
             continue
         values[row.rule] = int(row.value) if row.rule == "max_consecutive_days" else row.value
     return Rules(**values), problems  # type: ignore[arg-type]
@@ -249,9 +304,18 @@ def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:
     facilities: dict[str, Facility] = {}
     for _, row in typed:
         if row.facility_id is not None:
-            facilities.setdefault(row.facility_id, Facility(
-                row.facility_id, row.name, _key(row.region), row.lat, row.lon, row.address,
-                row.region))
+            facilities.setdefault(
+                row.facility_id,
+                Facility(
+                    row.facility_id,
+                    row.name,
+                    _key(row.region),
+                    row.lat,
+                    row.lon,
+                    row.address,
+                    row.region,
+                ),
+            )
     return facilities, problems
 
 
@@ -261,12 +325,18 @@ def _key(name: str | None) -> str | None:
 
 
 def _unknown_role(sheet: str, number: int, role: str, roles: RoleTable) -> Problem:
-    return Problem(sheet, number, "role", f"'{role}' is not a known role; known roles are "
-                   f"{', '.join(roles.roles)} (a roles sheet can define others)")
+    return Problem(
+        sheet,
+        number,
+        "role",
+        f"'{role}' is not a known role; known roles are "
+        f"{', '.join(roles.roles)} (a roles sheet can define others)",
+    )
 
 
-def volunteer_list(rows: Rows, roles: RoleTable,
-                   facilities: dict[str, Facility]) -> tuple[dict[str, Volunteer], list[Problem]]:
+def volunteer_list(
+    rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
+) -> tuple[dict[str, Volunteer], list[Problem]]:
     typed: list[tuple[int, VolunteerRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
     problems = _duplicates(((n, r.volunteer_id) for n, r in typed), "volunteers", "volunteer_id")
     volunteers: dict[str, Volunteer] = {}
@@ -276,38 +346,71 @@ def volunteer_list(rows: Rows, roles: RoleTable,
         for facility in row.preferred_facilities or ():
             if facility not in facilities:
                 hint = "; separate several ids with ';'" if "," in facility else ""
-                problems.append(Problem("volunteers", number, "preferred_facilities",
-                                        f"'{facility}' is not a facility_id of the facilities "
-                                        f"sheet{hint}"))
+                problems.append(
+                    Problem(
+                        "volunteers",
+                        number,
+                        "preferred_facilities",
+                        f"'{facility}' is not a facility_id of the facilities sheet{hint}",
+                    )
+                )
         if row.volunteer_id is not None:
-            volunteers.setdefault(row.volunteer_id, Volunteer(
-                row.volunteer_id, row.name, row.role, _key(row.region), row.lat, row.lon,
-                row.max_shifts_per_week, row.max_hours_per_week, row.max_distance_km,
-                frozenset(row.preferred_facilities or ()), row.email, row.phone))
+            volunteers.setdefault(
+                row.volunteer_id,
+                Volunteer(
+                    row.volunteer_id,
+                    row.name,
+                    row.role,
+                    _key(row.region),
+                    row.lat,
+                    row.lon,
+                    row.max_shifts_per_week,
+                    row.max_hours_per_week,
+                    row.max_distance_km,
+                    frozenset(row.preferred_facilities or ()),
+                    row.email,
+                    row.phone,
+                ),
+            )
     return volunteers, problems
 
 
-def availability_list(rows: Rows, volunteers: dict[str, Volunteer]
-                      ) -> tuple[list[Availability], list[Problem]]:
+def availability_list(
+    rows: Rows, volunteers: dict[str, Volunteer]
+) -> tuple[list[Availability], list[Problem]]:
     problems = []
     windows = []
     for number, r, failed in rows:
         row: AvailabilityRow = r  # type: ignore[assignment]
         if row.volunteer_id is not None and row.volunteer_id not in volunteers:
-            problems.append(Problem("availability", number, "volunteer_id", f"'{row.volunteer_id}'"
-                                    " is not a volunteer_id of the volunteers sheet"))
+            problems.append(
+                Problem(
+                    "availability",
+                    number,
+                    "volunteer_id",
+                    f"'{row.volunteer_id}' is not a volunteer_id of the volunteers sheet",
+                )
+            )
         if failed or row.volunteer_id not in volunteers:
             continue
         start, end = row.minutes
         dated = isinstance(row.day, dt.date)
-        windows.append(Availability(row.volunteer_id, start, end, row.available,
-                                    row.day if dated else None,  # type: ignore[arg-type]
-                                    None if dated else row.day))  # type: ignore[arg-type]
+        windows.append(
+            Availability(
+                row.volunteer_id,
+                start,
+                end,
+                row.available,
+                row.day if dated else None,  # type: ignore[arg-type]
+                None if dated else row.day,
+            )
+        )  # type: ignore[arg-type]
     return windows, problems
 
 
-def need_list(rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
-              ) -> tuple[list[Need], list[Problem]]:
+def need_list(
+    rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
+) -> tuple[list[Need], list[Problem]]:
     problems = _duplicates(((n, r.need_id) for n, r, _ in rows), "needs", "need_id")  # type: ignore[attr-defined]
     given = {r.need_id for _, r, _ in rows if r.need_id}  # type: ignore[attr-defined]
     seen: dict[tuple, int] = {}
@@ -315,8 +418,14 @@ def need_list(rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
     for number, r, failed in rows:
         row: NeedRow = r  # type: ignore[assignment]
         if row.facility_id is not None and row.facility_id not in facilities:
-            problems.append(Problem("needs", number, "facility_id", f"'{row.facility_id}' is not "
-                                    "a facility_id of the facilities sheet"))
+            problems.append(
+                Problem(
+                    "needs",
+                    number,
+                    "facility_id",
+                    f"'{row.facility_id}' is not a facility_id of the facilities sheet",
+                )
+            )
         if row.role is not None and row.role not in roles:
             problems.append(_unknown_role("needs", number, row.role, roles))
         if failed & {"facility_id", "date", "start", "end", "role"}:
@@ -325,16 +434,34 @@ def need_list(rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
         start, end = (midnight + dt.timedelta(minutes=m) for m in row.minutes)
         key = (row.facility_id, row.date, start, end, row.role)
         if key in seen:
-            problems.append(Problem("needs", number, None, f"the same shift as row {seen[key]} "
-                                    f"({row.facility_id}, {row.date}, {cells.clock(row.start)}-"
-                                    f"{cells.clock(row.end)}, {row.role}); put the total count "
-                                    "in one row"))
+            problems.append(
+                Problem(
+                    "needs",
+                    number,
+                    None,
+                    f"the same shift as row {seen[key]} "
+                    f"({row.facility_id}, {row.date}, {cells.clock(row.start)}-"
+                    f"{cells.clock(row.end)}, {row.role}); put the total count "
+                    "in one row",
+                )
+            )
             continue
         seen[key] = number
         if not failed:
             need_id = row.need_id or _generated_id(key, given)
-            needs.append(Need(need_id, row.facility_id, row.date, start, end, row.role,
-                              row.count, Priority(row.priority), id_given=row.need_id is not None))
+            needs.append(
+                Need(
+                    need_id,
+                    row.facility_id,
+                    row.date,
+                    start,
+                    end,
+                    row.role,
+                    row.count,
+                    Priority(row.priority),
+                    id_given=row.need_id is not None,
+                )
+            )
     return needs, problems
 
 
@@ -350,14 +477,23 @@ def _generated_id(key: tuple, taken: set[str]) -> str:
     return candidate
 
 
-def regions_without_facilities(volunteers: dict[str, Volunteer],
-                               facilities: dict[str, Facility]) -> list[Problem]:
+def regions_without_facilities(
+    volunteers: dict[str, Volunteer], facilities: dict[str, Facility]
+) -> list[Problem]:
     """Not an error, but such volunteers can never be assigned: say so once per region."""
     served = {f.region for f in facilities.values()}
     stranded: dict[str, int] = {}
     for v in volunteers.values():
         if v.region not in served:
             stranded[v.region] = stranded.get(v.region, 0) + 1
-    return [Problem("volunteers", None, "region", f"{count} volunteer(s) in region '{region}', "
-                    "which has no facility; they cannot be assigned", Severity.WARNING)
-            for region, count in sorted(stranded.items())]
+    return [
+        Problem(
+            "volunteers",
+            None,
+            "region",
+            f"{count} volunteer(s) in region '{region}', "
+            "which has no facility; they cannot be assigned",
+            Severity.WARNING,
+        )
+        for region, count in sorted(stranded.items())
+    ]

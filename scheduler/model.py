@@ -45,10 +45,14 @@ def build_model(part: Part) -> StaffingModel:
         return variable
 
     vnames, nnames = part.volunteer_names, part.need_names
-    assign = [new_variable(f"assign__{vnames[v]}__{nnames[n]}", 0, 1, LpBinary)
-              for v, n in zip(part.pair_volunteer.tolist(), part.pair_need.tolist(), strict=True)]
-    shortfall = [new_variable(f"shortfall__{name}", 0, float(count))
-                 for name, count in zip(nnames, part.count.tolist(), strict=True)]
+    assign = [
+        new_variable(f"assign__{vnames[v]}__{nnames[n]}", 0, 1, LpBinary)
+        for v, n in zip(part.pair_volunteer.tolist(), part.pair_need.tolist(), strict=True)
+    ]
+    shortfall = [
+        new_variable(f"shortfall__{name}", 0, float(count))
+        for name, count in zip(nnames, part.count.tolist(), strict=True)
+    ]
     ctx = Context(part, assign, shortfall, new_variable)
     for rule in HARD_RULES:
         problem.extend(_named(rule(ctx)))

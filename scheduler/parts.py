@@ -74,8 +74,10 @@ def split_into_parts(dataset: Dataset, instance: Instance) -> list[Part]:
     n_vol, n_need = len(dataset.volunteers), len(dataset.needs)
     if len(pairs) == 0:
         return []
-    graph = coo_matrix((np.ones(len(pairs)), (pairs.volunteer, n_vol + pairs.need)),
-                       shape=(n_vol + n_need, n_vol + n_need))
+    graph = coo_matrix(
+        (np.ones(len(pairs)), (pairs.volunteer, n_vol + pairs.need)),
+        shape=(n_vol + n_need, n_vol + n_need),
+    )
     _, label = connected_components(graph, directed=False)
     pair_label = label[pairs.volunteer]
     order = np.argsort(pair_label, kind="stable")  # keeps volunteer-then-start order inside
@@ -95,8 +97,12 @@ def part_rules(dataset: Dataset) -> PartRules:
     r = dataset.rules
     # Shift times are whole minutes, so a rest of 630.3 minutes needs 631.
     rest = math.ceil(r.min_rest_hours * 60 - 1e-9)
-    return PartRules(rest, r.max_consecutive_days, r.max_distance_km,
-                     coverage_unit(r.weight_priority_1, r.weight_priority_2, r.weight_priority_3))
+    return PartRules(
+        rest,
+        r.max_consecutive_days,
+        r.max_distance_km,
+        coverage_unit(r.weight_priority_1, r.weight_priority_2, r.weight_priority_3),
+    )
 
 
 def coverage_unit(*weights: float) -> float:
@@ -118,11 +124,13 @@ def _part(index: int, dataset: Dataset, inst: Instance, rows: I64, rules: PartRu
     needs, local_n = np.unique(pn, return_inverse=True)
     vols = [dataset.volunteers[i] for i in volunteers]
     need_objs = [dataset.needs[i] for i in needs]
-    limit = np.array([rules.max_distance_km if v.max_distance_km is None else v.max_distance_km
-                      for v in vols])
+    limit = np.array(
+        [rules.max_distance_km if v.max_distance_km is None else v.max_distance_km for v in vols]
+    )
     facility = [dataset.needs[i].facility_id for i in pn]
-    preferred = np.array([f in vols[v].preferred_facilities for f, v in zip(facility, local_v,
-                                                                           strict=True)], bool)
+    preferred = np.array(
+        [f in vols[v].preferred_facilities for f, v in zip(facility, local_v, strict=True)], bool
+    )
     return Part(
         index=index,
         need=needs.astype(np.int32),

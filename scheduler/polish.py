@@ -37,13 +37,20 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
         book.add(int(part.pair_volunteer[k]), int(part.pair_need[k]))
     by_need = np.lexsort((-score, part.pair_need))  # each need's pairs, most pleasing first
     bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
-    on_need = {(int(part.pair_volunteer[k]), int(part.pair_need[k])) for k in np.flatnonzero(chosen)}
+    on_need = {
+        (int(part.pair_volunteer[k]), int(part.pair_need[k])) for k in np.flatnonzero(chosen)
+    }
     for _ in range(passes):
         moved = 0
         for k in np.flatnonzero(chosen):
-            better = _better_volunteer(part, k, score, by_need[bounds[part.pair_need[k]]:
-                                                              bounds[part.pair_need[k] + 1]],
-                                       book, on_need)
+            better = _better_volunteer(
+                part,
+                k,
+                score,
+                by_need[bounds[part.pair_need[k]] : bounds[part.pair_need[k] + 1]],
+                book,
+                on_need,
+            )
             if better is not None:
                 chosen[k], chosen[better] = False, True
                 moved += 1
@@ -52,8 +59,14 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
     return chosen
 
 
-def _better_volunteer(part: Part, k: int, score: NDArray[np.float64], candidates: np.ndarray,
-                      book: Bookings, on_need: set[tuple[int, int]]) -> int | None:
+def _better_volunteer(
+    part: Part,
+    k: int,
+    score: NDArray[np.float64],
+    candidates: np.ndarray,
+    book: Bookings,
+    on_need: set[tuple[int, int]],
+) -> int | None:
     v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
     for other in candidates[:MAX_CANDIDATES]:
         if score[other] <= score[k] + 1e-9:

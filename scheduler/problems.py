@@ -55,8 +55,15 @@ class InvalidInput(SchedulerError):
         super().__init__(f"{len(errors)} problem(s) in the input:\n{head}{more}")
 
 
-SHEET_ORDER = {"file": 0, "facilities": 1, "volunteers": 2, "availability": 3,
-               "needs": 4, "roles": 5, "rules": 6}
+SHEET_ORDER = {
+    "file": 0,
+    "facilities": 1,
+    "volunteers": 2,
+    "availability": 3,
+    "needs": 4,
+    "roles": 5,
+    "rules": 6,
+}
 
 
 def _reading_order(p: Problem) -> tuple:

@@ -40,6 +40,9 @@ class Limits:
     max_columns: int = 200
 
 
+DEFAULT_LIMITS = Limits()
+
+
 @dataclass
 class RawSheet:
     """A sheet's cells as read, before any meaning is given to them.
@@ -55,7 +58,9 @@ class RawSheet:
     labels: dict[str, str] = field(default_factory=dict)  # name -> as written, e.g. "C (date)"
 
 
-def read_sheets(path: Path, limits: Limits = Limits()) -> tuple[dict[str, RawSheet], list[Problem]]:
+def read_sheets(
+    path: Path, limits: Limits = DEFAULT_LIMITS
+) -> tuple[dict[str, RawSheet], list[Problem]]:
     """Read every known sheet of INPUT (an .xlsx file or a CSV folder).
 
     Raises `InvalidInput` when the file itself cannot be read; returns the
@@ -66,48 +71,69 @@ def read_sheets(path: Path, limits: Limits = Limits()) -> tuple[dict[str, RawShe
     suffix = path.suffix.lower()
     if suffix == ".csv":
         raise _file_problem(
-            path, "a single CSV file holds one sheet only; put facilities.csv, volunteers.csv, "
-            "needs.csv (and the optional sheets) into one folder and give the folder"
+            path,
+            "a single CSV file holds one sheet only; put facilities.csv, volunteers.csv, "
+            "needs.csv (and the optional sheets) into one folder and give the folder",
         )
     if suffix not in (".xlsx", ".xlsm"):
         raise _file_problem(
-            path, f"'{path.name}' is not an .xlsx workbook; save it from Excel as "
-            "'Excel Workbook (.xlsx)', or give a folder of CSV files"
+            path,
+            f"'{path.name}' is not an .xlsx workbook; save it from Excel as "
+            "'Excel Workbook (.xlsx)', or give a folder of CSV files",
         )
     return read_workbook(path, limits)
 
 
 # --- workbooks -------------------------------------------------------------------------
 
-def read_workbook(path: Path, limits: Limits = Limits(), known: tuple[str, ...] = SHEETS,
-                  warn_unknown: bool = True) -> tuple[dict[str, RawSheet], list[Problem]]:
+
+def read_workbook(
+    path: Path,
+    limits: Limits = DEFAULT_LIMITS,
+    known: tuple[str, ...] = SHEETS,
+    warn_unknown: bool = True,
+) -> tuple[dict[str, RawSheet], list[Problem]]:
     """The sheets named in `known` (compared without case), after every safety check."""
     data = _read_bytes(path, limits)
     _check_is_zip(path, data)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise _file_problem(path, f"the workbook is damaged ({exc}); open and save it again in Excel")
+        raise _file_problem(
+            path, f"the workbook is damaged ({exc}); open and save it again in Excel"
+        ) from None
     with archive:
         _check_unpacked_size(path, archive, limits)
         parts = _sheet_parts(path, archive)
         try:
             book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         except (CalamineError, ValueError, OSError) as exc:
-            raise _file_problem(path, f"the workbook cannot be read ({exc}); open and save it "
-                                "again in Excel as .xlsx")
+            raise _file_problem(
+                path,
+                f"the workbook cannot be read ({exc}); open and save it again in Excel as .xlsx",
+            ) from None
         sheets: dict[str, RawSheet] = {}
         problems: list[Problem] = []
         for title in book.sheet_names:
             name = title.strip().lower()
             if name not in known:
                 if warn_unknown and name not in INSTRUCTION_SHEETS:
-                    problems.append(Problem(title, None, None, "this sheet is not part of the "
-                                            "format and is ignored", Severity.WARNING))
+                    problems.append(
+                        Problem(
+                            title,
+                            None,
+                            None,
+                            "this sheet is not part of the format and is ignored",
+                            Severity.WARNING,
+                        )
+                    )
                 continue
             if name in sheets:
-                problems.append(Problem(title, None, None, f"a second sheet named '{name}'; "
-                                        "keep one sheet per name"))
+                problems.append(
+                    Problem(
+                        title, None, None, f"a second sheet named '{name}'; keep one sheet per name"
+                    )
+                )
                 continue
             sheet, found = _read_calamine_sheet(book, title, name, limits)
             problems += found
@@ -120,9 +146,13 @@ def read_workbook(path: Path, limits: Limits = Limits(), known: tuple[str, ...] 
 def _read_bytes(path: Path, limits: Limits, sheet: str | None = None) -> bytes:
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise _file_problem(path, f"the file is {size / 2**20:.1f} MB, more than the "
-                            f"{limits.max_file_bytes / 2**20:.0f} MB accepted; split it or "
-                            "remove what is not needed", sheet)
+        raise _file_problem(
+            path,
+            f"the file is {size / 2**20:.1f} MB, more than the "
+            f"{limits.max_file_bytes / 2**20:.0f} MB accepted; split it or "
+            "remove what is not needed",
+            sheet,
+        )
     if size == 0:
         raise _file_problem(path, "the file is empty", sheet)
     return path.read_bytes()
@@ -133,16 +163,22 @@ def _check_is_zip(path: Path, data: bytes) -> None:
         return
     head = data[:512].lstrip().lower()
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        what = ("an old Excel 97-2003 (.xls) workbook or a password-protected one; open it in "
-                "Excel, remove any password and save it as 'Excel Workbook (.xlsx)'")
+        what = (
+            "an old Excel 97-2003 (.xls) workbook or a password-protected one; open it in "
+            "Excel, remove any password and save it as 'Excel Workbook (.xlsx)'"
+        )
     elif data.startswith(b"%PDF"):
         what = "a PDF document renamed to .xlsx; the scheduler needs the spreadsheet itself"
     elif head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-        what = ("a web page or XML file renamed to .xlsx; open it in Excel and save it as "
-                "'Excel Workbook (.xlsx)'")
+        what = (
+            "a web page or XML file renamed to .xlsx; open it in Excel and save it as "
+            "'Excel Workbook (.xlsx)'"
+        )
     elif _looks_like_text(data[:4096]):
-        what = ("a text (CSV?) file renamed to .xlsx; open it in Excel and save it as "
-                "'Excel Workbook (.xlsx)', or put one CSV per sheet into a folder")
+        what = (
+            "a text (CSV?) file renamed to .xlsx; open it in Excel and save it as "
+            "'Excel Workbook (.xlsx)', or put one CSV per sheet into a folder"
+        )
     else:
         what = "not an Excel .xlsx workbook; save it from Excel as 'Excel Workbook (.xlsx)'"
     raise _file_problem(path, f"this file is {what}")
@@ -162,33 +198,54 @@ def _check_unpacked_size(path: Path, archive: zipfile.ZipFile, limits: Limits) -
     members = archive.infolist()
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked_bytes:
-        raise _file_problem(path, f"the workbook unpacks to {total / 2**20:,.0f} MB, more than "
-                            f"the {limits.max_unpacked_bytes / 2**20:,.0f} MB accepted; it is "
-                            "either far too large or built to exhaust memory (a zip bomb)")
+        raise _file_problem(
+            path,
+            f"the workbook unpacks to {total / 2**20:,.0f} MB, more than "
+            f"the {limits.max_unpacked_bytes / 2**20:,.0f} MB accepted; it is "
+            "either far too large or built to exhaust memory (a zip bomb)",
+        )
     for m in members:
-        if m.file_size > 2**20 and m.file_size > limits.max_compression_ratio * max(m.compress_size, 1):
-            raise _file_problem(path, f"part '{m.filename}' is compressed "
-                                f"{m.file_size // max(m.compress_size, 1):,} to 1, which no real "
-                                "spreadsheet is (a zip bomb); the file was not read")
+        if m.file_size > 2**20 and m.file_size > limits.max_compression_ratio * max(
+            m.compress_size, 1
+        ):
+            raise _file_problem(
+                path,
+                f"part '{m.filename}' is compressed "
+                f"{m.file_size // max(m.compress_size, 1):,} to 1, which no real "
+                "spreadsheet is (a zip bomb); the file was not read",
+            )
 
 
-def _read_calamine_sheet(book: CalamineWorkbook, title: str, name: str,
-                         limits: Limits) -> tuple[RawSheet | None, list[Problem]]:
+def _read_calamine_sheet(
+    book: CalamineWorkbook, title: str, name: str, limits: Limits
+) -> tuple[RawSheet | None, list[Problem]]:
     try:
         sheet = book.get_sheet_by_name(title)
         if sheet.total_height > limits.max_rows + 1 or sheet.total_width > limits.max_columns:
-            return None, [Problem(name, None, None, f"the sheet spans {sheet.total_height:,} rows "
-                                  f"and {sheet.total_width:,} columns, more than the "
-                                  f"{limits.max_rows:,} rows and {limits.max_columns} columns "
-                                  "accepted; delete the unused rows and columns")]
+            return None, [
+                Problem(
+                    name,
+                    None,
+                    None,
+                    f"the sheet spans {sheet.total_height:,} rows "
+                    f"and {sheet.total_width:,} columns, more than the "
+                    f"{limits.max_rows:,} rows and {limits.max_columns} columns "
+                    "accepted; delete the unused rows and columns",
+                )
+            ]
         cells = sheet.to_python(skip_empty_area=False)
         merged = sheet.merged_cell_ranges or []
     except (CalamineError, ValueError, OverflowError) as exc:
-        return None, [Problem(name, None, None, f"the sheet cannot be read ({exc}); save the "
-                              "workbook again in Excel")]
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                f"the sheet cannot be read ({exc}); save the workbook again in Excel",
+            )
+        ]
     rows = (
-        (number, ["" if c is None else c for c in row])
-        for number, row in enumerate(cells, start=1)
+        (number, ["" if c is None else c for c in row]) for number, row in enumerate(cells, start=1)
     )
     sheet_data, problems = _assemble(name, rows, lambda i: _column_letter(i))
     if sheet_data is not None:
@@ -204,8 +261,15 @@ def _merged_problems(sheet: RawSheet, merged: list) -> list[Problem]:
         if not columns or r1 + 1 <= sheet.header_row:
             continue
         span = f"{_column_letter(c0)}{r0 + 1}:{_column_letter(c1)}{r1 + 1}"
-        problems.append(Problem(sheet.name, r0 + 1, columns[0], f"cells {span} are merged; "
-                                "unmerge them and write the value into every row it applies to"))
+        problems.append(
+            Problem(
+                sheet.name,
+                r0 + 1,
+                columns[0],
+                f"cells {span} are merged; "
+                "unmerge them and write the value into every row it applies to",
+            )
+        )
     return problems
 
 
@@ -229,9 +293,16 @@ def _formula_problems(archive: zipfile.ZipFile, part: str | None, sheet: RawShee
             continue
         text = (match.group(3) or b"").decode("utf-8", "replace")
         shown = f" (={text})" if text else ""
-        problems.append(Problem(sheet.name, row, columns[letters], f"cell {letters}{row} holds "
-                                f"a formula{shown}; formulas are not evaluated: replace it by its "
-                                "value (Copy, then Paste Special > Values)"))
+        problems.append(
+            Problem(
+                sheet.name,
+                row,
+                columns[letters],
+                f"cell {letters}{row} holds "
+                f"a formula{shown}; formulas are not evaluated: replace it by its "
+                "value (Copy, then Paste Special > Values)",
+            )
+        )
     return problems
 
 
@@ -241,23 +312,32 @@ def _sheet_parts(path: Path, archive: zipfile.ZipFile) -> dict[str, str]:
         book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
         rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     except KeyError:
-        raise _file_problem(path, "this zip file is not an Excel workbook (no xl/workbook.xml); "
-                            "save the data from Excel as 'Excel Workbook (.xlsx)'")
+        raise _file_problem(
+            path,
+            "this zip file is not an Excel workbook (no xl/workbook.xml); "
+            "save the data from Excel as 'Excel Workbook (.xlsx)'",
+        ) from None
     except Exception as exc:  # defusedxml raises several types for hostile XML
-        raise _file_problem(path, f"the workbook's index cannot be read ({type(exc).__name__}); "
-                            "open and save it again in Excel")
+        raise _file_problem(
+            path,
+            f"the workbook's index cannot be read ({type(exc).__name__}); "
+            "open and save it again in Excel",
+        ) from None
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     parts = {}
     for element in book.iter():
         if element.tag.endswith("}sheet"):
             rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
             target = targets.get(rid, "")
-            full = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+            full = (
+                target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+            )
             parts[element.get("name", "")] = full
     return {title: part for title, part in parts.items() if part in archive.namelist()}
 
 
 # --- CSV folders ------------------------------------------------------------------------
+
 
 def _read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet], list[Problem]]:
     sheets: dict[str, RawSheet] = {}
@@ -267,12 +347,26 @@ def _read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet],
             continue
         name = file.stem.strip().lower()
         if name not in SHEETS:
-            problems.append(Problem(file.name, None, None, "this file is not part of the format "
-                                    "and is ignored", Severity.WARNING))
+            problems.append(
+                Problem(
+                    file.name,
+                    None,
+                    None,
+                    "this file is not part of the format and is ignored",
+                    Severity.WARNING,
+                )
+            )
             continue
         if name in sheets:
-            problems.append(Problem(file.name, None, None, f"a second file for the sheet '{name}'"
-                                    " (file names are compared without case); keep one"))
+            problems.append(
+                Problem(
+                    file.name,
+                    None,
+                    None,
+                    f"a second file for the sheet '{name}'"
+                    " (file names are compared without case); keep one",
+                )
+            )
             continue
         try:
             sheet, found = read_csv_sheet(file, name, limits)
@@ -283,14 +377,18 @@ def _read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet],
         if sheet is not None:
             sheets[name] = sheet
     if not sheets and not problems:
-        raise _file_problem(folder, "the folder holds no CSV files; it needs facilities.csv, "
-                            "volunteers.csv and needs.csv (availability.csv, roles.csv and "
-                            "rules.csv are optional)")
+        raise _file_problem(
+            folder,
+            "the folder holds no CSV files; it needs facilities.csv, "
+            "volunteers.csv and needs.csv (availability.csv, roles.csv and "
+            "rules.csv are optional)",
+        )
     return sheets, problems
 
 
-def read_csv_sheet(file: Path, name: str,
-                   limits: Limits = Limits()) -> tuple[RawSheet | None, list[Problem]]:
+def read_csv_sheet(
+    file: Path, name: str, limits: Limits = DEFAULT_LIMITS
+) -> tuple[RawSheet | None, list[Problem]]:
     """One CSV file as the sheet `name`; raises `InvalidInput` if it cannot be decoded."""
     return _assemble(name, _csv_rows(_decode_csv(file, limits, name)), lambda i: f"column {i + 1}")
 
@@ -298,14 +396,22 @@ def read_csv_sheet(file: Path, name: str,
 def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
     data = _read_bytes(file, limits, sheet)
     if b"\x00" in data[:4096]:
-        raise _file_problem(file, "this is not a text CSV file (it holds binary data); in Excel "
-                            "use Save As > 'CSV UTF-8 (Comma delimited)'", sheet)
+        raise _file_problem(
+            file,
+            "this is not a text CSV file (it holds binary data); in Excel "
+            "use Save As > 'CSV UTF-8 (Comma delimited)'",
+            sheet,
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise _file_problem(file, f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
-                            f"line {line}); in Excel use Save As > 'CSV UTF-8 (Comma delimited)'", sheet)
+        raise _file_problem(
+            file,
+            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
+            f"line {line}); in Excel use Save As > 'CSV UTF-8 (Comma delimited)'",
+            sheet,
+        ) from None
 
 
 def _csv_rows(text: str) -> Iterator[tuple[int, list[object]]]:
@@ -318,14 +424,23 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[object]]]:
 
 # --- shared -----------------------------------------------------------------------------
 
-def _assemble(name: str, rows: Iterator[tuple[int, list[object]]],
-              label) -> tuple[RawSheet | None, list[Problem]]:
+
+def _assemble(
+    name: str, rows: Iterator[tuple[int, list[object]]], label
+) -> tuple[RawSheet | None, list[Problem]]:
     """Find the header (the first non-blank row), keep the non-blank rows below it."""
     problems: list[Problem] = []
     header_row, header_cells = next(((n, r) for n, r in rows if not _blank(r)), (None, None))
     if header_row is None or header_cells is None:
-        return None, [Problem(name, None, None, "the sheet is empty; it needs a header row "
-                              "with the column names, then one row per entry")]
+        return None, [
+            Problem(
+                name,
+                None,
+                None,
+                "the sheet is empty; it needs a header row "
+                "with the column names, then one row per entry",
+            )
+        ]
     header: dict[str, int] = {}
     labels: dict[str, str] = {}
     for i, cell in enumerate(header_cells):
@@ -333,8 +448,15 @@ def _assemble(name: str, rows: Iterator[tuple[int, list[object]]],
         if not column:
             continue
         if column in header:
-            problems.append(Problem(name, header_row, column, f"the column '{column}' appears "
-                                    f"twice ({labels[column]} and {label(i)}); keep one"))
+            problems.append(
+                Problem(
+                    name,
+                    header_row,
+                    column,
+                    f"the column '{column}' appears "
+                    f"twice ({labels[column]} and {label(i)}); keep one",
+                )
+            )
             continue
         header[column] = i
         labels[column] = label(i)

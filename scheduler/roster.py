@@ -22,11 +22,36 @@ from xlsxwriter.worksheet import Worksheet
 from scheduler.domain import Dataset, Need
 from scheduler.solver import SolveResult
 
-ASSIGNMENT_COLUMNS = ("need_id", "facility_id", "facility_name", "region", "date", "start",
-                      "end", "role", "priority", "volunteer_id", "volunteer_name",
-                      "volunteer_role", "phone")
-UNFILLED_COLUMNS = ("need_id", "facility_id", "facility_name", "region", "date", "start", "end",
-                    "role", "priority", "count", "filled", "open", "reason")
+ASSIGNMENT_COLUMNS = (
+    "need_id",
+    "facility_id",
+    "facility_name",
+    "region",
+    "date",
+    "start",
+    "end",
+    "role",
+    "priority",
+    "volunteer_id",
+    "volunteer_name",
+    "volunteer_role",
+    "phone",
+)
+UNFILLED_COLUMNS = (
+    "need_id",
+    "facility_id",
+    "facility_name",
+    "region",
+    "date",
+    "start",
+    "end",
+    "role",
+    "priority",
+    "count",
+    "filled",
+    "open",
+    "reason",
+)
 SAFE_OPTIONS = {
     "strings_to_formulas": False,  # text is text, whatever it starts with
     "strings_to_urls": False,
@@ -45,8 +70,9 @@ def write_roster(dataset: Dataset, result: SolveResult, path: Path) -> None:
         bold = book.add_format({"bold": True})
         _summary(book.add_worksheet("Summary"), bold, result)
         _assignments(book.add_worksheet("Assignments"), bold, dataset, result.assignments)
-        _unfilled(book.add_worksheet("Unfilled"), bold, dataset, result.assignments,
-                  result.eligible)
+        _unfilled(
+            book.add_worksheet("Unfilled"), bold, dataset, result.assignments, result.eligible
+        )
         book.close()
         os.chmod(temporary, 0o644)
         os.replace(temporary, path)
@@ -75,50 +101,101 @@ def _summary(sheet: Worksheet, bold, result: SolveResult) -> None:
         sheet.write_row(r, 0, row)
 
 
-def _assignments(sheet: Worksheet, bold, dataset: Dataset,
-                 assignments: Iterable[tuple[str, str]]) -> None:
-    facilities, volunteers, needs = dataset.facility_by_id, dataset.volunteer_by_id, dataset.need_by_id
+def _assignments(
+    sheet: Worksheet, bold, dataset: Dataset, assignments: Iterable[tuple[str, str]]
+) -> None:
+    facilities, volunteers, needs = (
+        dataset.facility_by_id,
+        dataset.volunteer_by_id,
+        dataset.need_by_id,
+    )
     rows = []
     for need_id, volunteer_id in assignments:
         need, volunteer = needs[need_id], volunteers[volunteer_id]
         facility = facilities[need.facility_id]
-        rows.append(((facility.region, facility.id, need.start, need.id, volunteer.name),
-                     [need.id, facility.id, facility.name, facility.region_name, *_when(need),
-                      need.role, int(need.priority), volunteer.id, volunteer.name,
-                      volunteer.role, volunteer.phone]))
+        rows.append(
+            (
+                (facility.region, facility.id, need.start, need.id, volunteer.name),
+                [
+                    need.id,
+                    facility.id,
+                    facility.name,
+                    facility.region_name,
+                    *_when(need),
+                    need.role,
+                    int(need.priority),
+                    volunteer.id,
+                    volunteer.name,
+                    volunteer.role,
+                    volunteer.phone,
+                ],
+            )
+        )
     rows.sort(key=lambda r: r[0])
-    _header(sheet, bold, ASSIGNMENT_COLUMNS, (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16),
-            len(rows))
+    _header(
+        sheet,
+        bold,
+        ASSIGNMENT_COLUMNS,
+        (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16),
+        len(rows),
+    )
     for r, (_, row) in enumerate(rows, start=1):
         sheet.write_row(r, 0, row)
 
 
-def _unfilled(sheet: Worksheet, bold, dataset: Dataset, assignments: Iterable[tuple[str, str]],
-              eligible: dict[str, int]) -> None:
+def _unfilled(
+    sheet: Worksheet,
+    bold,
+    dataset: Dataset,
+    assignments: Iterable[tuple[str, str]],
+    eligible: dict[str, int],
+) -> None:
     filled = Counter(need_id for need_id, _ in assignments)
     facilities = dataset.facility_by_id
     open_needs = [n for n in dataset.needs if filled[n.id] < n.count]
     open_needs.sort(key=lambda n: (n.priority, facilities[n.facility_id].region, n.start))
-    _header(sheet, bold, UNFILLED_COLUMNS, (14, 12, 30, 16, 11, 7, 7, 15, 8, 7, 7, 7, 80),
-            len(open_needs))
+    _header(
+        sheet,
+        bold,
+        UNFILLED_COLUMNS,
+        (14, 12, 30, 16, 11, 7, 7, 15, 8, 7, 7, 7, 80),
+        len(open_needs),
+    )
     for r, need in enumerate(open_needs, start=1):
         facility = facilities[need.facility_id]
-        sheet.write_row(r, 0, [
-            need.id, facility.id, facility.name, facility.region_name, *_when(need), need.role,
-            int(need.priority), need.count, filled[need.id], need.count - filled[need.id],
-            unfilled_reason(eligible.get(need.id, 0), filled[need.id])])
+        sheet.write_row(
+            r,
+            0,
+            [
+                need.id,
+                facility.id,
+                facility.name,
+                facility.region_name,
+                *_when(need),
+                need.role,
+                int(need.priority),
+                need.count,
+                filled[need.id],
+                need.count - filled[need.id],
+                unfilled_reason(eligible.get(need.id, 0), filled[need.id]),
+            ],
+        )
 
 
 def unfilled_reason(eligible: int, filled: int) -> str:
     """A first reason in words, from the count of volunteers eligible for the shift."""
     if eligible == 0:
-        return ("no volunteer can take this shift: none in the region has a role that covers "
-                "it, is available for the whole shift and lives within the distance limit")
+        return (
+            "no volunteer can take this shift: none in the region has a role that covers "
+            "it, is available for the whole shift and lives within the distance limit"
+        )
     spare = eligible - filled
     if spare <= 0:
         return f"all {eligible} eligible volunteer(s) are already on this shift"
-    return (f"{spare} more volunteer(s) could take it, but each is needed on a shift that "
-            "weighs more or has reached a weekly, rest or consecutive-day limit")
+    return (
+        f"{spare} more volunteer(s) could take it, but each is needed on a shift that "
+        "weighs more or has reached a weekly, rest or consecutive-day limit"
+    )
 
 
 def _when(need: Need) -> list[object]:
@@ -126,8 +203,9 @@ def _when(need: Need) -> list[object]:
     return [need.date, need.start.strftime("%H:%M"), end]
 
 
-def _header(sheet: Worksheet, bold, columns: Sequence[str], widths: Sequence[int],
-            rows: int) -> None:
+def _header(
+    sheet: Worksheet, bold, columns: Sequence[str], widths: Sequence[int], rows: int
+) -> None:
     for i, width in enumerate(widths):
         sheet.set_column(i, i, width)
     sheet.freeze_panes(1, 0)

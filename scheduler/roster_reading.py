@@ -18,11 +18,10 @@ from scheduler import cells
 from scheduler.cells import MINUTES_PER_DAY, CellError
 from scheduler.domain import Dataset, Need
 from scheduler.problems import InvalidInput, Problem
-from scheduler.reading import Limits, RawSheet, read_csv_sheet, read_workbook
+from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_workbook
 
 SHEET = "Assignments"
 KEY_COLUMNS = ("facility_id", "date", "start", "end", "role")
-DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True)
@@ -34,8 +33,9 @@ class Assignment:
     row: int  # the Excel row of the Assignments sheet (header is row 1)
 
 
-def read_assignments(path: Path, dataset: Dataset,
-                     limits: Limits = DEFAULT_LIMITS) -> list[Assignment]:
+def read_assignments(
+    path: Path, dataset: Dataset, limits: Limits = DEFAULT_LIMITS
+) -> list[Assignment]:
     """The assignments of a roster workbook (or an `assignments.csv` file), in sheet order.
 
     Raises `InvalidInput` listing every row that names no known need or
@@ -63,6 +63,7 @@ def read_assignments(path: Path, dataset: Dataset,
 
 # --- the sheet --------------------------------------------------------------------------
 
+
 def _read_roster_sheet(path: Path, limits: Limits) -> RawSheet:
     """The Assignments sheet, read with the same safety checks as an input workbook."""
     if path.suffix.lower() == ".csv" and path.is_file():
@@ -74,13 +75,31 @@ def _read_roster_sheet(path: Path, limits: Limits) -> RawSheet:
         sheet = sheets.get(SHEET.lower())
         if sheet is None and not problems:
             found = ", ".join(others) or "no other sheets"
-            raise InvalidInput([Problem(path.name, None, None, f"the workbook has no sheet "
-                                        f"'{SHEET}' (found: {found}); a roster lists one "
-                                        "assignment per row in that sheet")])
+            raise InvalidInput(
+                [
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        f"the workbook has no sheet "
+                        f"'{SHEET}' (found: {found}); a roster lists one "
+                        "assignment per row in that sheet",
+                    )
+                ]
+            )
     else:
-        raise InvalidInput([Problem(path.name, None, None, f"'{path.name}' is not a roster "
-                                    "workbook; give the .xlsx file that `scheduler solve` wrote "
-                                    "(or an assignments.csv file)")])
+        raise InvalidInput(
+            [
+                Problem(
+                    path.name,
+                    None,
+                    None,
+                    f"'{path.name}' is not a roster "
+                    "workbook; give the .xlsx file that `scheduler solve` wrote "
+                    "(or an assignments.csv file)",
+                )
+            ]
+        )
     errors = [p for p in problems if p.is_error]
     if errors or sheet is None:
         raise InvalidInput(errors or problems)
@@ -91,14 +110,27 @@ def _header_problems(sheet: RawSheet) -> list[Problem]:
     present = ", ".join(sheet.header) or "nothing"
     problems = []
     if "volunteer_id" not in sheet.header:
-        problems.append(Problem(SHEET, sheet.header_row, "volunteer_id", "the column "
-                                f"'volunteer_id' is missing; the header row has: {present}"))
+        problems.append(
+            Problem(
+                SHEET,
+                sheet.header_row,
+                "volunteer_id",
+                f"the column 'volunteer_id' is missing; the header row has: {present}",
+            )
+        )
     missing_keys = [c for c in KEY_COLUMNS if c not in sheet.header]
     if "need_id" not in sheet.header and missing_keys:
-        problems.append(Problem(SHEET, sheet.header_row, "need_id", "the column 'need_id' is "
-                                f"missing, and so are {', '.join(missing_keys)}; a row names its "
-                                "need by need_id or by facility_id, date, start, end and role "
-                                f"(the header row has: {present})"))
+        problems.append(
+            Problem(
+                SHEET,
+                sheet.header_row,
+                "need_id",
+                "the column 'need_id' is "
+                f"missing, and so are {', '.join(missing_keys)}; a row names its "
+                "need by need_id or by facility_id, date, start, end and role "
+                f"(the header row has: {present})",
+            )
+        )
     return problems
 
 
@@ -108,23 +140,42 @@ def _empty(cell: object) -> bool:
 
 # --- one row ----------------------------------------------------------------------------
 
-def _find_volunteer(dataset: Dataset, values: dict[str, object],
-                    number: int) -> tuple[str | None, list[Problem]]:
+
+def _find_volunteer(
+    dataset: Dataset, values: dict[str, object], number: int
+) -> tuple[str | None, list[Problem]]:
     if "volunteer_id" not in values:
-        return None, [Problem(SHEET, number, "volunteer_id", "volunteer_id is empty; write the "
-                              "id of the volunteer who fills this place, or delete the row")]
+        return None, [
+            Problem(
+                SHEET,
+                number,
+                "volunteer_id",
+                "volunteer_id is empty; write the "
+                "id of the volunteer who fills this place, or delete the row",
+            )
+        ]
     try:
         volunteer_id = cells.identifier(values["volunteer_id"])
     except CellError as exc:
         return None, [Problem(SHEET, number, "volunteer_id", str(exc))]
     if volunteer_id not in dataset.volunteer_by_id:
-        return None, [Problem(SHEET, number, "volunteer_id", f"'{volunteer_id}' is not a "
-                              "volunteer_id of the volunteers sheet of the input")]
+        return None, [
+            Problem(
+                SHEET,
+                number,
+                "volunteer_id",
+                f"'{volunteer_id}' is not a volunteer_id of the volunteers sheet of the input",
+            )
+        ]
     return volunteer_id, []
 
 
-def _find_need(dataset: Dataset, shifts_by_day: dict[tuple[str, dt.date], list[Need]],
-               values: dict[str, object], number: int) -> tuple[Need | None, list[Problem]]:
+def _find_need(
+    dataset: Dataset,
+    shifts_by_day: dict[tuple[str, dt.date], list[Need]],
+    values: dict[str, object],
+    number: int,
+) -> tuple[Need | None, list[Problem]]:
     """By need_id when it is known; else by the five key columns."""
     need_id = None
     if "need_id" in values:
@@ -136,12 +187,26 @@ def _find_need(dataset: Dataset, shifts_by_day: dict[tuple[str, dt.date], list[N
             return dataset.need_by_id[need_id], []
     if not any(c in values for c in KEY_COLUMNS):
         if need_id is None:
-            return None, [Problem(SHEET, number, "need_id", "need_id is empty and so are "
-                                  "facility_id, date, start, end and role; name the need this "
-                                  "row fills, or delete the row")]
-        return None, [Problem(SHEET, number, "need_id", f"'{need_id}' is not a need_id of the "
-                              "needs sheet of the input; correct it, or give the shift's "
-                              "facility_id, date, start, end and role instead")]
+            return None, [
+                Problem(
+                    SHEET,
+                    number,
+                    "need_id",
+                    "need_id is empty and so are "
+                    "facility_id, date, start, end and role; name the need this "
+                    "row fills, or delete the row",
+                )
+            ]
+        return None, [
+            Problem(
+                SHEET,
+                number,
+                "need_id",
+                f"'{need_id}' is not a need_id of the "
+                "needs sheet of the input; correct it, or give the shift's "
+                "facility_id, date, start, end and role instead",
+            )
+        ]
     key, problems = _shift_key(values, number)
     if key is None:
         return None, problems
@@ -153,47 +218,84 @@ def _find_need(dataset: Dataset, shifts_by_day: dict[tuple[str, dt.date], list[N
 
 def _shift_key(values: dict[str, object], number: int) -> tuple[tuple | None, list[Problem]]:
     """(facility_id, date, start, end, role) as `Need.key` holds it; end <= start is next day."""
-    parsers = {"facility_id": cells.identifier, "date": cells.date, "start": cells.time_of_day,
-               "end": cells.time_of_day, "role": lambda v: cells.text(v).lower()}
+    parsers = {
+        "facility_id": cells.identifier,
+        "date": cells.date,
+        "start": cells.time_of_day,
+        "end": cells.time_of_day,
+        "role": lambda v: cells.text(v).lower(),
+    }
     parsed: dict[str, object] = {}
     problems = []
     for column, parse in parsers.items():
         if column not in values:
-            problems.append(Problem(SHEET, number, column, f"{column} is empty; without a known "
-                                    "need_id a row names its need by facility_id, date, start, "
-                                    "end and role"))
+            problems.append(
+                Problem(
+                    SHEET,
+                    number,
+                    column,
+                    f"{column} is empty; without a known "
+                    "need_id a row names its need by facility_id, date, start, "
+                    "end and role",
+                )
+            )
             continue
         try:
             parsed[column] = parse(values[column])
         except CellError as exc:
             problems.append(Problem(SHEET, number, column, str(exc)))
     if parsed.get("start") == MINUTES_PER_DAY:
-        problems.append(Problem(SHEET, number, "start", "'24:00' can only end a shift; a start "
-                                "at midnight is 00:00 of the next day"))
+        problems.append(
+            Problem(
+                SHEET,
+                number,
+                "start",
+                "'24:00' can only end a shift; a start at midnight is 00:00 of the next day",
+            )
+        )
     if problems:
         return None, problems
     start, end = parsed["start"], parsed["end"]
     if end <= start:  # type: ignore[operator]
         end += MINUTES_PER_DAY  # type: ignore[operator]
     midnight = dt.datetime.combine(parsed["date"], dt.time())  # type: ignore[arg-type]
-    return (parsed["facility_id"], parsed["date"], midnight + dt.timedelta(minutes=start),  # type: ignore[arg-type]
-            midnight + dt.timedelta(minutes=end), parsed["role"]), []  # type: ignore[arg-type]
+    return (
+        parsed["facility_id"],
+        parsed["date"],
+        midnight + dt.timedelta(minutes=start),  # type: ignore[arg-type]
+        midnight + dt.timedelta(minutes=end),
+        parsed["role"],
+    ), []  # type: ignore[arg-type]
 
 
-def _unknown_shift(dataset: Dataset, shifts_by_day: dict[tuple[str, dt.date], list[Need]],
-                   key: tuple, need_id: str | None, number: int) -> Problem:
+def _unknown_shift(
+    dataset: Dataset,
+    shifts_by_day: dict[tuple[str, dt.date], list[Need]],
+    key: tuple,
+    need_id: str | None,
+    number: int,
+) -> Problem:
     facility, day, start, end, role = key
     shift = f"{facility}, {day}, {start:%H:%M}-{end:%H:%M}, {role}"
     prefix = f"'{need_id}' is not a need_id of the needs sheet, and " if need_id else ""
     if facility not in dataset.facility_by_id:
-        return Problem(SHEET, number, "facility_id", f"{prefix}'{facility}' is not a "
-                       "facility_id of the facilities sheet of the input")
-    same_day = sorted(f"{n.start:%H:%M}-{n.end:%H:%M} {n.role}"
-                      for n in shifts_by_day.get((facility, day), ()))
+        return Problem(
+            SHEET,
+            number,
+            "facility_id",
+            f"{prefix}'{facility}' is not a facility_id of the facilities sheet of the input",
+        )
+    same_day = sorted(
+        f"{n.start:%H:%M}-{n.end:%H:%M} {n.role}" for n in shifts_by_day.get((facility, day), ())
+    )
     if same_day:
         more = " …" if len(same_day) > 8 else ""
         hint = f"; the needs of {facility} that day are: {', '.join(same_day[:8])}{more}"
     else:
         hint = f"; {facility} has no need that day"
-    return Problem(SHEET, number, "need_id" if need_id else None,
-                   f"{prefix}no need of the input is the shift {shift}{hint}")
+    return Problem(
+        SHEET,
+        number,
+        "need_id" if need_id else None,
+        f"{prefix}no need of the input is the shift {shift}{hint}",
+    )

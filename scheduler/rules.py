@@ -11,6 +11,7 @@ exported LP file reads like the rules.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -33,9 +34,8 @@ class Context:
     volunteer_pairs: list[range] = field(init=False)
 
     def __post_init__(self) -> None:
-        bounds = np.searchsorted(self.part.pair_volunteer,
-                                 np.arange(len(self.part.volunteer) + 1))
-        self.volunteer_pairs = [range(a, b) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        bounds = np.searchsorted(self.part.pair_volunteer, np.arange(len(self.part.volunteer) + 1))
+        self.volunteer_pairs = [range(a, b) for a, b in itertools.pairwise(bounds)]
 
 
 def _le(terms: list[tuple[LpVariable, float]], bound: float) -> LpConstraint:
@@ -43,6 +43,7 @@ def _le(terms: list[tuple[LpVariable, float]], bound: float) -> LpConstraint:
 
 
 # --- hard rules ---------------------------------------------------------------------------
+
 
 def need_capacity(ctx: Context) -> Iterator[Row]:
     """Hard: a need gets at most `count` volunteers (rule 2).
@@ -54,10 +55,12 @@ def need_capacity(ctx: Context) -> Iterator[Row]:
     order = np.argsort(part.pair_need, kind="stable")
     bounds = np.searchsorted(part.pair_need[order], np.arange(len(part.need) + 1))
     for n, name in enumerate(part.need_names):
-        terms = [(ctx.assign[k], 1.0) for k in order[bounds[n]:bounds[n + 1]]]
+        terms = [(ctx.assign[k], 1.0) for k in order[bounds[n] : bounds[n + 1]]]
         terms.append((ctx.shortfall[n], 1.0))
-        yield (f"capacity__{name}",
-               LpConstraint(LpAffineExpression(terms), LpConstraintEQ, rhs=float(part.count[n])))
+        yield (
+            f"capacity__{name}",
+            LpConstraint(LpAffineExpression(terms), LpConstraintEQ, rhs=float(part.count[n])),
+        )
 
 
 def no_overlap_and_min_rest(ctx: Context) -> Iterator[Row]:
@@ -73,11 +76,13 @@ def no_overlap_and_min_rest(ctx: Context) -> Iterator[Row]:
     for v, pairs in enumerate(ctx.volunteer_pairs):
         if len(pairs) < 2:
             continue
-        needs = part.pair_need[pairs.start:pairs.stop]
+        needs = part.pair_need[pairs.start : pairs.stop]
         cliques = clash_cliques(part.start[needs], part.end[needs] + rest)
         for c, clique in enumerate(cliques):
-            yield (f"min_rest__{part.volunteer_names[v]}__c{c}",
-                   _le([(ctx.assign[pairs.start + i], 1.0) for i in clique], 1.0))
+            yield (
+                f"min_rest__{part.volunteer_names[v]}__c{c}",
+                _le([(ctx.assign[pairs.start + i], 1.0) for i in clique], 1.0),
+            )
 
 
 def clash_cliques(start: np.ndarray, reach: np.ndarray) -> list[list[int]]:
@@ -110,13 +115,15 @@ def weekly_shift_limit(ctx: Context) -> Iterator[Row]:
     """Hard: at most `max_shifts_per_week` shifts per ISO week (rule 5)."""
     part = ctx.part
     for v, pairs in enumerate(ctx.volunteer_pairs):
-        weeks = part.week[part.pair_need[pairs.start:pairs.stop]]
+        weeks = part.week[part.pair_need[pairs.start : pairs.stop]]
         limit = int(part.max_shifts[v])
         for week in np.unique(weeks):
             members = np.flatnonzero(weeks == week)
             if len(members) > limit:
-                yield (f"weekly_shifts__{part.volunteer_names[v]}__w{week}",
-                       _le([(ctx.assign[pairs.start + i], 1.0) for i in members], limit))
+                yield (
+                    f"weekly_shifts__{part.volunteer_names[v]}__w{week}",
+                    _le([(ctx.assign[pairs.start + i], 1.0) for i in members], limit),
+                )
 
 
 def weekly_hour_limit(ctx: Context) -> Iterator[Row]:
@@ -126,15 +133,19 @@ def weekly_hour_limit(ctx: Context) -> Iterator[Row]:
         limit = part.max_hours[v]
         if np.isnan(limit):
             continue
-        needs = part.pair_need[pairs.start:pairs.stop]
+        needs = part.pair_need[pairs.start : pairs.stop]
         hours = (part.end[needs] - part.start[needs]) / 60.0
         weeks = part.week[needs]
         for week in np.unique(weeks):
             members = np.flatnonzero(weeks == week)
             if hours[members].sum() > limit + 1e-9:
-                yield (f"weekly_hours__{part.volunteer_names[v]}__w{week}",
-                       _le([(ctx.assign[pairs.start + i], float(hours[i])) for i in members],
-                           float(limit)))
+                yield (
+                    f"weekly_hours__{part.volunteer_names[v]}__w{week}",
+                    _le(
+                        [(ctx.assign[pairs.start + i], float(hours[i])) for i in members],
+                        float(limit),
+                    ),
+                )
 
 
 def max_consecutive_days(ctx: Context) -> Iterator[Row]:
@@ -147,11 +158,14 @@ def max_consecutive_days(ctx: Context) -> Iterator[Row]:
     part = ctx.part
     k = part.rules.max_consecutive_days
     for v, pairs in enumerate(ctx.volunteer_pairs):
-        needs = part.pair_need[pairs.start:pairs.stop]
+        needs = part.pair_need[pairs.start : pairs.stop]
         days = part.day[needs]
-        windows = [range(first, first + k + 1) for first in _full_windows(np.unique(days), k + 1)
-                   if _weekly_cap(part, needs, days, range(first, first + k + 1),
-                                  int(part.max_shifts[v])) > k]
+        windows = [
+            range(first, first + k + 1)
+            for first in _full_windows(np.unique(days), k + 1)
+            if _weekly_cap(part, needs, days, range(first, first + k + 1), int(part.max_shifts[v]))
+            > k
+        ]
         if windows:
             yield from _window_rows(ctx, v, pairs, days, windows, k)
 
@@ -162,8 +176,7 @@ def _full_windows(days: np.ndarray, length: int) -> list[int]:
     return [d for d in days.tolist() if all(d + i in present for i in range(length))]
 
 
-def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range,
-                limit: int) -> int:
+def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range, limit: int) -> int:
     """Most shift-days the weekly limits allow inside the window."""
     inside = (days >= window.start) & (days < window.stop)
     cap = 0
@@ -172,8 +185,9 @@ def _weekly_cap(part: Part, needs: np.ndarray, days: np.ndarray, window: range,
     return cap
 
 
-def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, windows: list[range],
-                 k: int) -> Iterator[Row]:
+def _window_rows(
+    ctx: Context, v: int, pairs: range, days: np.ndarray, windows: list[range], k: int
+) -> Iterator[Row]:
     """Worked days in each window ≤ k.
 
     With the usual rest, all shifts starting on one day clash, so at most one
@@ -182,7 +196,7 @@ def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, windows: 
     once and shared between windows) is at least each clique of the day.
     """
     part, name = ctx.part, ctx.part.volunteer_names[v]
-    needs = part.pair_need[pairs.start:pairs.stop]
+    needs = part.pair_need[pairs.start : pairs.stop]
     reach = part.end[needs] + part.rules.min_rest_minutes
     window_days = sorted({d for window in windows for d in window})
     single = {d: _one_clique(part.start[needs], reach, days == d) for d in window_days}
@@ -198,12 +212,17 @@ def _window_rows(ctx: Context, v: int, pairs: range, days: np.ndarray, windows: 
         covered = {i for clique in cliques for i in clique}
         groups = cliques + [[i] for i in range(len(members)) if i not in covered]
         for c, group in enumerate(groups):
-            yield (f"works_link__{name}__d{day}__c{c}",
-                   _le([(ctx.assign[pairs.start + members[i]], 1.0) for i in group] + [(y, -1.0)],
-                       0.0))
+            yield (
+                f"works_link__{name}__d{day}__c{c}",
+                _le(
+                    [(ctx.assign[pairs.start + members[i]], 1.0) for i in group] + [(y, -1.0)], 0.0
+                ),
+            )
     for window in windows:
-        yield (f"consecutive__{name}__d{window.start}",
-               _le([term for d in window for term in worked[d]], float(k)))
+        yield (
+            f"consecutive__{name}__d{window.start}",
+            _le([term for d in window for term in worked[d]], float(k)),
+        )
 
 
 def _one_clique(start: np.ndarray, reach: np.ndarray, members: np.ndarray) -> bool:
@@ -221,6 +240,7 @@ HARD_RULES: tuple[Callable[[Context], Iterator[Row]], ...] = (
 
 
 # --- soft rules: objective terms ------------------------------------------------------------
+
 
 @dataclass
 class Terms:

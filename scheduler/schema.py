@@ -26,7 +26,9 @@ def _between(low: float | None, high: float | None, *, above: bool = False) -> A
         if (low is not None and (value <= low if above else value < low)) or (
             high is not None and value > high
         ):
-            bound = (f"more than {low:g}" if above else f"at least {low:g}") if low is not None else ""
+            bound = (
+                (f"more than {low:g}" if above else f"at least {low:g}") if low is not None else ""
+            )
             if high is not None:
                 bound = f"from {low:g} to {high:g}" if low is not None else f"at most {high:g}"
             raise CellError(f"{cells.shown(value)} is out of range; it must be {bound}")
@@ -83,8 +85,11 @@ class Located(Row):
     def both_or_neither(self) -> Located:
         if (self.lat is None) != (self.lon is None):
             missing = "lon" if self.lon is None else "lat"
-            raise _pair_error(missing, f"{missing} is empty while the other coordinate is given; "
-                              "fill in both lat and lon, or neither")
+            raise _pair_error(
+                missing,
+                f"{missing} is empty while the other coordinate is given; "
+                "fill in both lat and lon, or neither",
+            )
         return self
 
 
@@ -115,8 +120,11 @@ class Window(Row):
     @model_validator(mode="after")
     def starts_within_the_day(self) -> Window:
         if self.start == MINUTES_PER_DAY:
-            raise _pair_error("start", "'24:00' can only end a shift or window; a start at "
-                              "midnight is 00:00 of the next day")
+            raise _pair_error(
+                "start",
+                "'24:00' can only end a shift or window; a start at "
+                "midnight is 00:00 of the next day",
+            )
         return self
 
     @property

@@ -98,8 +98,12 @@ class SolveResult:
 Progress = Callable[[int, int, float, float], None]  # parts done, parts, found, bound
 
 
-def solve(dataset: Dataset, settings: Settings = Settings(), executor: cf.Executor | None = None,
-          progress: Progress | None = None) -> SolveResult:
+def solve(
+    dataset: Dataset,
+    settings: Settings = Settings(),
+    executor: cf.Executor | None = None,
+    progress: Progress | None = None,
+) -> SolveResult:
     clock = time.monotonic()
     deadline = clock + settings.time_limit
     instance = build_instance(dataset)
@@ -111,13 +115,21 @@ def solve(dataset: Dataset, settings: Settings = Settings(), executor: cf.Execut
     result = _assemble(dataset, parts, results)
     counts = np.bincount(instance.pairs.need, minlength=len(dataset.needs))
     result["eligible"] = {n.id: int(c) for n, c in zip(dataset.needs, counts.tolist(), strict=True)}
-    seconds = {"eligibility": eligibility_done - clock, "split": split_done - eligibility_done,
-               "solve": solved - split_done}
+    seconds = {
+        "eligibility": eligibility_done - clock,
+        "split": split_done - eligibility_done,
+        "solve": solved - split_done,
+    }
     return SolveResult(**{**result, "seconds": seconds})
 
 
-def _solve_parts(parts: list[Part], settings: Settings, deadline: float,
-                 executor: cf.Executor | None, progress: Progress | None) -> list[PartResult]:
+def _solve_parts(
+    parts: list[Part],
+    settings: Settings,
+    deadline: float,
+    executor: cf.Executor | None,
+    progress: Progress | None,
+) -> list[PartResult]:
     results: dict[int, PartResult] = {}
     total_bound = sum(p.demand_weight for p in parts)
     found = 0.0
@@ -149,13 +161,21 @@ def _solve_parts(parts: list[Part], settings: Settings, deadline: float,
     return [results[p.index] for p in parts]
 
 
-def _run_in_pool(pool: cf.Executor, parts: list[Part], settings: Settings, deadline: float,
-                 record: Callable[[PartResult], None]) -> None:
-    futures = {pool.submit(solve_part, part, settings, deadline - time.monotonic()): part
-               for part in parts}
+def _run_in_pool(
+    pool: cf.Executor,
+    parts: list[Part],
+    settings: Settings,
+    deadline: float,
+    record: Callable[[PartResult], None],
+) -> None:
+    futures = {
+        pool.submit(solve_part, part, settings, deadline - time.monotonic()): part for part in parts
+    }
     grace = 10.0 + 0.1 * settings.time_limit  # a solver may overrun its own limit a little
     try:
-        for future in cf.as_completed(futures, timeout=max(0.0, deadline - time.monotonic()) + grace):
+        for future in cf.as_completed(
+            futures, timeout=max(0.0, deadline - time.monotonic()) + grace
+        ):
             part = futures[future]
             try:
                 record(future.result())
@@ -224,9 +244,14 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
         chosen = greedy_part(part, chosen)
     for variable, value in zip(model.columns, outcome.values.tolist(), strict=True):
         variable.varValue = value
-    return PartResult(part.index, chosen, bound_from_lp(outcome.lp_objective, part),
-                      PartMethod(outcome.phase.value), outcome.undecided,
-                      {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds})
+    return PartResult(
+        part.index,
+        chosen,
+        bound_from_lp(outcome.lp_objective, part),
+        PartMethod(outcome.phase.value),
+        outcome.undecided,
+        {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds},
+    )
 
 
 SIFTING_FROM = 5_000  # pairs; smaller parts solve their whole LP at once
@@ -262,8 +287,15 @@ def bound_from_lp(lp_objective: float | None, part: Part) -> float:
 def _greedy(part: Part, why: str) -> PartResult:
     started = time.monotonic()
     chosen = greedy_part(part)
-    return PartResult(part.index, chosen, part.demand_weight, PartMethod.GREEDY, 0,
-                      {"greedy": time.monotonic() - started}, why)
+    return PartResult(
+        part.index,
+        chosen,
+        part.demand_weight,
+        PartMethod.GREEDY,
+        0,
+        {"greedy": time.monotonic() - started},
+        why,
+    )
 
 
 def _assemble(dataset: Dataset, parts: list[Part], results: list[PartResult]) -> dict:

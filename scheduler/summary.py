@@ -21,12 +21,15 @@ def describe(dataset: Dataset, source: Path | str) -> str:
     demand = ", ".join(f"{by_priority[p]:,} {p.name.lower()}" for p in Priority)
     capacity = sum(v.max_shifts_per_week for v in dataset.volunteers)
     roles = Counter(v.role for v in dataset.volunteers)
-    return "\n".join([
-        f"{source}: valid.",
-        f"  {_count(len(dataset.facilities), 'facility', 'facilities')} in "
-        f"{_count(len(dataset.regions), 'region')}; "
-        f"{len(dataset.volunteers):,} volunteers ({', '.join(f'{n:,} {r}' for r, n in roles.most_common())})",
-        f"  {len(dataset.needs):,} needs from {span}: {dataset.demand:,} places ({demand})",
-        f"  {len(dataset.availability):,} availability rows; volunteers offer up to "
-        f"{capacity:,} shifts a week",
-    ])
+    by_role = ", ".join(f"{n:,} {r}" for r, n in roles.most_common())
+    return "\n".join(
+        [
+            f"{source}: valid.",
+            f"  {_count(len(dataset.facilities), 'facility', 'facilities')} in "
+            f"{_count(len(dataset.regions), 'region')}; "
+            f"{len(dataset.volunteers):,} volunteers ({by_role})",
+            f"  {len(dataset.needs):,} needs from {span}: {dataset.demand:,} places ({demand})",
+            f"  {len(dataset.availability):,} availability rows; volunteers offer up to "
+            f"{capacity:,} shifts a week",
+        ]
+    )

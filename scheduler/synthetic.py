@@ -32,36 +32,66 @@ FILL = 0.58  # share of a facility's possible (day, shift, role) slots it typica
 ANCHORED = 0.78  # volunteers living near a facility of their region; the rest anywhere in it
 
 # Shifts: (pattern, start minute, end minute, kind); kind 0 day, 1 evening, 2 night.
-SHIFTS = np.array([
-    (0, 7 * H, 15 * H, 0), (0, 15 * H, 23 * H, 1), (0, 23 * H, 7 * H, 2),
-    (1, 8 * H, 16 * H, 0), (1, 16 * H, 24 * H, 1), (1, 0, 8 * H, 2),
-    (2, 8 * H, 20 * H, 0), (2, 20 * H, 8 * H, 2),
-])
+SHIFTS = np.array(
+    [
+        (0, 7 * H, 15 * H, 0),
+        (0, 15 * H, 23 * H, 1),
+        (0, 23 * H, 7 * H, 2),
+        (1, 8 * H, 16 * H, 0),
+        (1, 16 * H, 24 * H, 1),
+        (1, 0, 8 * H, 2),
+        (2, 8 * H, 20 * H, 0),
+        (2, 20 * H, 8 * H, 2),
+    ]
+)
 PATTERN_SHARE = np.array([0.35, 0.30, 0.35])  # 8 h from 07:00, 8 h from 08:00, 12 h
-ROLE_KIND = np.array([  # staffing of evening and night relative to day, rows follow ROLES
-    [1.0, 0.6, 0.5], [1.0, 0.85, 0.7], [1.0, 0.9, 0.8], [1.0, 0.8, 0.5],
-    [1.0, 0.8, 0.4], [1.0, 0.8, 0.6], [1.0, 0.6, 0.3],
-])
+ROLE_KIND = np.array(
+    [  # staffing of evening and night relative to day, rows follow ROLES
+        [1.0, 0.6, 0.5],
+        [1.0, 0.85, 0.7],
+        [1.0, 0.9, 0.8],
+        [1.0, 0.8, 0.5],
+        [1.0, 0.8, 0.4],
+        [1.0, 0.8, 0.6],
+        [1.0, 0.6, 0.3],
+    ]
+)
 WEEKEND_FACTOR = 0.85
 CRITICAL = np.array([0.35, 0.30, 0.35, 0.22, 0.18, 0.20, 0.12])  # P(priority 1) by role
 LOW = np.array([0.15, 0.15, 0.15, 0.15, 0.22, 0.25, 0.35])  # P(priority 3) by role
 
 # Availability profiles: 0 any time (no rows), 1 student, 2 working, 3 daytime, 4 dated only.
-PROFILE_BY_ROLE = np.array([
-    [0.18, 0.0, 0.62, 0.15, 0.05], [0.18, 0.0, 0.62, 0.15, 0.05], [0.22, 0.0, 0.63, 0.10, 0.05],
-    [0.12, 0.83, 0.0, 0.0, 0.05], [0.12, 0.83, 0.0, 0.0, 0.05],
-    [0.22, 0.0, 0.33, 0.40, 0.05], [0.25, 0.0, 0.25, 0.45, 0.05],
-])
+PROFILE_BY_ROLE = np.array(
+    [
+        [0.18, 0.0, 0.62, 0.15, 0.05],
+        [0.18, 0.0, 0.62, 0.15, 0.05],
+        [0.22, 0.0, 0.63, 0.10, 0.05],
+        [0.12, 0.83, 0.0, 0.0, 0.05],
+        [0.12, 0.83, 0.0, 0.0, 0.05],
+        [0.22, 0.0, 0.33, 0.40, 0.05],
+        [0.25, 0.0, 0.25, 0.45, 0.05],
+    ]
+)
 SHIFT_LIMITS = np.array([1, 2, 3, 4, 5, 6])
-SHIFT_LIMIT_P = np.array([  # max_shifts_per_week by profile
-    [0.03, 0.22, 0.35, 0.28, 0.10, 0.02], [0.02, 0.25, 0.35, 0.25, 0.10, 0.03],
-    [0.10, 0.38, 0.35, 0.15, 0.02, 0.00], [0.03, 0.25, 0.37, 0.25, 0.10, 0.00],
-    [0.15, 0.45, 0.30, 0.10, 0.00, 0.00],
-])
+SHIFT_LIMIT_P = np.array(
+    [  # max_shifts_per_week by profile
+        [0.03, 0.22, 0.35, 0.28, 0.10, 0.02],
+        [0.02, 0.25, 0.35, 0.25, 0.10, 0.03],
+        [0.10, 0.38, 0.35, 0.15, 0.02, 0.00],
+        [0.03, 0.25, 0.37, 0.25, 0.10, 0.00],
+        [0.15, 0.45, 0.30, 0.10, 0.00, 0.00],
+    ]
+)
 # Window variants per kind, (start, end) minutes; end <= start crosses midnight, 0-0 is 24 h.
 WINDOWS = (
-    ((15 * H, 24 * H), (16 * H, 24 * H), (14 * H, 23 * H), (17 * H, 24 * H), (18 * H, 24 * H),
-     (16 * H, 1 * H)),  # 0 weekday evening
+    (
+        (15 * H, 24 * H),
+        (16 * H, 24 * H),
+        (14 * H, 23 * H),
+        (17 * H, 24 * H),
+        (18 * H, 24 * H),
+        (16 * H, 1 * H),
+    ),  # 0 weekday evening
     ((20 * H, 8 * H), (22 * H, 8 * H), (23 * H, 7 * H), (19 * H, 9 * H), (20 * H, 7 * H)),  # night
     ((8 * H, 20 * H), (7 * H, 23 * H), (9 * H, 21 * H), (0, 0), (10 * H, 18 * H)),  # weekend day
     ((0, 0), (8 * H, 20 * H), (7 * H, 24 * H), (8 * H, 8 * H)),  # 3 long day, 24 h windows
@@ -69,11 +99,13 @@ WINDOWS = (
 )
 # Weekly templates: (profile, weekday, window kind, probability).
 TEMPLATES = np.array(
-    [(1, d, 0, 0.40) for d in range(5)] + [(1, 5, 2, 0.60), (1, 6, 2, 0.55), (1, 4, 1, 0.12),
-                                           (1, 5, 1, 0.10)]
-    + [(2, d, 0, 0.25) for d in range(5)] + [(2, d, 1, 0.08) for d in range(4)]
+    [(1, d, 0, 0.40) for d in range(5)]
+    + [(1, 5, 2, 0.60), (1, 6, 2, 0.55), (1, 4, 1, 0.12), (1, 5, 1, 0.10)]
+    + [(2, d, 0, 0.25) for d in range(5)]
+    + [(2, d, 1, 0.08) for d in range(4)]
     + [(2, 4, 1, 0.20), (2, 5, 3, 0.45), (2, 6, 3, 0.40)]
-    + [(3, d, 4, 0.60) for d in range(5)] + [(3, 5, 4, 0.12)]
+    + [(3, d, 4, 0.60) for d in range(5)]
+    + [(3, 5, 4, 0.12)]
 )
 WEEKDAY_NAMES = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
 CLOCK = np.array([f"{m // 60:02d}:{m % 60:02d}" for m in range(24 * H + 1)], dtype=object)
@@ -83,47 +115,70 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-TOWN_ROOTS = _words("Belo Krasno Novo Zare Lesno Svetlo Yasno Dubro Ozero Sosno Bereze Kamen Zlato "
-                    "Volgo Sever Yuzhno Gorno Tikho Bystro Chisto Serebryano Zeleno Ryabino Lipo "
-                    "Kedro Medno Sokolo Orlo Lugo Staro")
+TOWN_ROOTS = _words(
+    "Belo Krasno Novo Zare Lesno Svetlo Yasno Dubro Ozero Sosno Bereze Kamen Zlato "
+    "Volgo Sever Yuzhno Gorno Tikho Bystro Chisto Serebryano Zeleno Ryabino Lipo "
+    "Kedro Medno Sokolo Orlo Lugo Staro"
+)
 TOWN_ENDS = _words("gorsk dolsk borsk ozersk yarsk rechensk polye grad slavl vodsk")
-STREETS = _words("Lenina Mira Sadovaya Sovetskaya Gagarina Pushkina Lesnaya Shkolnaya Kirova "
-                 "Tsentralnaya Molodyozhnaya Naberezhnaya Pervomayskaya Oktyabrskaya Chekhova "
-                 "Lermontova Zelyonaya Polevaya Rabochaya Vokzalnaya Gorkogo Komsomolskaya "
-                 "Parkovaya Solnechnaya Bolnichnaya")
+STREETS = _words(
+    "Lenina Mira Sadovaya Sovetskaya Gagarina Pushkina Lesnaya Shkolnaya Kirova "
+    "Tsentralnaya Molodyozhnaya Naberezhnaya Pervomayskaya Oktyabrskaya Chekhova "
+    "Lermontova Zelyonaya Polevaya Rabochaya Vokzalnaya Gorkogo Komsomolskaya "
+    "Parkovaya Solnechnaya Bolnichnaya"
+)
 FACILITY_KINDS = (  # by size class small / medium / large: numbered kinds, then unique ones
     ("{town} Polyclinic No.", "{town} Maternity Hospital No.", "{town} Central District Hospital"),
-    ("{town} City Hospital No.", "{town} Children's City Hospital No.",
-     "{town} Regional Infectious Diseases Hospital", "{town} War Veterans' Hospital"),
-    ("{town} City Clinical Hospital No.", "{town} Emergency Hospital No.",
-     "{town} Regional Clinical Hospital", "Temporary Hospital at {town} Expo Centre"),
+    (
+        "{town} City Hospital No.",
+        "{town} Children's City Hospital No.",
+        "{town} Regional Infectious Diseases Hospital",
+        "{town} War Veterans' Hospital",
+    ),
+    (
+        "{town} City Clinical Hospital No.",
+        "{town} Emergency Hospital No.",
+        "{town} Regional Clinical Hospital",
+        "Temporary Hospital at {town} Expo Centre",
+    ),
 )
-MALE = _words("Alexander Alexey Andrey Anton Artyom Boris Denis Dmitry Egor Evgeny Fyodor Gleb "
-              "Igor Ilya Ivan Kirill Konstantin Leonid Maxim Mikhail Nikita Nikolai Oleg Pavel "
-              "Roman Ruslan Sergey Timur Vadim Viktor Vladimir Yaroslav Yuri Arman Farid David "
-              "Mark Daniel Rustam")
-FEMALE_NAMES = _words("Alina Alla Anastasia Anna Daria Ekaterina Elena Elizaveta Galina Irina "
-                      "Kristina Ksenia Larisa Lyudmila Maria Marina Natalia Nadezhda Olga Polina "
-                      "Sofia Svetlana Tatiana Ulyana Valentina Valeria Vera Victoria Yana Yulia "
-                      "Zarina Amina Aigul Leila")
-SURNAMES = _words("Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov "
-                  "Fedorov Morozov Volkov Alekseev Lebedev Semenov Egorov Pavlov Kozlov Orlov "
-                  "Andreev Makarov Nikitin Zakharov Zaitsev Solovyov Borisov Yakovlev Grigoriev "
-                  "Romanov Sergeev Kuzmin Frolov Dmitriev Korolev Gusev Kiselev Ilyin Sorokin "
-                  "Vinogradov Kovalev Belov Medvedev Antonov Tarasov Zhukov Baranov Filippov "
-                  "Komarov Davydov Gerasimov Bogdanov Osipov Sidorov Matveev Titov Markov Mironov "
-                  "Krylov Kulikov Karpov Vlasov Melnikov Denisov Tikhonov Kazakov Danilov Fomin "
-                  "Chernov Abramov Efimov Aliev Khasanov Gareev Kim Tsoi Shevchenko Bondarenko "
-                  "Kovalenko Kravchenko Melnik Goldberg Petrosyan Kalinin Dobrovolsky Zhelezny")
-SURNAMES_F = tuple(re.sub(r"(sk|n)y$", r"\1aya", re.sub(r"(ov|ev|in|yn)$", r"\1a", name))
-                   for name in SURNAMES)  # Ivanova, Dobrovolskaya; Kim, Shevchenko unchanged
+MALE = _words(
+    "Alexander Alexey Andrey Anton Artyom Boris Denis Dmitry Egor Evgeny Fyodor Gleb "
+    "Igor Ilya Ivan Kirill Konstantin Leonid Maxim Mikhail Nikita Nikolai Oleg Pavel "
+    "Roman Ruslan Sergey Timur Vadim Viktor Vladimir Yaroslav Yuri Arman Farid David "
+    "Mark Daniel Rustam"
+)
+FEMALE_NAMES = _words(
+    "Alina Alla Anastasia Anna Daria Ekaterina Elena Elizaveta Galina Irina "
+    "Kristina Ksenia Larisa Lyudmila Maria Marina Natalia Nadezhda Olga Polina "
+    "Sofia Svetlana Tatiana Ulyana Valentina Valeria Vera Victoria Yana Yulia "
+    "Zarina Amina Aigul Leila"
+)
+SURNAMES = _words(
+    "Ivanov Smirnov Kuznetsov Popov Vasiliev Petrov Sokolov Mikhailov Novikov "
+    "Fedorov Morozov Volkov Alekseev Lebedev Semenov Egorov Pavlov Kozlov Orlov "
+    "Andreev Makarov Nikitin Zakharov Zaitsev Solovyov Borisov Yakovlev Grigoriev "
+    "Romanov Sergeev Kuzmin Frolov Dmitriev Korolev Gusev Kiselev Ilyin Sorokin "
+    "Vinogradov Kovalev Belov Medvedev Antonov Tarasov Zhukov Baranov Filippov "
+    "Komarov Davydov Gerasimov Bogdanov Osipov Sidorov Matveev Titov Markov Mironov "
+    "Krylov Kulikov Karpov Vlasov Melnikov Denisov Tikhonov Kazakov Danilov Fomin "
+    "Chernov Abramov Efimov Aliev Khasanov Gareev Kim Tsoi Shevchenko Bondarenko "
+    "Kovalenko Kravchenko Melnik Goldberg Petrosyan Kalinin Dobrovolsky Zhelezny"
+)
+SURNAMES_F = tuple(
+    re.sub(r"(sk|n)y$", r"\1aya", re.sub(r"(ov|ev|in|yn)$", r"\1a", name)) for name in SURNAMES
+)  # Ivanova, Dobrovolskaya; Kim, Shevchenko unchanged
 # A few names in Cyrillic: male/female/surname/their transliterations, for ASCII e-mails.
-CYRILLIC = tuple(w.split("/") for w in _words(
-    "Иван/Ольга/Иванов/ivan/olga/ivanov Сергей/Елена/Смирнов/sergey/elena/smirnov "
-    "Андрей/Татьяна/Кузнецов/andrey/tatiana/kuznetsov "
-    "Дмитрий/Наталья/Соколов/dmitry/natalia/sokolov "
-    "Алексей/Анна/Лебедев/alexey/anna/lebedev Михаил/Мария/Козлов/mikhail/maria/kozlov "
-    "Павел/Ирина/Новиков/pavel/irina/novikov Николай/Светлана/Морозов/nikolai/svetlana/morozov"))
+CYRILLIC = tuple(
+    w.split("/")
+    for w in _words(
+        "Иван/Ольга/Иванов/ivan/olga/ivanov Сергей/Елена/Смирнов/sergey/elena/smirnov "
+        "Андрей/Татьяна/Кузнецов/andrey/tatiana/kuznetsov "
+        "Дмитрий/Наталья/Соколов/dmitry/natalia/sokolov "
+        "Алексей/Анна/Лебедев/alexey/anna/lebedev Михаил/Мария/Козлов/mikhail/maria/kozlov "
+        "Павел/Ирина/Новиков/pavel/irina/novikov Николай/Светлана/Морозов/nikolai/svetlana/morozov"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -227,15 +282,29 @@ def _world(rng: np.random.Generator, spec: GeneratorSpec) -> World:
     fac_lat, fac_lon = _scatter(rng, lat[fac_region], lon[fac_region], spread[fac_region])
     vol_weight = weight * rng.lognormal(0.0, 0.2, n)  # supply per demand differs by region
     minimum = 1 if spec.volunteers >= 2 * n else 0
-    vol_region = rng.permutation(np.repeat(np.arange(n), allocate(spec.volunteers, vol_weight,
-                                                                  minimum)))
+    vol_region = rng.permutation(
+        np.repeat(np.arange(n), allocate(spec.volunteers, vol_weight, minimum))
+    )
     role = rng.choice(len(ROLES), spec.volunteers, p=SUPPLY_SHARE)
     profile = _draw_rows(rng, PROFILE_BY_ROLE[role])
     anchor = _pick_facility(rng, vol_region, fac_region, fac_size)
     anchor = np.where(rng.random(spec.volunteers) < ANCHORED, anchor, -1)
     towns = _town_names(rng, n + 100)
-    return World(towns[:n], lat, lon, spread, fac_region, fac_size, fac_lat, fac_lon,
-                 vol_region, role, profile, anchor, towns[n:])
+    return World(
+        towns[:n],
+        lat,
+        lon,
+        spread,
+        fac_region,
+        fac_size,
+        fac_lat,
+        fac_lon,
+        vol_region,
+        role,
+        profile,
+        anchor,
+        towns[n:],
+    )
 
 
 def _draw_rows(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
@@ -244,16 +313,18 @@ def _draw_rows(rng: np.random.Generator, p: np.ndarray) -> np.ndarray:
     return np.minimum((rng.random((len(p), 1)) > cum).sum(axis=1), p.shape[1] - 1)
 
 
-def _scatter(rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray,
-             sigma_km: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+def _scatter(
+    rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, sigma_km: np.ndarray | float
+) -> tuple[np.ndarray, np.ndarray]:
     """Points normally scattered around centres, `sigma_km` per axis."""
     north = rng.normal(0.0, 1.0, len(lat)) * sigma_km
     east = rng.normal(0.0, 1.0, len(lat)) * sigma_km
     return lat + north / KM_PER_DEGREE, lon + east / (KM_PER_DEGREE * np.cos(np.radians(lat)))
 
 
-def _pick_facility(rng: np.random.Generator, region: np.ndarray, fac_region: np.ndarray,
-                   fac_weight: np.ndarray) -> np.ndarray:
+def _pick_facility(
+    rng: np.random.Generator, region: np.ndarray, fac_region: np.ndarray, fac_weight: np.ndarray
+) -> np.ndarray:
     """A facility of each given region, drawn in proportion to `fac_weight`."""
     totals = np.bincount(fac_region, weights=fac_weight)
     before = np.concatenate([[0.0], np.cumsum(totals)])[fac_region]
@@ -281,24 +352,28 @@ def _facility_table(rng: np.random.Generator, world: World) -> pd.DataFrame:
     names = _facility_names(rng, world.fac_region, world.fac_size, town)
     house = rng.integers(1, 160, n)
     street = np.array(STREETS, dtype=object)[rng.integers(0, len(STREETS), n)]
-    return pd.DataFrame({
-        "facility_id": ids("F", n, 3),
-        "name": names,
-        "region": world.region_name[world.fac_region] + " Region",
-        "lat": np.round(world.fac_lat, 5),
-        "lon": np.round(world.fac_lon, 5),
-        "address": [f"{h} {s} St., {t}" for h, s, t in zip(house, street, town, strict=True)],
-    })
+    return pd.DataFrame(
+        {
+            "facility_id": ids("F", n, 3),
+            "name": names,
+            "region": world.region_name[world.fac_region] + " Region",
+            "lat": np.round(world.fac_lat, 5),
+            "lon": np.round(world.fac_lon, 5),
+            "address": [f"{h} {s} St., {t}" for h, s, t in zip(house, street, town, strict=True)],
+        }
+    )
 
 
-def _facility_names(rng: np.random.Generator, region: np.ndarray, size: np.ndarray,
-                    town: np.ndarray) -> np.ndarray:
+def _facility_names(
+    rng: np.random.Generator, region: np.ndarray, size: np.ndarray, town: np.ndarray
+) -> np.ndarray:
     """A kind by size; unique kinds once per region; numbers only where a town has several."""
     size_class = np.digitize(size, [0.7, 1.6])
     choice = rng.integers(0, 4, len(size)) % np.array([len(k) for k in FACILITY_KINDS])[size_class]
     frame = pd.DataFrame({"region": region, "town": town, "cls": size_class, "kind": choice})
-    numbered = np.array([[k.endswith("No.") for k in kinds] + [True] * (4 - len(kinds))
-                         for kinds in FACILITY_KINDS])
+    numbered = np.array(
+        [[k.endswith("No.") for k in kinds] + [True] * (4 - len(kinds)) for kinds in FACILITY_KINDS]
+    )
     repeat = frame.groupby(["region", "cls", "kind"]).cumcount().to_numpy() > 0
     frame.loc[repeat & ~numbered[size_class, choice], "kind"] = 0  # a second one: the default
     group = frame.groupby(["region", "town", "cls", "kind"])
@@ -315,27 +390,31 @@ def _volunteer_table(rng: np.random.Generator, world: World) -> pd.DataFrame:
     n = len(world.vol_region)
     lat, lon = _homes(rng, world)
     names, emails = _person_names(rng, world.vol_role)
-    shifts = pd.array(SHIFT_LIMITS[_draw_rows(rng, SHIFT_LIMIT_P[world.vol_profile])],
-                      dtype="Int64")
+    shifts = pd.array(
+        SHIFT_LIMITS[_draw_rows(rng, SHIFT_LIMIT_P[world.vol_profile])], dtype="Int64"
+    )
     shifts[(shifts == 3).to_numpy(bool) & (rng.random(n) < 0.3)] = pd.NA  # blank means 3
     hour_p = np.where(world.vol_profile == 2, 0.30, 0.15)
     hours = _sometimes(rng, hour_p, np.array([16, 20, 24, 30, 36, 40, 48]))
     distance = _sometimes(rng, np.full(n, 0.05), np.array([10, 15, 20, 25, 40, 50]))
     digits = rng.integers(0, [100, 1000, 100, 100], (n, 4))
     phone = [f"+7 9{a:02d} {b:03d}-{c:02d}-{d:02d}" for a, b, c, d in digits]
-    return pd.DataFrame({
-        "volunteer_id": ids("V", n, 5),
-        "name": names,
-        "role": np.array(ROLES, dtype=object)[world.vol_role],
-        "region": world.region_name[world.vol_region] + " Region",
-        "lat": lat, "lon": lon,
-        "max_shifts_per_week": shifts,
-        "max_hours_per_week": hours,
-        "max_distance_km": distance,
-        "preferred_facilities": _preferences(rng, world),
-        "email": np.where(rng.random(n) < 0.65, emails, None),
-        "phone": np.where(rng.random(n) < 0.55, np.array(phone, dtype=object), None),
-    })
+    return pd.DataFrame(
+        {
+            "volunteer_id": ids("V", n, 5),
+            "name": names,
+            "role": np.array(ROLES, dtype=object)[world.vol_role],
+            "region": world.region_name[world.vol_region] + " Region",
+            "lat": lat,
+            "lon": lon,
+            "max_shifts_per_week": shifts,
+            "max_hours_per_week": hours,
+            "max_distance_km": distance,
+            "preferred_facilities": _preferences(rng, world),
+            "email": np.where(rng.random(n) < 0.65, emails, None),
+            "phone": np.where(rng.random(n) < 0.55, np.array(phone, dtype=object), None),
+        }
+    )
 
 
 def _homes(rng: np.random.Generator, world: World) -> tuple[np.ndarray, np.ndarray]:
@@ -365,8 +444,9 @@ def _person_names(rng: np.random.Generator, role: np.ndarray) -> tuple[np.ndarra
     women = np.array(FEMALE_NAMES, dtype=object)[rng.integers(0, len(FEMALE_NAMES), n)]
     first = np.where(female, women, np.array(MALE, dtype=object)[rng.integers(0, len(MALE), n)])
     k = rng.integers(0, len(SURNAMES), n)
-    last = np.where(female, np.array(SURNAMES_F, dtype=object)[k],
-                    np.array(SURNAMES, dtype=object)[k])
+    last = np.where(
+        female, np.array(SURNAMES_F, dtype=object)[k], np.array(SURNAMES, dtype=object)[k]
+    )
     cyr = np.array(CYRILLIC, dtype=object)
     i, j = rng.integers(0, len(CYRILLIC), n), rng.integers(0, len(CYRILLIC), n)
     cyrillic = rng.random(n) < 0.05
@@ -376,8 +456,10 @@ def _person_names(rng: np.random.Generator, role: np.ndarray) -> tuple[np.ndarra
     first = np.where(cyrillic, np.where(female, cyr[i, 1], cyr[i, 0]), first)
     last = np.where(cyrillic, cyr[j, 2] + ending, last)
     digits = rng.integers(1, 100, n)
-    emails = [f"{f}.{s}{d}@example.org".lower()
-              for f, s, d in zip(latin_first, latin_last, digits, strict=True)]
+    emails = [
+        f"{f}.{s}{d}@example.org".lower()
+        for f, s, d in zip(latin_first, latin_last, digits, strict=True)
+    ]
     return first + " " + last, np.array(emails, dtype=object)
 
 
@@ -385,8 +467,11 @@ def _preferences(rng: np.random.Generator, world: World) -> np.ndarray:
     """For 15 %: the facility near home (or one of the region), for some a second one."""
     n = len(world.vol_region)
     ones = np.ones(len(world.fac_region))
-    first = np.where(world.vol_anchor >= 0, world.vol_anchor,
-                     _pick_facility(rng, world.vol_region, world.fac_region, ones))
+    first = np.where(
+        world.vol_anchor >= 0,
+        world.vol_anchor,
+        _pick_facility(rng, world.vol_region, world.fac_region, ones),
+    )
     second = _pick_facility(rng, world.vol_region, world.fac_region, ones)
     fid = ids("F", len(world.fac_region), 3)
     both = fid[first] + ";" + fid[second]
@@ -403,35 +488,53 @@ def ids(prefix: str, n: int, digits: int) -> np.ndarray:
 # --- availability -------------------------------------------------------------------------
 
 
-def _availability(rng: np.random.Generator, world: World, volunteer_id: pd.Series,
-                  spec: GeneratorSpec) -> pd.DataFrame:
+def _availability(
+    rng: np.random.Generator, world: World, volunteer_id: pd.Series, spec: GeneratorSpec
+) -> pd.DataFrame:
     """Weekly habits by profile, dated offers, and dated `no` windows for exams and leave."""
     days = spec.days
-    parts = [_weekly(rng, world), _dated_only(rng, world, days), _dated_extra(rng, world, days),
-             _exams(rng, world, days), _leave(rng, world, days)]
+    parts = [
+        _weekly(rng, world),
+        _dated_only(rng, world, days),
+        _dated_extra(rng, world, days),
+        _exams(rng, world, days),
+        _leave(rng, world, days),
+    ]
     vol, weekday, offset, start, end, yes = (np.concatenate(c) for c in zip(*parts, strict=True))
     order = np.lexsort((start, np.where(weekday >= 0, weekday, 7 + offset), vol))
     vol, weekday, offset = vol[order], weekday[order], offset[order]
     dates = (np.datetime64(spec.first_day, "D") + offset).astype(object)
-    return pd.DataFrame({
-        "volunteer_id": volunteer_id.to_numpy()[vol],
-        "day": np.where(weekday >= 0, WEEKDAY_NAMES[np.maximum(weekday, 0)], dates),
-        "start": CLOCK[start[order]],
-        "end": CLOCK[end[order]],
-        "available": np.where(yes[order], "yes", "no").astype(object),
-    })
+    return pd.DataFrame(
+        {
+            "volunteer_id": volunteer_id.to_numpy()[vol],
+            "day": np.where(weekday >= 0, WEEKDAY_NAMES[np.maximum(weekday, 0)], dates),
+            "start": CLOCK[start[order]],
+            "end": CLOCK[end[order]],
+            "available": np.where(yes[order], "yes", "no").astype(object),
+        }
+    )
 
 
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-def _rows(vol: np.ndarray, weekday: np.ndarray | int, offset: np.ndarray | int,
-          window: tuple[np.ndarray, np.ndarray], yes: bool) -> Rows:
+def _rows(
+    vol: np.ndarray,
+    weekday: np.ndarray | int,
+    offset: np.ndarray | int,
+    window: tuple[np.ndarray, np.ndarray],
+    yes: bool,
+) -> Rows:
     """Availability rows as parallel arrays: volunteer, weekday (-1 dated), day offset, times."""
     n = len(vol)
-    return (vol, np.broadcast_to(weekday, n).astype(int), np.broadcast_to(offset, n).astype(int),
-            np.broadcast_to(window[0], n).astype(int), np.broadcast_to(window[1], n).astype(int),
-            np.full(n, yes))
+    return (
+        vol,
+        np.broadcast_to(weekday, n).astype(int),
+        np.broadcast_to(offset, n).astype(int),
+        np.broadcast_to(window[0], n).astype(int),
+        np.broadcast_to(window[1], n).astype(int),
+        np.full(n, yes),
+    )
 
 
 def _window(kind: np.ndarray | int, variant: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -505,8 +608,9 @@ def _leave(rng: np.random.Generator, world: World, days: int) -> Rows:
 # --- needs --------------------------------------------------------------------------------
 
 
-def _needs(rng: np.random.Generator, world: World, capacity: np.ndarray,
-           spec: GeneratorSpec) -> pd.DataFrame:
+def _needs(
+    rng: np.random.Generator, world: World, capacity: np.ndarray, spec: GeneratorSpec
+) -> pd.DataFrame:
     """Needs whose places add up to SHORTAGE x capacity, shared by region supply and size."""
     target = _facility_targets(rng, world, capacity)
     slots = _slots(rng, world, spec)
@@ -559,8 +663,9 @@ def _slots(rng: np.random.Generator, world: World, spec: GeneratorSpec) -> dict[
     for p in range(len(PATTERN_SHARE)):
         rows = np.flatnonzero(SHIFTS[:, 0] == p)
         table[p, : len(rows)] = rows[np.argsort(SHIFTS[rows, 1])]  # by start time
-    grid = np.meshgrid(np.arange(n_fac), np.arange(spec.days), np.arange(3),
-                       np.arange(len(ROLES)), indexing="ij")
+    grid = np.meshgrid(
+        np.arange(n_fac), np.arange(spec.days), np.arange(3), np.arange(len(ROLES)), indexing="ij"
+    )
     f, d, s, r = (a.ravel() for a in grid)
     shift = table[pattern[f], s]
     keep = (shift >= 0) & asks[f, r]
@@ -570,19 +675,26 @@ def _slots(rng: np.random.Generator, world: World, spec: GeneratorSpec) -> dict[
     return {"facility": f, "day": d, "shift": shift, "role": r, "weight": weight}
 
 
-def _need_table(rng: np.random.Generator, world: World, slots: dict[str, np.ndarray],
-                count: np.ndarray, spec: GeneratorSpec) -> pd.DataFrame:
+def _need_table(
+    rng: np.random.Generator,
+    world: World,
+    slots: dict[str, np.ndarray],
+    count: np.ndarray,
+    spec: GeneratorSpec,
+) -> pd.DataFrame:
     """Needs in the contract's columns, listed by facility, day, shift and role."""
     r, shift = slots["role"], slots["shift"]
     u = rng.random(len(r))
     priority = np.where(u < CRITICAL[r], 1, np.where(u > 1 - LOW[r], 3, 2))
-    return pd.DataFrame({
-        "need_id": ids("N", len(r), 5),
-        "facility_id": ids("F", len(world.fac_region), 3)[slots["facility"]],
-        "date": (np.datetime64(spec.first_day, "D") + slots["day"]).astype(object),
-        "start": CLOCK[SHIFTS[shift, 1]],
-        "end": CLOCK[SHIFTS[shift, 2]],
-        "role": np.array(ROLES, dtype=object)[r],
-        "count": count.astype(np.int64),
-        "priority": priority.astype(np.int64),
-    })
+    return pd.DataFrame(
+        {
+            "need_id": ids("N", len(r), 5),
+            "facility_id": ids("F", len(world.fac_region), 3)[slots["facility"]],
+            "date": (np.datetime64(spec.first_day, "D") + slots["day"]).astype(object),
+            "start": CLOCK[SHIFTS[shift, 1]],
+            "end": CLOCK[SHIFTS[shift, 2]],
+            "role": np.array(ROLES, dtype=object)[r],
+            "count": count.astype(np.int64),
+            "priority": priority.astype(np.int64),
+        }
+    )

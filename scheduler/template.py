@@ -105,10 +105,34 @@ EXAMPLES: dict[str, list[tuple]] = {
         ("F02", "Riverside Clinic", "North", None, None, "12 River Road"),
     ],
     "volunteers": [
-        ("V001", "Anna Novak", "nurse", "North", 50.07, 19.93, 3, 36, None, "F01",
-         "anna@example.org", "+48 600 000 001"),
-        ("V002", "Ben Okafor", "senior_student", "North", None, None, 2, None, None, "F01;F02",
-         None, None),
+        (
+            "V001",
+            "Anna Novak",
+            "nurse",
+            "North",
+            50.07,
+            19.93,
+            3,
+            36,
+            None,
+            "F01",
+            "anna@example.org",
+            "+48 600 000 001",
+        ),
+        (
+            "V002",
+            "Ben Okafor",
+            "senior_student",
+            "North",
+            None,
+            None,
+            2,
+            None,
+            None,
+            "F01;F02",
+            None,
+            None,
+        ),
         ("V003", "Chen Li", "doctor", "North", 50.05, 19.96, 3, None, 30, None, None, None),
     ],
     "availability": [
@@ -249,10 +273,17 @@ def _validation_for(sheet: str, column: str) -> DataValidation | None:
 
 def _check(kind: str, formula: str, message: str, style: str = "stop") -> DataValidation:
     """One Excel data validation that explains itself both on entry and on error."""
-    return DataValidation(type=kind, formula1=formula, allow_blank=True, errorStyle=style,
-                          operator="greaterThanOrEqual" if kind == "whole" else None,
-                          error=message, prompt=message, showErrorMessage=True,
-                          showInputMessage=True)
+    return DataValidation(
+        type=kind,
+        formula1=formula,
+        allow_blank=True,
+        errorStyle=style,
+        operator="greaterThanOrEqual" if kind == "whole" else None,
+        error=message,
+        prompt=message,
+        showErrorMessage=True,
+        showInputMessage=True,
+    )
 
 
 def _fill_instructions(worksheet: Worksheet) -> None:
@@ -278,48 +309,88 @@ def _instruction_lines() -> list[tuple]:
     """The instruction sheet as (kind, cell, ...) lines; kept as data so it reads top-down."""
     lines: list[tuple] = [
         ("title", "Volunteer staffing: how to fill in this workbook"),
-        ("text", "Fill one row per item on the sheets facilities, volunteers, availability "
-                 "and needs. The example rows under each header show the format: replace or "
-                 "delete them. Keep the header row (row 1) as it is; hover over a header for "
-                 "its rule."),
+        (
+            "text",
+            "Fill one row per item on the sheets facilities, volunteers, availability "
+            "and needs. The example rows under each header show the format: replace or "
+            "delete them. Keep the header row (row 1) as it is; hover over a header for "
+            "its rule.",
+        ),
         ("blank",),
         ("heading", "Sheet", "Required?", "What goes in it"),
-        ("text", "facilities", "yes", "One row per hospital or clinic: id, name, region, "
-                 "optionally lat/lon and address."),
-        ("text", "volunteers", "yes", "One row per volunteer: id, name, role, region; optional "
-                 "limits (shifts and hours per week, km), preferred facilities, contact."),
-        ("text", "availability", "no", "When volunteers can (yes) or cannot (no) work. A day is "
-                 "a date or a weekday (Mon...Sun, every week). A volunteer with no 'yes' row "
-                 "can work any time; with 'yes' rows, only inside them. A 'no' row always wins."),
-        ("text", "needs", "yes", "One row per shift a facility wants filled: date it starts, "
-                 "start and end time, role, how many people (count), priority 1/2/3."),
-        ("text", "roles", "no", "Which roles may fill which places. Leave it as it is for the "
-                 "default table below; if you change it, it replaces the defaults entirely."),
+        (
+            "text",
+            "facilities",
+            "yes",
+            "One row per hospital or clinic: id, name, region, optionally lat/lon and address.",
+        ),
+        (
+            "text",
+            "volunteers",
+            "yes",
+            "One row per volunteer: id, name, role, region; optional "
+            "limits (shifts and hours per week, km), preferred facilities, contact.",
+        ),
+        (
+            "text",
+            "availability",
+            "no",
+            "When volunteers can (yes) or cannot (no) work. A day is "
+            "a date or a weekday (Mon...Sun, every week). A volunteer with no 'yes' row "
+            "can work any time; with 'yes' rows, only inside them. A 'no' row always wins.",
+        ),
+        (
+            "text",
+            "needs",
+            "yes",
+            "One row per shift a facility wants filled: date it starts, "
+            "start and end time, role, how many people (count), priority 1/2/3.",
+        ),
+        (
+            "text",
+            "roles",
+            "no",
+            "Which roles may fill which places. Leave it as it is for the "
+            "default table below; if you change it, it replaces the defaults entirely.",
+        ),
         ("text", "rules", "no", "Limits for the whole plan. Leave out a rule to use its default."),
         ("blank",),
         ("heading", "Times"),
-        ("text", "Dates are YYYY-MM-DD, times HH:MM (24-hour clock). An end time at or before "
-                 "the start means the next day: 19:00-07:00 is a night shift; 08:00-08:00 is 24 "
-                 "hours. A shift ending at 16:00 does not clash with one starting at 16:00."),
+        (
+            "text",
+            "Dates are YYYY-MM-DD, times HH:MM (24-hour clock). An end time at or before "
+            "the start means the next day: 19:00-07:00 is a night shift; 08:00-08:00 is 24 "
+            "hours. A shift ending at 16:00 does not clash with one starting at 16:00.",
+        ),
         ("blank",),
         ("heading", "Rules", "Default", "Meaning"),
-        *(("text", name, _number(getattr(Rules(), name)), meaning)
-          for name, meaning in RULE_MEANINGS.items()),
+        *(
+            ("text", name, _number(getattr(Rules(), name)), meaning)
+            for name, meaning in RULE_MEANINGS.items()
+        ),
         ("blank",),
         ("heading", "Role", "", "Can also fill places of (every role fills its own)"),
-        *(("text", role, "", "; ".join(others) or "(only its own)")
-          for role, others in DEFAULT_COVER.items()),
+        *(
+            ("text", role, "", "; ".join(others) or "(only its own)")
+            for role, others in DEFAULT_COVER.items()
+        ),
         ("blank",),
         ("heading", "When a cell is wrong"),
-        ("text", "Run: scheduler validate your-file.xlsx. Every problem is listed at once, one "
-                 "line each as sheet:row:column: message, with the row number Excel shows. "
-                 "Example: needs:7:count: 0 is out of range; it must be at least 1 (cell G7). "
-                 "Nothing is planned until every problem is fixed. Extra columns are ignored "
-                 "(with a warning)."),
+        (
+            "text",
+            "Run: scheduler validate your-file.xlsx. Every problem is listed at once, one "
+            "line each as sheet:row:column: message, with the row number Excel shows. "
+            "Example: needs:7:count: 0 is out of range; it must be at least 1 (cell G7). "
+            "Nothing is planned until every problem is fixed. Extra columns are ignored "
+            "(with a warning).",
+        ),
         ("blank",),
         ("heading", "Saving"),
-        ("text", "Save as Excel workbook (.xlsx); or save each sheet as 'CSV UTF-8' into one "
-                 "folder, named after the sheet (facilities.csv, volunteers.csv, ...). "
-                 "This sheet is for reading only and is ignored by the program."),
+        (
+            "text",
+            "Save as Excel workbook (.xlsx); or save each sheet as 'CSV UTF-8' into one "
+            "folder, named after the sheet (facilities.csv, volunteers.csv, ...). "
+            "This sheet is for reading only and is ignored by the program.",
+        ),
     ]
     return lines

@@ -93,8 +93,10 @@ def _carry_over(old: Path, staging: Path, written: set[str]) -> None:
         if stale_sheet or entry.name.lower() in written:
             continue
         if not entry.is_file():
-            raise IsADirectoryError(f"{old} holds the folder {entry.name}; refusing to replace "
-                                    "it: write the dataset to an empty or dataset-only folder")
+            raise IsADirectoryError(
+                f"{old} holds the folder {entry.name}; refusing to replace "
+                "it: write the dataset to an empty or dataset-only folder"
+            )
         try:
             os.link(entry, staging / entry.name)
         except OSError:
@@ -193,4 +195,3 @@ def _formatted(sheet: WriteOnlyWorksheet, value: object, number_format: str) -> 
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell
-

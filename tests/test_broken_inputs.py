@@ -49,15 +49,21 @@ def test_a_50_mb_csv_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
         out.write(row * (50 * 2**20 // len(row) + 1))
     code, output = run_validate(folder)
     assert code == 1
-    assert ("needs:-:-: needs.csv: the file is 50.0 MB, more than the 40 MB accepted; split it "
-            "or remove what is not needed") in output.splitlines()
+    assert (
+        "needs:-:-: needs.csv: the file is 50.0 MB, more than the 40 MB accepted; split it "
+        "or remove what is not needed"
+    ) in output.splitlines()
 
 
 def test_the_real_command_exits_1_without_a_traceback() -> None:
     """Once through a real process: exit status and streams as a shell sees them."""
     case = CASES / "zip_bomb" / "input.xlsx"
-    done = subprocess.run([sys.executable, "-m", "scheduler", "validate", str(case)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler", "validate", str(case)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert done.stdout.startswith("input.xlsx:-:-: the workbook unpacks to 512 MB")
     assert "Traceback" not in done.stderr

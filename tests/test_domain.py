@@ -25,7 +25,9 @@ def test_vectorised_distances_equal_the_scalar_ones() -> None:
     got = distances_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     for i in range(3):
         for j in range(3):
-            assert got[i, j] == pytest.approx(distance_km(lat[i], lon[i], lat[j], lon[j]), rel=1e-12)
+            assert got[i, j] == pytest.approx(
+                distance_km(lat[i], lon[i], lat[j], lon[j]), rel=1e-12
+            )
 
 
 def test_every_role_covers_itself_and_cover_is_not_transitive() -> None:
@@ -40,13 +42,26 @@ def test_default_cover_table() -> None:
     assert roles.covers("doctor", "senior_student")
     assert not roles.covers("doctor", "nurse")
     assert not roles.covers("support", "orderly")
-    assert roles.fillers("orderly") == {"doctor", "nurse", "paramedic", "senior_student",
-                                        "junior_student", "orderly"}
+    assert roles.fillers("orderly") == {
+        "doctor",
+        "nurse",
+        "paramedic",
+        "senior_student",
+        "junior_student",
+        "orderly",
+    }
 
 
 def test_a_shift_counts_in_the_iso_week_of_its_start_date() -> None:
-    sunday_night = Need("n", "F", dt.date(2026, 3, 8), dt.datetime(2026, 3, 8, 22),
-                        dt.datetime(2026, 3, 9, 6), "nurse", 1)
+    sunday_night = Need(
+        "n",
+        "F",
+        dt.date(2026, 3, 8),
+        dt.datetime(2026, 3, 8, 22),
+        dt.datetime(2026, 3, 9, 6),
+        "nurse",
+        1,
+    )
     assert sunday_night.iso_week == (2026, 10)
     assert sunday_night.hours == 8
 
@@ -56,10 +71,13 @@ def test_a_dated_window_occurs_once_and_a_weekly_one_every_week() -> None:
     weekly = Availability("v", 22 * 60, 30 * 60, weekday=6)  # Sunday 22:00 - Monday 06:00
     first, last = dt.date(2026, 3, 2), dt.date(2026, 3, 15)
     assert list(dated.intervals(first, last)) == [
-        (dt.datetime(2026, 3, 3, 8), dt.datetime(2026, 3, 3, 20))]
+        (dt.datetime(2026, 3, 3, 8), dt.datetime(2026, 3, 3, 20))
+    ]
     assert list(dated.intervals(dt.date(2026, 3, 4), last)) == []
     assert [s.date() for s, _ in weekly.intervals(first, last)] == [
-        dt.date(2026, 3, 8), dt.date(2026, 3, 15)]
+        dt.date(2026, 3, 8),
+        dt.date(2026, 3, 15),
+    ]
 
 
 def test_rule_weights_by_priority() -> None:

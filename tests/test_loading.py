@@ -22,6 +22,7 @@ def write(request, tmp_path: Path):
             return tmp_path / "input.xlsx"
         save_csv(sheets, tmp_path / "input")
         return tmp_path / "input"
+
     return write
 
 
@@ -78,10 +79,15 @@ def test_weekly_windows_crossing_midnight_belong_to_their_start_day(write) -> No
     dataset, _ = load_dataset(write(base()))
     saturday_night = dataset.availability[1]
     assert (saturday_night.weekday, saturday_night.start_minute, saturday_night.end_minute) == (
-        5, 18 * 60, 30 * 60)
+        5,
+        18 * 60,
+        30 * 60,
+    )
     occurrences = list(saturday_night.intervals(D, D + dt.timedelta(days=13)))
-    assert occurrences == [(dt.datetime(2026, 3, 7, 18), dt.datetime(2026, 3, 8, 6)),
-                           (dt.datetime(2026, 3, 14, 18), dt.datetime(2026, 3, 15, 6))]
+    assert occurrences == [
+        (dt.datetime(2026, 3, 7, 18), dt.datetime(2026, 3, 8, 6)),
+        (dt.datetime(2026, 3, 14, 18), dt.datetime(2026, 3, 15, 6)),
+    ]
 
 
 def test_generated_need_ids_are_readable_and_never_equal_a_given_one(write) -> None:
@@ -96,8 +102,14 @@ def test_generated_need_ids_are_readable_and_never_equal_a_given_one(write) -> N
 
 def test_a_roles_sheet_replaces_the_default_table_and_is_not_transitive(write) -> None:
     sheets = base()
-    sheets["roles"] = [["role", "can_cover"], ["doctor", "nurse"], ["nurse", "orderly"],
-                       ["orderly", ""], ["senior_student", ""], ["junior_student", ""]]
+    sheets["roles"] = [
+        ["role", "can_cover"],
+        ["doctor", "nurse"],
+        ["nurse", "orderly"],
+        ["orderly", ""],
+        ["senior_student", ""],
+        ["junior_student", ""],
+    ]
     dataset, _ = load_dataset(write(sheets))
     assert dataset.roles.covers("doctor", "nurse")
     assert not dataset.roles.covers("doctor", "orderly")
@@ -106,11 +118,14 @@ def test_a_roles_sheet_replaces_the_default_table_and_is_not_transitive(write) -
 
 def test_rules_may_be_fractional(write) -> None:
     sheets = base()
-    sheets["rules"] = [["rule", "value"], ["min_rest_hours", 9.5], ["weight_priority_3", 0.5],
-                       ["MAX_CONSECUTIVE_DAYS", 5]]
+    sheets["rules"] = [
+        ["rule", "value"],
+        ["min_rest_hours", 9.5],
+        ["weight_priority_3", 0.5],
+        ["MAX_CONSECUTIVE_DAYS", 5],
+    ]
     dataset, _ = load_dataset(write(sheets))
-    assert dataset.rules == Rules(min_rest_hours=9.5, weight_priority_3=0.5,
-                                  max_consecutive_days=5)
+    assert dataset.rules == Rules(min_rest_hours=9.5, weight_priority_3=0.5, max_consecutive_days=5)
 
 
 def test_extra_columns_and_sheets_are_ignored_with_a_warning(write) -> None:
@@ -120,7 +135,8 @@ def test_extra_columns_and_sheets_are_ignored_with_a_warning(write) -> None:
     sheets["contacts"] = [["who"], ["me"]]
     _, warnings = load_dataset(write(sheets))
     assert "needs:1:notes: the column 'notes' is not part of the format and is ignored" in [
-        str(w) for w in warnings]
+        str(w) for w in warnings
+    ]
     assert any("contacts" in str(w) and "ignored" in str(w) for w in warnings)
 
 
@@ -132,7 +148,10 @@ def test_every_problem_is_collected_in_one_pass(write) -> None:
     with pytest.raises(InvalidInput) as caught:
         load_dataset(write(sheets))
     assert [(p.sheet, p.row, p.column) for p in caught.value.problems] == [
-        ("volunteers", 4, "role"), ("needs", 2, "date"), ("needs", 3, "facility_id")]
+        ("volunteers", 4, "role"),
+        ("needs", 2, "date"),
+        ("needs", 3, "facility_id"),
+    ]
 
 
 def test_excel_24_00_and_date_cells_read_as_the_contract_says(tmp_path: Path) -> None:

@@ -26,9 +26,20 @@ from scheduler.writing import write_tables
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = {
     "facilities": ["facility_id", "name", "region", "lat", "lon", "address"],
-    "volunteers": ["volunteer_id", "name", "role", "region", "lat", "lon",
-                   "max_shifts_per_week", "max_hours_per_week", "max_distance_km",
-                   "preferred_facilities", "email", "phone"],
+    "volunteers": [
+        "volunteer_id",
+        "name",
+        "role",
+        "region",
+        "lat",
+        "lon",
+        "max_shifts_per_week",
+        "max_hours_per_week",
+        "max_distance_km",
+        "preferred_facilities",
+        "email",
+        "phone",
+    ],
     "availability": ["volunteer_id", "day", "start", "end", "available"],
     "needs": ["need_id", "facility_id", "date", "start", "end", "role", "count", "priority"],
     "rules": ["rule", "value"],
@@ -98,12 +109,15 @@ def test_sheets_have_exactly_the_contract_columns(small):
     assert small["rules"].to_dict("records") == [{"rule": "max_distance_km", "value": 30}]
 
 
-@pytest.mark.parametrize("spec", [
-    NATIONAL,
-    GeneratorSpec(volunteers=100, facilities=6, days=7, regions=2, seed=7),
-    GeneratorSpec(volunteers=500, facilities=20, days=28, seed=1, start=dt.date(2020, 4, 8)),
-    GeneratorSpec(volunteers=5, facilities=3, days=1, regions=9, seed=3),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        NATIONAL,
+        GeneratorSpec(volunteers=100, facilities=6, days=7, regions=2, seed=7),
+        GeneratorSpec(volunteers=500, facilities=20, days=28, seed=1, start=dt.date(2020, 4, 8)),
+        GeneratorSpec(volunteers=5, facilities=3, days=1, regions=9, seed=3),
+    ],
+)
 def test_sizes_and_horizon_follow_the_spec(spec):
     tables = generate(spec)
     assert len(tables["facilities"]) == spec.facilities
@@ -136,7 +150,8 @@ def test_ids_are_unique_and_every_reference_exists(national):
     assert set(avail["volunteer_id"]) <= set(vol["volunteer_id"])
     region_of = dict(zip(fac["facility_id"], fac["region"], strict=True))
     for ids, region in vol.dropna(subset="preferred_facilities")[
-            ["preferred_facilities", "region"]].itertuples(index=False):
+        ["preferred_facilities", "region"]
+    ].itertuples(index=False):
         assert all(region_of[f] == region for f in ids.split(";"))
     assert set(vol["region"]) <= set(fac["region"])  # everyone can work somewhere in their region
     key = ["facility_id", "date", "start", "end", "role"]
@@ -177,8 +192,12 @@ def test_most_but_not_all_volunteers_live_within_reach(national):
     reachable = []
     for region, people in vol.groupby("region"):
         here = fac[fac["region"] == region]
-        km = distances_km(people["lat"].to_numpy()[:, None], people["lon"].to_numpy()[:, None],
-                          here["lat"].to_numpy()[None, :], here["lon"].to_numpy()[None, :])
+        km = distances_km(
+            people["lat"].to_numpy()[:, None],
+            people["lon"].to_numpy()[:, None],
+            here["lat"].to_numpy()[None, :],
+            here["lon"].to_numpy()[None, :],
+        )
         limit = people["max_distance_km"].astype("Float64").fillna(30).to_numpy(float)
         reachable.extend((km <= limit[:, None]).any(axis=1))
     assert 0.8 < np.mean(reachable) < 0.98
@@ -188,8 +207,9 @@ def test_students_are_available_mostly_evenings_and_weekends(national):
     vol, avail = national["volunteers"], national["availability"]
     students = set(vol.loc[vol["role"].str.endswith("_student"), "volunteer_id"])
     rows = avail[avail["volunteer_id"].isin(students) & (avail["available"] == "yes")]
-    weekend = rows["day"].map(lambda d: (d.weekday() if isinstance(d, dt.date)
-                                         else WEEKDAYS.index(d.lower())) >= 5)
+    weekend = rows["day"].map(
+        lambda d: (d.weekday() if isinstance(d, dt.date) else WEEKDAYS.index(d.lower())) >= 5
+    )
     evening = (rows["start"] >= "14:00") | (rows["end"] <= rows["start"])
     assert (weekend | evening).mean() > 0.8
     assert avail.loc[avail["available"] == "no", "volunteer_id"].nunique() > 100  # exams, leave
@@ -216,10 +236,12 @@ def test_a_four_week_horizon_has_needs_every_day():
 def test_csv_folder_reads_back_as_the_same_data(small, tmp_path):
     write_tables(small, tmp_path / "out")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{name}.csv" for name in small)
+        f"{name}.csv" for name in small
+    )
     for name, table in small.items():
-        back = pd.read_csv(tmp_path / "out" / f"{name}.csv", dtype=str, keep_default_na=False,
-                           encoding="utf-8")
+        back = pd.read_csv(
+            tmp_path / "out" / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8"
+        )
         assert list(back.columns) == list(table.columns)
         assert as_text(back) == as_text(table), name
 
@@ -234,8 +256,10 @@ def test_workbook_reads_back_with_real_date_and_time_cells(small, tmp_path, engi
         assert as_text(back[name]) == as_text(table), name
     needs = back["needs"]
     assert all(isinstance(v, dt.datetime) for v in needs["date"])
-    assert all(isinstance(v, dt.time | dt.timedelta) for v in needs["start"].tolist()
-               + needs["end"].tolist())
+    assert all(
+        isinstance(v, dt.time | dt.timedelta)
+        for v in needs["start"].tolist() + needs["end"].tolist()
+    )
     assert any(isinstance(v, dt.datetime) for v in back["availability"]["day"])
 
 
@@ -283,10 +307,13 @@ def test_generated_data_passes_the_validator(small, tmp_path):
     assert len(dataset.volunteers) == SMALL.volunteers
 
 
-@pytest.mark.parametrize("name, spec", [
-    ("demo", GeneratorSpec(volunteers=100, facilities=6, days=7, regions=2, seed=7)),
-    ("national", NATIONAL),
-])
+@pytest.mark.parametrize(
+    "name, spec",
+    [
+        ("demo", GeneratorSpec(volunteers=100, facilities=6, days=7, regions=2, seed=7)),
+        ("national", NATIONAL),
+    ],
+)
 def test_shipped_data_is_what_the_generator_makes(name, spec):
     folder = ROOT / "data" / name
     for sheet, table in generate(spec).items():

@@ -22,9 +22,20 @@ SHIPPED_CSV = ROOT / "data" / "templates" / "csv"
 
 CONTRACT = {
     "facilities": ["facility_id", "name", "region", "lat", "lon", "address"],
-    "volunteers": ["volunteer_id", "name", "role", "region", "lat", "lon",
-                   "max_shifts_per_week", "max_hours_per_week", "max_distance_km",
-                   "preferred_facilities", "email", "phone"],
+    "volunteers": [
+        "volunteer_id",
+        "name",
+        "role",
+        "region",
+        "lat",
+        "lon",
+        "max_shifts_per_week",
+        "max_hours_per_week",
+        "max_distance_km",
+        "preferred_facilities",
+        "email",
+        "phone",
+    ],
     "availability": ["volunteer_id", "day", "start", "end", "available"],
     "needs": ["need_id", "facility_id", "date", "start", "end", "role", "count", "priority"],
     "roles": ["role", "can_cover"],
@@ -56,8 +67,12 @@ def _filled(frame: pd.DataFrame, column: str) -> list:
 def test_instructions_come_first_then_every_contract_sheet(template_path):
     book = openpyxl.load_workbook(template_path)
     assert book.sheetnames == ["How to fill in", *CONTRACT]
-    text = " ".join(str(c.value) for row in book["How to fill in"].iter_rows() for c in row
-                    if c.value is not None)
+    text = " ".join(
+        str(c.value)
+        for row in book["How to fill in"].iter_rows()
+        for c in row
+        if c.value is not None
+    )
     for must in ("min_rest_hours", "senior_student", "sheet:row:column", "CSV UTF-8", ".xlsx"):
         assert must in text
 
@@ -81,8 +96,7 @@ def test_pandas_calamine_reads_the_contract_headers(frames, sheet):
 
 def test_dates_and_times_are_real_excel_cells(template_path):
     book = openpyxl.load_workbook(template_path)
-    for sheet, columns in (("needs", ("date", "start", "end")),
-                           ("availability", ("start", "end"))):
+    for sheet, columns in (("needs", ("date", "start", "end")), ("availability", ("start", "end"))):
         worksheet = book[sheet]
         index = {c.value: c.column - 1 for c in worksheet[1]}
         for row in worksheet.iter_rows(min_row=2):
@@ -130,13 +144,16 @@ def test_examples_obey_the_contract_rules(frames):
 
 
 def test_roles_and_rules_sheets_hold_the_defaults(frames):
-    roles = {r: tuple(_ids(c)) if not pd.isna(c) else ()
-             for r, c in zip(frames["roles"]["role"], frames["roles"]["can_cover"], strict=True)}
+    roles = {
+        r: tuple(_ids(c)) if not pd.isna(c) else ()
+        for r, c in zip(frames["roles"]["role"], frames["roles"]["can_cover"], strict=True)
+    }
     assert roles == dict(DEFAULT_COVER)
     rules = dict(zip(frames["rules"]["rule"], frames["rules"]["value"], strict=True))
     defaults = Rules()
-    assert {k: float(v) for k, v in rules.items()} == {k: float(getattr(defaults, k))
-                                                         for k in rules}
+    assert {k: float(v) for k, v in rules.items()} == {
+        k: float(getattr(defaults, k)) for k in rules
+    }
     assert set(rules) == set(Rules.__dataclass_fields__)
 
 
@@ -146,9 +163,11 @@ def test_dropdowns_and_number_checks_guard_the_closed_columns(template_path):
     def checked(sheet: str) -> dict[str, str]:
         worksheet = book[sheet]
         header = [c.value for c in worksheet[1]]
-        return {header[cells.min_col - 1]: validation.type
-                for validation in worksheet.data_validations.dataValidation
-                for cells in validation.sqref.ranges}
+        return {
+            header[cells.min_col - 1]: validation.type
+            for validation in worksheet.data_validations.dataValidation
+            for cells in validation.sqref.ranges
+        }
 
     assert checked("needs") == {"role": "list", "priority": "list", "count": "whole"}
     assert checked("availability") == {"day": "list", "available": "list"}
