@@ -170,5 +170,30 @@ MODELS: dict[str, type[Row]] = {
 REQUIRED_SHEETS = ("facilities", "volunteers", "needs")
 
 
+# The contract's columns, in the order the template and exports write them.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "facilities": ("facility_id", "name", "region", "lat", "lon", "address"),
+    "volunteers": (
+        "volunteer_id",
+        "name",
+        "role",
+        "region",
+        "lat",
+        "lon",
+        "max_shifts_per_week",
+        "max_hours_per_week",
+        "max_distance_km",
+        "preferred_facilities",
+        "email",
+        "phone",
+    ),
+    "availability": ("volunteer_id", "day", "start", "end", "available"),
+    "needs": ("need_id", "facility_id", "date", "start", "end", "role", "count", "priority"),
+    "roles": ("role", "can_cover"),
+    "rules": ("rule", "value"),
+}
+
+
 def columns(sheet: str) -> list[str]:
-    return list(MODELS[sheet].model_fields)
+    """The sheet's columns in the contract's order."""
+    return list(COLUMNS[sheet])

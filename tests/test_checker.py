@@ -15,18 +15,17 @@ from scheduler.checker import Violation, check_roster, roster_summary
 from scheduler.domain import (
     Availability,
     Dataset,
-    Facility,
     Need,
     Priority,
     RoleTable,
     Rules,
-    Volunteer,
 )
 from scheduler.geo import distance_km
 from scheduler.loading import load_dataset
 from scheduler.problems import InvalidInput
 from scheduler.roster_reading import Assignment, read_assignments
 from tests.broken.make_cases import base, save_xlsx
+from tests.factories import make_facility, make_volunteer
 
 MON = dt.date(2026, 3, 2)
 HOME = (55.76, 37.60)
@@ -35,24 +34,6 @@ WEEKDAY = {name: i for i, name in enumerate(("Mon", "Tue", "Wed", "Thu", "Fri", 
 
 
 # --- factories --------------------------------------------------------------------------
-
-
-def make_facility(**overrides) -> Facility:
-    values = dict(id="F1", name="City Hospital", region="north", lat=HOSPITAL[0], lon=HOSPITAL[1])
-    return Facility(**(values | overrides))
-
-
-def make_volunteer(**overrides) -> Volunteer:
-    values = dict(
-        id="V1",
-        name="Anna",
-        role="nurse",
-        region="north",
-        lat=HOME[0],
-        lon=HOME[1],
-        max_shifts_per_week=7,
-    )
-    return Volunteer(**(values | overrides))
 
 
 def _minutes(clock: str) -> int:

@@ -180,3 +180,10 @@ def test_a_semicolon_separated_csv_reads_like_a_comma_separated_one(tmp_path: Pa
     save_csv(base(), tmp_path / "input", delimiter=";")
     dataset, _ = load_dataset(tmp_path / "input")
     assert dataset.volunteer_by_id["V3"].preferred_facilities == {"F1", "F2"}
+
+
+def test_the_row_models_hold_exactly_the_contracts_columns() -> None:
+    from scheduler import schema
+
+    for sheet, model in schema.MODELS.items():
+        assert set(model.model_fields) == set(schema.columns(sheet))

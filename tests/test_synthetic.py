@@ -18,32 +18,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from scheduler import schema
 from scheduler.domain import DEFAULT_COVER, WEEKDAYS
 from scheduler.geo import distances_km
 from scheduler.synthetic import GeneratorSpec, generate, weekly_capacity
 from scheduler.writing import write_tables
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = {
-    "facilities": ["facility_id", "name", "region", "lat", "lon", "address"],
-    "volunteers": [
-        "volunteer_id",
-        "name",
-        "role",
-        "region",
-        "lat",
-        "lon",
-        "max_shifts_per_week",
-        "max_hours_per_week",
-        "max_distance_km",
-        "preferred_facilities",
-        "email",
-        "phone",
-    ],
-    "availability": ["volunteer_id", "day", "start", "end", "available"],
-    "needs": ["need_id", "facility_id", "date", "start", "end", "role", "count", "priority"],
-    "rules": ["rule", "value"],
-}
+CONTRACT = {sheet: schema.columns(sheet) for sheet in schema.MODELS if sheet != "roles"}
 NUMBER = re.compile(r"-?\d+\.\d+")
 NATIONAL = GeneratorSpec(volunteers=7000, facilities=160, days=7, regions=40, seed=2020)
 SMALL = GeneratorSpec(volunteers=300, facilities=12, days=7, regions=3, seed=5)

@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from scheduler import schema
 from scheduler.domain import DEFAULT_COVER, Rules
 from scheduler.template import write_csv_template, write_template
 
@@ -20,27 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_XLSX = ROOT / "data" / "templates" / "staffing-template.xlsx"
 SHIPPED_CSV = ROOT / "data" / "templates" / "csv"
 
-CONTRACT = {
-    "facilities": ["facility_id", "name", "region", "lat", "lon", "address"],
-    "volunteers": [
-        "volunteer_id",
-        "name",
-        "role",
-        "region",
-        "lat",
-        "lon",
-        "max_shifts_per_week",
-        "max_hours_per_week",
-        "max_distance_km",
-        "preferred_facilities",
-        "email",
-        "phone",
-    ],
-    "availability": ["volunteer_id", "day", "start", "end", "available"],
-    "needs": ["need_id", "facility_id", "date", "start", "end", "role", "count", "priority"],
-    "roles": ["role", "can_cover"],
-    "rules": ["rule", "value"],
-}
+CONTRACT = {sheet: schema.columns(sheet) for sheet in schema.MODELS}
 
 
 @pytest.fixture(scope="module")
