@@ -270,13 +270,23 @@ def allocate(total: int, weights: np.ndarray, minimum: int = 0) -> np.ndarray:
 # --- geography ---------------------------------------------------------------------------
 
 
+REGIONS_PER_COUNTRY = 40  # the national sample's region count
+
+
 def _world(rng: np.random.Generator, spec: GeneratorSpec) -> World:
-    """Zipf-sized regions, facilities around each centre, volunteers near facilities."""
+    """Zipf-sized regions, facilities around each centre, volunteers near facilities.
+
+    Sizes follow Zipf's law by rank within each block of `REGIONS_PER_COUNTRY`
+    regions: a country ten times larger has ten times as many regions of the
+    same kinds, not one metropolis ten times the size (which would make its
+    hospitals' catchment, and the model, grow with the square of the scale).
+    """
     n = spec.region_count
-    rank = np.arange(1, n + 1)
+    rank = np.arange(n) % REGIONS_PER_COUNTRY + 1
     weight = rank**-1.0 * rng.lognormal(0.0, 0.3, n)  # a few big metropolitan regions
     lat, lon = rng.uniform(BOX[0], BOX[1], n), rng.uniform(BOX[2], BOX[3], n)
-    spread = 8.0 + 17.0 * np.log(rank) / np.log(max(n, 2))  # compact cities, sprawling provinces
+    block = max(min(n, REGIONS_PER_COUNTRY), 2)
+    spread = 8.0 + 17.0 * np.log(rank) / np.log(block)  # compact cities, sprawling provinces
     fac_region = np.repeat(np.arange(n), allocate(spec.facilities, weight, minimum=1))
     fac_size = np.clip(rng.lognormal(0.0, 0.6, spec.facilities), 0.3, 3.0)
     fac_lat, fac_lon = _scatter(rng, lat[fac_region], lon[fac_region], spread[fac_region])
