@@ -13,6 +13,7 @@ import concurrent.futures as cf
 import math
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -187,14 +188,18 @@ def _run_in_pool(
 
 
 def _process_pool(settings: Settings, jobs: int) -> cf.ProcessPoolExecutor:
-    """Workers from a fork server: they start small instead of inheriting a copy of the
-    whole dataset (1.5 GB at ten times national), and forking from a clean server is
-    safe even when the caller runs threads (a web worker does)."""
+    """Forked workers start at once (a fork server costs a second of imports on the
+    critical path); only when the caller runs threads (a web worker does), forking
+    is unsafe and the workers come from a fork server instead. Forked workers share
+    the parent's pages until written, so the dataset is not copied."""
     workers = settings.workers or os.cpu_count() or 1
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(
-        ["scheduler.solver", "scheduler.model", "scheduler.highs_bridge", "scheduler.cbc"]
-    )
+    if threading.active_count() > 1:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(
+            ["scheduler.solver", "scheduler.model", "scheduler.highs_bridge", "scheduler.cbc"]
+        )
+    else:
+        context = multiprocessing.get_context("fork")
     return cf.ProcessPoolExecutor(max_workers=max(1, min(workers, jobs)), mp_context=context)
 
 
