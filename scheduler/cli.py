@@ -210,7 +210,15 @@ def solve(
     settings = Settings(SolverName(solver), time_limit, gap, threads, workers)
     result = run(dataset, settings, progress=_progress_printer())
     solved = time.monotonic()
-    write_roster(dataset, result, output)
+    try:
+        write_roster(dataset, result, output)
+    except OSError as exc:
+        click.echo(
+            f"{output}: the roster cannot be written ({exc.strerror or exc}); choose "
+            "another place with -o",
+            err=True,
+        )
+        sys.exit(1)
     seconds = {"read": loaded - started, **result.seconds, "write": time.monotonic() - solved}
     figures = {
         "weighted_coverage": result.weighted_coverage,

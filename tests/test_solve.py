@@ -217,3 +217,17 @@ def test_every_roster_is_valid_and_within_the_bound(dataset: Dataset) -> None:
     greedy = as_roster(greedy_roster(dataset))
     assert check_roster(dataset, greedy) == []
     assert roster_summary(dataset, greedy)["weighted_coverage"] <= bound + 1e-6
+
+
+def test_an_unwritable_roster_path_is_a_message_not_a_traceback(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    demo = Path(__file__).parent.parent / "data" / "demo"
+    result = CliRunner().invoke(main, ["solve", str(demo), "-o", str(blocker / "r.xlsx")])
+    assert result.exit_code == 1
+    assert "the roster cannot be written" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
