@@ -144,10 +144,11 @@ def _solve_parts(
         if progress:
             progress(len(results), len(parts), found, total_bound)
 
-    small = [p for p in parts if p.size <= 2 or len(parts) == 1]
-    for part in small:
-        record(solve_part(part, settings, deadline - time.monotonic()))
-    big = [p for p in parts if p not in small]
+    inline = {p.index for p in parts if p.size <= 2 or len(parts) == 1}  # not worth a process
+    for part in parts:
+        if part.index in inline:
+            record(solve_part(part, settings, deadline - time.monotonic()))
+    big = [p for p in parts if p.index not in inline]
     if big:
         own = executor is None
         pool = executor or _process_pool(settings, len(big))
