@@ -22,7 +22,8 @@ from xlsxwriter.worksheet import Worksheet
 from scheduler.domain import Dataset, Need
 from scheduler.solver import SolveResult
 
-ASSIGNMENT_COLUMNS = (
+# The shift a row is about: what both sheets start with.
+SHIFT_COLUMNS = (
     "need_id",
     "facility_id",
     "facility_name",
@@ -32,26 +33,9 @@ ASSIGNMENT_COLUMNS = (
     "end",
     "role",
     "priority",
-    "volunteer_id",
-    "volunteer_name",
-    "volunteer_role",
-    "phone",
 )
-UNFILLED_COLUMNS = (
-    "need_id",
-    "facility_id",
-    "facility_name",
-    "region",
-    "date",
-    "start",
-    "end",
-    "role",
-    "priority",
-    "count",
-    "filled",
-    "open",
-    "reason",
-)
+ASSIGNMENT_COLUMNS = (*SHIFT_COLUMNS, "volunteer_id", "volunteer_name", "volunteer_role", "phone")
+UNFILLED_COLUMNS = (*SHIFT_COLUMNS, "count", "filled", "open", "reason")
 SAFE_OPTIONS = {
     "strings_to_formulas": False,  # text is text, whatever it starts with
     "strings_to_urls": False,
