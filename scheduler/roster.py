@@ -19,7 +19,7 @@ from pathlib import Path
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from scheduler.domain import Dataset, Need
+from scheduler.domain import Dataset, Facility, Need
 from scheduler.solver import SolveResult
 
 # The shift a row is about: what both sheets start with.
@@ -101,13 +101,7 @@ def _assignments(
             (
                 (facility.region, facility.id, need.start, need.id, volunteer.name),
                 [
-                    need.id,
-                    facility.id,
-                    facility.name,
-                    facility.region_name,
-                    *_when(need),
-                    need.role,
-                    int(need.priority),
+                    *_shift(need, facility),
                     volunteer.id,
                     volunteer.name,
                     volunteer.role,
@@ -151,13 +145,7 @@ def _unfilled(
             r,
             0,
             [
-                need.id,
-                facility.id,
-                facility.name,
-                facility.region_name,
-                *_when(need),
-                need.role,
-                int(need.priority),
+                *_shift(need, facility),
                 need.count,
                 filled[need.id],
                 need.count - filled[need.id],
@@ -182,9 +170,20 @@ def unfilled_reason(eligible: int, filled: int) -> str:
     )
 
 
-def _when(need: Need) -> list[object]:
+def _shift(need: Need, facility: Facility) -> list[object]:
+    """The cells of SHIFT_COLUMNS for one need."""
     end = "24:00" if need.end.time() == dt.time() else need.end.strftime("%H:%M")
-    return [need.date, need.start.strftime("%H:%M"), end]
+    return [
+        need.id,
+        facility.id,
+        facility.name,
+        facility.region_name,
+        need.date,
+        need.start.strftime("%H:%M"),
+        end,
+        need.role,
+        int(need.priority),
+    ]
 
 
 def _header(
