@@ -1,0 +1,215 @@
+"""Volunteer calendars: each volunteer's shifts as an iCalendar (RFC 5545) file.
+
+A volunteer imports the file, or subscribes to it, in their phone's or mail
+program's calendar. Three choices make that work well:
+
+- **Floating times.** The input has one time zone but never names it (all
+  times are the facilities' wall clock, see docs/format.md), so the events
+  carry local times with no zone and no `Z` (RFC 5545 "floating" time). A
+  shift from 08:00 to 20:00 shows as 08:00 to 20:00 on the volunteer's
+  device. Writing UTC would mean guessing the zone, and a wrong guess moves
+  every shift by hours; a device set to another zone still shows the
+  facility's clock time, which is what a volunteer travelling there needs.
+- **Stable UIDs.** An event's UID is a UUID derived from the need and the
+  volunteer alone: the same assignment has the same UID in every export, so
+  importing an updated calendar updates or keeps events instead of
+  duplicating them, while two volunteers on one shift get two events. The
+  need is named by its `need_id` when the input gave one (so a shift moved to
+  another time keeps its event), otherwise by the five columns that identify
+  it, since a generated id may change when other rows change.
+- **Escaped text.** The icalendar library escapes commas, semicolons,
+  backslashes and newlines and folds long lines on character boundaries, so a
+  name such as `=HYPERLINK(...)` or one with a newline comes back exactly.
+  The calendar's title (NAME, X-WR-CALNAME) is TEXT too and escaped the same
+  way; a reader unescapes it with `icalendar.parser.unescape_backslash`, as
+  icalendar keeps those two properties raw.
+  RFC 5545 text cannot hold other control characters; they are dropped, and a
+  CR LF or lone CR becomes a newline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import unicodedata
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+
+from icalendar import Calendar, Event, vText
+from icalendar.enums import STATUS
+
+from scheduler.domain import Dataset, Facility, Need
+from scheduler.exchange import resolve, write_atomically
+
+PRODID = "-//volunteer-scheduler//Volunteer shifts//EN"
+# Fixed for good: changing it changes every UID, and calendars would duplicate every shift.
+UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:volunteer-scheduler:assignment")
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # all but tab and newline
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^\w-]")  # \w: letters and digits of any script, and _
+_FILE_NAME_BYTES = 100  # the stem before the hash suffix; file systems allow 255 bytes
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{p}{d}" for p in ("com", "lpt") for d in range(1, 10)]
+)
+
+
+def volunteer_calendar(
+    dataset: Dataset,
+    volunteer_id: str,
+    assignments: Iterable[tuple[str, str]],
+    *,
+    generated: dt.datetime | None = None,
+) -> bytes:
+    """One volunteer's shifts among `assignments` as an .ics file's bytes, sorted by start.
+
+    `generated` (a time-zone-aware datetime, default now) becomes each event's
+    DTSTAMP; pass it to make the output reproducible.
+    """
+    volunteer = dataset.volunteer_by_id.get(volunteer_id)
+    if volunteer is None:
+        raise ValueError(
+            f"'{volunteer_id}' is not a volunteer_id of the dataset; "
+            "give the id of one of its volunteers"
+        )
+    stamp = _utc(generated)
+    mine = [(n, v) for n, v in assignments if v == volunteer_id]
+    shifts = {need.id: (need, facility) for need, _, facility in resolve(dataset, mine)}
+    calendar = Calendar.new(
+        prodid=PRODID,
+        version="2.0",
+        calscale="GREGORIAN",
+        method="PUBLISH",
+        uid=uuid.uuid5(UID_NAMESPACE, json.dumps(["calendar", volunteer_id])),
+    )
+    # RFC 7986 NAME, and X-WR-CALNAME for older clients. icalendar 7 does not type
+    # either as TEXT, so it would write them unescaped (and refuse a newline).
+    title = vText(_text(f"Shifts — {volunteer.name}"))
+    calendar.add("NAME", title)
+    calendar.add("X-WR-CALNAME", title)
+    for need, facility in sorted(shifts.values(), key=lambda s: (s[0].start, s[0].id)):
+        calendar.add_component(_event(need, facility, volunteer_id, stamp))
+    return calendar.to_ical()
+
+
+def write_calendars(
+    dataset: Dataset,
+    assignments: Iterable[tuple[str, str]],
+    folder: Path,
+    *,
+    generated: dt.datetime | None = None,
+) -> list[Path]:
+    """`<volunteer>.ics` in `folder` for every volunteer with a shift, in the dataset's order.
+
+    File names come from `calendar_file_names`. Each file is written
+    atomically. Files already in `folder` for volunteers who no longer have a
+    shift are left alone.
+    """
+    pairs = list(assignments)
+    resolve(dataset, pairs)  # every id known, before any file is written
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = _utc(generated)
+    by_volunteer: dict[str, list[tuple[str, str]]] = {}
+    for need_id, volunteer_id in pairs:
+        by_volunteer.setdefault(volunteer_id, []).append((need_id, volunteer_id))
+    ids = [v.id for v in dataset.volunteers if v.id in by_volunteer]
+    names = calendar_file_names(ids)
+    paths = []
+    for volunteer_id in ids:
+        path = folder / names[volunteer_id]
+        data = volunteer_calendar(
+            dataset, volunteer_id, by_volunteer[volunteer_id], generated=stamp
+        )
+        write_atomically(path, data)
+        paths.append(path)
+    return paths
+
+
+def assignment_uid(need: Need, volunteer_id: str) -> str:
+    """The event UID of one volunteer on one need: the same in every export."""
+    if need.id_given:
+        shift: list[str] = ["need", need.id]
+    else:
+        facility_id, date, start, end, role = need.key
+        shift = ["shift", facility_id, date.isoformat(), start.isoformat(), end.isoformat(), role]
+    return str(uuid.uuid5(UID_NAMESPACE, json.dumps([*shift, volunteer_id])))
+
+
+def calendar_file_names(volunteer_ids: Iterable[str]) -> dict[str, str]:
+    """`<id>.ics` for each id, safe on any file system and distinct even where case is not.
+
+    An id that is already a plain name (letters of any script, digits, `_`,
+    `-`) is kept as it is: `V00012.ics`, `Иван_1.ics`. Any other id, such as
+    `../etc/passwd`, `a/b`, `Иван 1` or `CON`, keeps its safe characters and
+    gets a short hash of the whole id (`a_b-c14cddc033f6.ics`), so its name is
+    the same in every export and cannot meet another id's. Plain ids that
+    differ only in case (`V1`, `v1`) get the hash too: Windows and macOS would
+    take their files for one.
+    """
+    ids = list(dict.fromkeys(volunteer_ids))
+    stems = {i: _clean_stem(i) for i in ids}
+    plain = [s for i, s in stems.items() if s == i and s.casefold() not in _WINDOWS_RESERVED]
+    folded = Counter(s.casefold() for s in plain)
+    for i, stem in stems.items():
+        if stem != i or stem.casefold() in _WINDOWS_RESERVED or folded[stem.casefold()] > 1:
+            digest = hashlib.sha256(i.encode("utf-8")).hexdigest()[:12]
+            stems[i] = f"{stem}-{digest}"
+    if len({s.casefold() for s in stems.values()}) != len(stems):
+        raise ValueError("two volunteer ids map to the same calendar file name; rename one of them")
+    return {i: f"{stem}.ics" for i, stem in stems.items()}
+
+
+def _event(need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime) -> Event:
+    role = need.role.replace("_", " ")
+    where = ", ".join(part for part in (facility.name, facility.address) if part)
+    details = [
+        f"Role: {role}",
+        f"Priority: {int(need.priority)} ({need.priority.name.lower()})",
+        f"Facility: {facility.name}",
+        *([f"Address: {facility.address}"] if facility.address else []),
+        f"Need: {need.id}",
+    ]
+    event = Event.new(
+        uid=assignment_uid(need, volunteer_id),
+        stamp=stamp,
+        start=need.start,  # naive: written as a floating local time
+        end=need.end,
+        summary=_text(f"{role.capitalize()} shift — {facility.name}"),
+        location=_text(where),
+        description=_text("\n".join(details)),
+        sequence=0,
+        status=STATUS.CONFIRMED,
+    )
+    if facility.located:
+        event.add("GEO", (facility.lat, facility.lon))
+    return event
+
+
+def _utc(generated: dt.datetime | None) -> dt.datetime:
+    """DTSTAMP must be UTC (RFC 5545 3.8.7.2); whole seconds, as the format holds no more."""
+    if generated is None:
+        generated = dt.datetime.now(dt.UTC)
+    if generated.tzinfo is None:
+        raise ValueError(
+            f"generated={generated.isoformat()} has no time zone; DTSTAMP is a UTC time, "
+            "so pass an aware datetime such as datetime.now(timezone.utc)"
+        )
+    return generated.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _text(value: str) -> str:
+    """Text RFC 5545 can carry: newlines as LF, no other control characters."""
+    return _CONTROL.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _clean_stem(volunteer_id: str) -> str:
+    """The id with every character a file name should not hold as `_`; `_` for a leading `-`."""
+    stem = _UNSAFE_IN_FILE_NAME.sub("_", unicodedata.normalize("NFC", volunteer_id))
+    if stem.startswith("-"):  # `rm -x.ics` would read it as an option
+        stem = "_" + stem[1:]
+    while len(stem.encode("utf-8")) > _FILE_NAME_BYTES:
+        stem = stem[:-1]
+    return stem
