@@ -182,6 +182,11 @@ def template(output: Path) -> None:
     help="Solver threads for each part.",
 )
 @click.option(
+    "--split",
+    is_flag=True,
+    help="Put each facility's roster in its own workbook, in the folder OUTPUT-facilities.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the figures as one JSON object on stdout."
 )
 def solve(
@@ -192,6 +197,7 @@ def solve(
     solver: str,
     workers: int,
     threads: int,
+    split: bool,
     as_json: bool,
 ) -> None:
     """Staff every need of INPUT and write the roster to OUTPUT.
@@ -211,14 +217,9 @@ def solve(
     result = run(dataset, settings, progress=_progress_printer())
     solved = time.monotonic()
     try:
-        write_roster(dataset, result, output)
+        write_roster(dataset, result.assignments, output, result=result, split=split)
     except OSError as exc:
-        click.echo(
-            f"{output}: the roster cannot be written ({exc.strerror or exc}); choose "
-            "another place with -o",
-            err=True,
-        )
-        sys.exit(1)
+        _cannot_write(output, exc)
     seconds = {"read": loaded - started, **result.seconds, "write": time.monotonic() - solved}
     figures = {
         "weighted_coverage": result.weighted_coverage,
@@ -244,6 +245,14 @@ def solve(
         f"({1 - result.gap:.3%}); {figures['seconds']:.1f} s",
         err=True,
     )
+
+
+def _cannot_write(path: Path, exc: OSError, what: str = "the roster") -> None:
+    click.echo(
+        f"{path}: {what} cannot be written ({exc.strerror or exc}); choose another place with -o",
+        err=True,
+    )
+    sys.exit(1)
 
 
 def _load_or_exit(path: Path):
@@ -312,3 +321,101 @@ def check(input_path: Path, roster_path: Path) -> None:
         err=True,
     )
     sys.exit(1 if violations else 0)
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=INPUT)
+@click.argument("roster_path", metavar="ROSTER", type=INPUT)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder for the calendars and the CSV [default: ROSTER's name + '-export'].",
+)
+@click.option(
+    "--calendars/--no-calendars",
+    default=True,
+    show_default=True,
+    help="One .ics calendar per volunteer with a shift, in OUTPUT/calendars.",
+)
+@click.option(
+    "--csv/--no-csv",
+    "with_csv",
+    default=True,
+    show_default=True,
+    help="OUTPUT/assignments.csv (UTF-8 with BOM, for Excel and other systems).",
+)
+@click.option(
+    "--workbook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also rebuild the whole roster workbook from ROSTER's Assignments sheet "
+    "(Summary, Unfilled, Volunteers, facility sheets); may be ROSTER itself.",
+)
+@click.option("--split", is_flag=True, help="With --workbook: a workbook per facility too.")
+@click.option(
+    "--allow-broken",
+    is_flag=True,
+    help="Export even when the roster breaks a hard rule (the broken rules are still listed).",
+)
+def export(
+    input_path: Path,
+    roster_path: Path,
+    output: Path | None,
+    calendars: bool,
+    with_csv: bool,
+    workbook: Path | None,
+    split: bool,
+    allow_broken: bool,
+) -> None:
+    """Hand out a roster, possibly edited by hand: calendars, CSV, a rebuilt workbook.
+
+    ROSTER's Assignments sheet is read back and checked like `scheduler check`
+    does; a roster that breaks a hard rule is not exported unless
+    --allow-broken is given.
+    """
+    from scheduler.calendars import write_calendars
+    from scheduler.checker import check_roster
+    from scheduler.exchange import write_assignments_csv
+    from scheduler.roster import write_roster
+    from scheduler.roster_reading import read_assignments
+
+    dataset = _load_or_exit(input_path)
+    try:
+        rows = read_assignments(roster_path, dataset)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        click.echo(f"{roster_path}: cannot be read back; nothing was exported.", err=True)
+        sys.exit(1)
+    violations = check_roster(dataset, rows)
+    for violation in violations:
+        click.echo(str(violation))
+    if violations and not allow_broken:
+        click.echo(
+            f"{roster_path}: {len(violations)} broken rule(s); nothing was exported. "
+            "Fix the roster, or pass --allow-broken.",
+            err=True,
+        )
+        sys.exit(1)
+    assignments = [(row.need_id, row.volunteer_id) for row in rows]
+    folder = output or roster_path.with_name(f"{roster_path.stem}-export")
+    written: list[Path] = []
+    try:
+        if calendars:
+            written += write_calendars(dataset, assignments, folder / "calendars")
+        if with_csv:
+            write_assignments_csv(dataset, assignments, folder / "assignments.csv")
+            written.append(folder / "assignments.csv")
+        if workbook is not None:
+            written += write_roster(dataset, assignments, workbook, split=split)
+    except OSError as exc:
+        _cannot_write(Path(exc.filename or folder), exc, "the export")
+    click.echo(
+        f"{roster_path}: {len(assignments):,} assignments; wrote {len(written)} file(s):", err=True
+    )
+    for path in written[:10]:
+        click.echo(f"  {path}", err=True)
+    if len(written) > 10:
+        click.echo(f"  ... and {len(written) - 10} more", err=True)

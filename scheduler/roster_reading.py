@@ -17,6 +17,7 @@ from pathlib import Path
 from scheduler import cells
 from scheduler.cells import MINUTES_PER_DAY, CellError
 from scheduler.domain import Dataset, Need
+from scheduler.exchange import FORMULA_STARTS
 from scheduler.problems import InvalidInput, Problem
 from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_workbook
 
@@ -42,6 +43,7 @@ def read_assignments(
     volunteer, or holds a cell that cannot be read.
     """
     sheet = _read_roster_sheet(path, limits)
+    from_csv = path.suffix.lower() == ".csv"
     problems = _header_problems(sheet)
     if problems:
         raise InvalidInput(problems)
@@ -51,6 +53,8 @@ def read_assignments(
     assignments = []
     for number, row in sheet.rows:
         values = {c: row[i] for c, i in sheet.header.items() if i < len(row) and not _empty(row[i])}
+        if from_csv:
+            values = {c: _unquoted(v) for c, v in values.items()}
         need, found = _find_need(dataset, shifts_by_day, values, number)
         volunteer_id, more = _find_volunteer(dataset, values, number)
         problems += found + more
@@ -132,6 +136,13 @@ def _header_problems(sheet: RawSheet) -> list[Problem]:
             )
         )
     return problems
+
+
+def _unquoted(cell: object) -> object:
+    """A CSV cell without the `'` our CSV export puts before formula-like text."""
+    if isinstance(cell, str) and cell[:1] == "'" and cell[1:2] in FORMULA_STARTS:
+        return cell[1:]
+    return cell
 
 
 def _empty(cell: object) -> bool:
