@@ -21,6 +21,7 @@ run: install
 	$(VENV)/bin/scheduler validate data/national
 	$(VENV)/bin/scheduler solve data/national -o out/national-roster.xlsx
 	$(VENV)/bin/scheduler check data/national out/national-roster.xlsx
+	$(VENV)/bin/scheduler export data/national out/national-roster.xlsx -o out/national-export
 
 test: install
 	$(PY) -m pytest
@@ -32,6 +33,7 @@ lint: install
 bench: install
 	$(PY) benchmarks/bench_read.py
 	$(PY) benchmarks/bench_solve.py
+	$(PY) benchmarks/bench_roster.py
 
 # Regenerate the shipped sample data from its recorded seeds.
 data: install

@@ -123,7 +123,7 @@ def write_calendars(
         data = volunteer_calendar(
             dataset, volunteer_id, by_volunteer[volunteer_id], generated=stamp
         )
-        write_atomically(path, data)
+        write_atomically(path, data, sync=False)
         paths.append(path)
     return paths
 

@@ -111,10 +111,13 @@ def resolve(dataset: Dataset, assignments: Iterable[tuple[str, str]]) -> list[Re
     return [(needs[n], volunteers[v], facilities[needs[n].facility_id]) for n, v in pairs]
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write `data` to a temporary file beside `path`, flush it to disk, rename it into place.
 
     A reader sees the old file or the whole new one, never a half-written one.
+    `sync=False` skips the fsync, for thousands of small files written in one
+    go (calendars), where it would cost seconds and guard only against a
+    power cut, after which the export is simply run again.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=path.parent)
@@ -122,7 +125,8 @@ def write_atomically(path: Path, data: bytes) -> None:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
             file.flush()
-            os.fsync(file.fileno())
+            if sync:
+                os.fsync(file.fileno())
         os.chmod(temporary, 0o644)  # mkstemp makes it private; an export is for others to read
         os.replace(temporary, path)
     except BaseException:

@@ -133,3 +133,40 @@ def test_export_of_a_file_that_is_no_roster_says_so(tmp_path) -> None:
     code, out, _ = run("export", DEMO, bogus)
     assert code == 1
     assert "is not a roster workbook" in out
+
+
+@pytest.mark.slow
+def test_a_national_roster_reads_back_from_every_export(tmp_path) -> None:
+    """Solve the national week, export everything, and read each file back as data."""
+    from scheduler.checker import check_roster
+    from scheduler.roster_reading import read_assignments
+
+    national = Path(__file__).parent.parent / "data" / "national"
+    dataset, _ = load_dataset(national)
+    result = solve(dataset, Settings())
+    roster = tmp_path / "roster.xlsx"
+    write_roster(dataset, result.assignments, roster, result=result)
+    expected = Counter(result.assignments)
+    back = read_assignments(roster, dataset)
+    assert Counter((a.need_id, a.volunteer_id) for a in back) == expected
+    assert check_roster(dataset, back) == []
+
+    code, _, err = run("export", national, roster, "-o", tmp_path / "out")
+    assert code == 0, err
+    table = pd.read_csv(tmp_path / "out" / "assignments.csv", encoding="utf-8-sig", dtype=str)
+    assert Counter(zip(table.need_id, table.volunteer_id, strict=True)) == expected
+    from_calendars = Counter()
+    for file in (tmp_path / "out" / "calendars").iterdir():
+        calendar = icalendar.Calendar.from_ical(file.read_bytes())
+        for event in calendar.walk("VEVENT"):
+            need_id = str(event["DESCRIPTION"]).rsplit("Need: ", 1)[-1].strip()
+            from_calendars[need_id] += 1
+    assert from_calendars == Counter(n for n, _ in result.assignments)
+
+    book = openpyxl.load_workbook(roster, read_only=True)
+    unfilled = {r[0]: r[11] for r in book["Unfilled"].iter_rows(min_row=2, values_only=True)}
+    book.close()
+    filled = Counter(n for n, _ in result.assignments)
+    assert unfilled == {
+        n.id: n.count - filled[n.id] for n in dataset.needs if filled[n.id] < n.count
+    }
