@@ -1,0 +1,362 @@
+"""Changes to a stored dataset: needs a hospital posts, volunteer lists a coordinator uploads.
+
+An upload or a web form brings some of the input sheets. They are validated
+exactly as a whole input is (the same row models, the same messages with
+sheet, row and column), against the dataset already stored, and checked
+against what the person may change (their facilities, their region). The
+result says what to add and what to replace; nothing is returned unless all
+of it is valid, so a caller that stores it in one transaction never stores
+half an upload.
+
+Matching: a need with a `need_id` replaces the stored need with that id; a
+need without one replaces the stored need of the same shift (facility, date,
+start, end, role), else it is new and gets a generated id. A volunteer
+replaces the stored volunteer with the same id; the availability sheet
+replaces all stored windows of each volunteer it names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from scheduler.domain import Availability, Dataset, Need, Volunteer
+from scheduler.loading import (
+    _generated_id,
+    availability_list,
+    need_list,
+    validate_rows,
+    volunteer_list,
+)
+from scheduler.problems import InvalidInput, Problem, Severity
+from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_sheets
+from scheduler.schema import MODELS, columns
+
+WARNING = Severity.WARNING
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one person may change; None means everything (a national coordinator)."""
+
+    facilities: frozenset[str] | None = None
+    regions: frozenset[str] | None = None  # normalised region names
+
+    def has_facility(self, facility_id: str) -> bool:
+        return self.facilities is None or facility_id in self.facilities
+
+    def has_region(self, region: str) -> bool:
+        return self.regions is None or region in self.regions
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Validated additions and replacements, ready to store."""
+
+    needs: tuple[Need, ...] = ()
+    volunteers: tuple[Volunteer, ...] = ()
+    # volunteer id -> their complete new set of windows (possibly empty)
+    availability: dict[str, tuple[Availability, ...]] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()  # sheets and columns that were not read
+
+    @property
+    def empty(self) -> bool:
+        return not (self.needs or self.volunteers or self.availability)
+
+
+def read_changes(
+    path: Path,
+    base: Dataset,
+    sheets: Collection[str],
+    scope: Scope = Scope(),
+    limits: Limits = DEFAULT_LIMITS,
+) -> Changes:
+    """The changes an uploaded workbook or CSV file brings; raises `InvalidInput`.
+
+    Only `sheets` are read (e.g. just `needs` for hospital staff); any other
+    sheet in the file is left alone with a warning, so nobody changes by
+    accident what they did not mean to. A CSV file holds one sheet: the one
+    its name says, or the only one of `sheets`.
+    """
+    if path.suffix.lower() == ".csv":
+        name = path.stem.strip().lower()
+        if name not in sheets:
+            if len(sheets) != 1:
+                raise InvalidInput(
+                    [
+                        Problem(
+                            path.name,
+                            None,
+                            None,
+                            f"name the CSV file after its sheet ({_listed(sheets, 'or')}, "
+                            "plus .csv), or upload a workbook",
+                        )
+                    ]
+                )
+            name = next(iter(sheets))
+        sheet, problems = read_csv_sheet(path, name, limits)
+        found = {} if sheet is None else {name: sheet}
+    else:
+        found, problems = read_sheets(path, limits)
+    return changes_from_sheets(found, base, sheets, scope, problems)
+
+
+def changes_from_sheets(
+    found: dict[str, RawSheet],
+    base: Dataset,
+    sheets: Collection[str],
+    scope: Scope = Scope(),
+    problems: list[Problem] | None = None,
+) -> Changes:
+    """The changes that already-read sheets bring; raises `InvalidInput`.
+
+    `problems` are the reader's: its errors stop everything, its warnings
+    (sheets and columns that are not part of the format) are passed on.
+    """
+    warnings = [p for p in (problems or []) if not p.is_error]
+    problems = [p for p in (problems or []) if p.is_error]
+    warnings += [
+        Problem(name, None, None, "not read: this upload changes only " + _listed(sheets), WARNING)
+        for name in sorted(set(found) - set(sheets))
+    ]
+    found = {name: sheet for name, sheet in found.items() if name in sheets}
+    if not found:
+        problems.append(
+            Problem(
+                _listed(sheets),
+                None,
+                None,
+                f"the file holds no {_listed(sheets)} sheet; start from the template",
+            )
+        )
+    if problems:
+        raise InvalidInput(problems)
+    needs: tuple[Need, ...] = ()
+    volunteers: dict[str, Volunteer] = {}
+    availability: dict[str, tuple[Availability, ...]] = {}
+    if "volunteers" in found:
+        volunteers, more = _volunteer_changes(found["volunteers"], base, scope)
+        problems += more
+    if "availability" in found:
+        availability, more = _availability_changes(found["availability"], base, volunteers, scope)
+        problems += more
+    if "needs" in found:
+        needs, more = _need_changes(found["needs"], base, scope)
+        problems += more
+    if any(p.is_error for p in problems):
+        raise InvalidInput(problems)
+    warnings += [p for p in problems if not p.is_error]
+    return Changes(needs, tuple(volunteers.values()), availability, tuple(warnings))
+
+
+def one_row(sheet: str, values: dict[str, object]) -> dict[str, RawSheet]:
+    """A web form's fields as a one-row sheet, so a form is validated like an upload."""
+    names = columns(sheet)
+    header = {name: i for i, name in enumerate(names)}
+    row = [values.get(name) for name in names]
+    return {sheet: RawSheet(sheet, header, [(2, row)])}
+
+
+def merge(base: Dataset, changes: Changes) -> Dataset:
+    """The dataset with the changes applied (what the store will hold afterwards)."""
+    needs = {n.id: n for n in base.needs}
+    needs.update((n.id, n) for n in changes.needs)
+    volunteers = {v.id: v for v in base.volunteers}
+    volunteers.update((v.id, v) for v in changes.volunteers)
+    windows = [a for a in base.availability if a.volunteer_id not in changes.availability]
+    for rows in changes.availability.values():
+        windows.extend(rows)
+    return Dataset(
+        base.facilities,
+        tuple(volunteers.values()),
+        tuple(needs.values()),
+        tuple(windows),
+        base.roles,
+        base.rules,
+    )
+
+
+# --- needs ---------------------------------------------------------------------------------
+
+
+def _need_changes(
+    sheet: RawSheet, base: Dataset, scope: Scope
+) -> tuple[tuple[Need, ...], list[Problem]]:
+    """The sheet's needs as they will be stored: matched to stored needs, within the scope."""
+    rows, problems = validate_rows(sheet, MODELS["needs"])
+    if rows is None:
+        return (), problems
+    outside = {
+        number: row.facility_id  # type: ignore[attr-defined]
+        for number, row, _ in rows
+        if row.facility_id is not None and not scope.has_facility(row.facility_id)  # type: ignore[attr-defined]
+    }
+    needs, more = need_list(rows, base.roles, base.facility_by_id)
+    # a facility out of scope is reported once, as not theirs (whether it exists or not)
+    problems += [_stored(p) for p in more if not (p.column == "facility_id" and p.row in outside)]
+    problems += [_not_yours("needs", n, "facility_id", f) for n, f in outside.items()]
+    row_of = _row_numbers(rows)
+    taken = {n.id for n in base.needs} | {n.id for n in needs if n.id_given}
+    given = Counter(n.id for n in needs if n.id_given)
+    matched = []
+    for need in needs:
+        if need.facility_id not in base.facility_by_id or not scope.has_facility(need.facility_id):
+            continue  # reported above
+        found = _matched(need, base, scope, taken, row_of.get(need.key, 2))
+        if isinstance(found, Problem):
+            problems.append(found)
+        else:
+            matched.append(found)
+    repeated = {need_id for need_id, n in given.items() if n > 1}  # need_list reported them
+    problems += _clashes(matched, base, row_of, repeated)
+    return tuple(matched), problems
+
+
+def _matched(
+    need: Need, base: Dataset, scope: Scope, taken: set[str], number: int
+) -> Need | Problem:
+    """The need with the id of the stored need it replaces, or a new id; or why it may not."""
+    stored = base.need_by_id.get(need.id) if need.id_given else base.need_by_key.get(need.key)
+    if stored is not None and not scope.has_facility(stored.facility_id):
+        return Problem(
+            "needs",
+            number,
+            "need_id",
+            f"'{stored.id}' is a need of {stored.facility_id}, "
+            "which you do not manage; use a new need_id",
+        )
+    if stored is not None:  # calendars keep their events when the id keeps its origin
+        return replace(need, id=stored.id, id_given=stored.id_given)
+    if need.id_given:
+        return need
+    return replace(need, id=_generated_id(need.key, taken), id_given=False)
+
+
+def _clashes(
+    matched: list[Need], base: Dataset, row_of: dict[tuple, int], repeated: set[str]
+) -> list[Problem]:
+    """What would break once stored: a shift posted twice, one need changed by two rows."""
+    problems = []
+    claimed: dict[str, int] = {}
+    for need in matched:
+        number = row_of.get(need.key, 2)
+        if need.id in claimed and need.id not in repeated:
+            problems.append(
+                Problem(
+                    "needs",
+                    number,
+                    "need_id",
+                    f"row {claimed[need.id]} changes the need '{need.id}' too; "
+                    "change each need in one row",
+                )
+            )
+        claimed.setdefault(need.id, number)
+    after = base.need_by_id | {n.id: n for n in matched}
+    holders: dict[tuple, list[str]] = {}
+    for need in after.values():
+        holders.setdefault(need.key, []).append(need.id)
+    for need in matched:
+        others = [i for i in holders.get(need.key, []) if i != need.id and i not in claimed]
+        if others:
+            problems.append(
+                Problem(
+                    "needs",
+                    row_of.get(need.key, 2),
+                    None,
+                    f"the same shift as the posted need '{others[0]}'; change that "
+                    "need's count instead of posting the shift twice",
+                )
+            )
+    return problems
+
+
+def _stored(problem: Problem) -> Problem:
+    """An upload has no facilities sheet: an unknown facility is not a stored one."""
+    wording = "of the facilities sheet"
+    if problem.column == "facility_id" and problem.message.endswith(wording):
+        message = problem.message.removesuffix(wording) + "of any stored facility"
+        return replace(problem, message=message)
+    return problem
+
+
+def _row_numbers(rows) -> dict[tuple, int]:
+    """The sheet row of each shift, by its key, as `need_list` builds needs from rows."""
+    numbers: dict[tuple, int] = {}
+    for number, row, failed in rows:
+        if failed & {"facility_id", "date", "start", "end", "role"}:
+            continue
+        midnight = dt.datetime.combine(row.date, dt.time())
+        start, end = (midnight + dt.timedelta(minutes=m) for m in row.minutes)
+        numbers.setdefault((row.facility_id, row.date, start, end, row.role), number)
+    return numbers
+
+
+# --- volunteers and availability -----------------------------------------------------------
+
+
+def _volunteer_changes(
+    sheet: RawSheet, base: Dataset, scope: Scope
+) -> tuple[dict[str, Volunteer], list[Problem]]:
+    rows, problems = validate_rows(sheet, MODELS["volunteers"])
+    if rows is None:
+        return {}, problems
+    volunteers, more = volunteer_list(rows, base.roles, base.facility_by_id)
+    problems += more
+    number_of = {row.volunteer_id: number for number, row, _ in rows}  # type: ignore[attr-defined]
+    allowed = {}
+    for volunteer in volunteers.values():
+        number = number_of.get(volunteer.id, 2)
+        stored = base.volunteer_by_id.get(volunteer.id)
+        # a row whose region failed is reported already; its region is None
+        if volunteer.region is not None and not scope.has_region(volunteer.region):
+            problems.append(_not_yours("volunteers", number, "region", volunteer.region))
+        elif stored is not None and not scope.has_region(stored.region):
+            problems.append(
+                Problem(
+                    "volunteers",
+                    number,
+                    "volunteer_id",
+                    f"'{volunteer.id}' is a volunteer of region '{stored.region}', which "
+                    "you do not coordinate; use another volunteer_id",
+                )
+            )
+        else:
+            allowed[volunteer.id] = volunteer
+    return allowed, problems
+
+
+def _availability_changes(
+    sheet: RawSheet, base: Dataset, uploaded: dict[str, Volunteer], scope: Scope
+) -> tuple[dict[str, tuple[Availability, ...]], list[Problem]]:
+    rows, problems = validate_rows(sheet, MODELS["availability"])
+    if rows is None:
+        return {}, problems
+    known = base.volunteer_by_id | uploaded
+    windows, more = availability_list(rows, known)
+    problems += more
+    for number, row, _ in rows:
+        volunteer = known.get(row.volunteer_id)  # type: ignore[attr-defined]
+        if volunteer is not None and not scope.has_region(volunteer.region):
+            problems.append(_not_yours("availability", number, "volunteer_id", volunteer.id))
+    named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
+    grouped: dict[str, list[Availability]] = {v: [] for v in named}
+    for window in windows:
+        grouped[window.volunteer_id].append(window)
+    return {v: tuple(w) for v, w in grouped.items()}, problems
+
+
+def _not_yours(sheet: str, number: int, column: str, value: str) -> Problem:
+    what = {"facility_id": "facility", "region": "region", "volunteer_id": "volunteer"}[column]
+    return Problem(
+        sheet,
+        number,
+        column,
+        f"'{value}' is not a {what} you manage; you may only change your own {what}s' data",
+    )
+
+
+def _listed(sheets: Collection[str], word: str = "and") -> str:
+    return f" {word} ".join(f"'{n}'" for n in sorted(sheets))
