@@ -1,30 +1,129 @@
 """The web app: a thin Flask layer over the `scheduler` engine.
 
-For now it only says that it is alive; accounts, needs intake, solving and
-schedules arrive with the web issues. It imports `scheduler`, never the
-reverse, and holds no optimisation or pandas logic of its own.
+Views translate HTTP into calls of `scheduler` functions and `web.store`;
+they hold no optimisation or pandas logic. One blueprint per feature:
+`auth` (sign in), `needs` (hospital staff post shifts), `schedule` (a
+volunteer's own shifts and calendar), `coordination` (volunteer lists,
+facilities, accounts, audit) and `api` (the same under /api/, as JSON).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, redirect, url_for
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 import scheduler
+from web.extensions import csrf, limiter, login_manager, migrate
+from web.models import Role, User, db
+
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.config.from_mapping(SECRET_KEY="dev")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(app.instance_path) / 'scheduler.sqlite3'}",
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=True,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        MAX_CONTENT_LENGTH=40 * 2**20,  # the reader's own limit for a workbook
+        WTF_CSRF_TIME_LIMIT=None,  # a form left open overnight still posts
+        LOGIN_RATE_LIMIT="10 per minute",
+        RATELIMIT_STORAGE_URI="memory://",
+    )
     if test_config is None:
         app.config.from_prefixed_env(prefix="SCHEDULER")
+        if url := _database_url():
+            app.config["SQLALCHEMY_DATABASE_URI"] = url
     else:
         app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see this page."
+
+    from web import api, auth, commands, coordination, errors, needs, schedule
+
+    for blueprint in (auth.bp, needs.bp, schedule.bp, coordination.bp, api.bp):
+        app.register_blueprint(blueprint)
+    csrf.exempt(schedule.feed)  # a calendar app fetches the feed with its token, no session
+    errors.register(app)
+    commands.register(app)
 
     @app.get("/healthz")
     def health():
         return jsonify(status="ok", engine=scheduler.__version__)
 
+    @app.get("/")
+    def index():
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login"))
+        if current_user.kind is Role.VOLUNTEER:
+            return redirect(url_for("schedule.show"))
+        return redirect(url_for("needs.index"))
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:"
+        )
+        return response
+
     return app
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def _database_url() -> str | None:
+    """DATABASE_URL as hosting platforms set it; postgres:// means psycopg 3 here."""
+    import os
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(connection, _record) -> None:
+    """SQLite: enforce foreign keys; WAL lets readers go on while a writer commits."""
+    if type(connection).__module__.startswith("sqlite3"):
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()

@@ -1,0 +1,323 @@
+"""Coordinators' account and audit pages (`web.accounts`, on the coordination blueprint).
+
+Who may create which account, who sees and deactivates whom (a regional
+coordinator: themselves, their region's hospital staff and volunteers), and
+whose audit entries each coordinator sees. The route-by-role checks are in
+test_coordination.py with the other coordination pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+from werkzeug.security import check_password_hash
+
+from tests.web.conftest import Accounts, csrf_token, login
+from tests.web.test_coordination import (
+    ESCAPED,
+    HOSTILE,
+    SCRIPT,
+    account,
+    count,
+    facility_form,
+    post,
+    text,
+)
+from web import accounts as account_views
+from web.models import AuditEntry, Facility, Role, User, db
+
+NEW_PASSWORD = "a long enough password"
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def account_form(**more) -> dict:
+    values = {"name": "New Person", "email": "New.Person@Test.Example", "password": NEW_PASSWORD}
+    return values | {"role": "hospital", "region": "", "volunteer_id": ""} | more
+
+
+def unlinked_volunteer(demo: dict, region: str) -> str:
+    taken = {demo["volunteer"], demo["other_volunteer"]}
+    return next(
+        v.id for v in demo["dataset"].volunteers if v.region == region and v.id not in taken
+    )
+
+
+def test_a_national_coordinator_creates_every_role(app, client, demo) -> None:
+    login(client, Accounts.national)
+    made = {
+        "national": {},
+        "regional": {"region": demo["other_region"]},
+        "hospital": {"facilities": [demo["facility"], demo["other_facility"]]},
+        "volunteer": {"volunteer_id": unlinked_volunteer(demo, demo["other_region"])},
+    }
+    for role, fields in made.items():
+        data = account_form(email=f"{role}.NEW@test.example", role=role, **fields)
+        assert post(client, "/accounts/new", data).status_code == 302, role
+    with app.app_context():
+        for role, fields in made.items():
+            user = db.session.scalars(
+                select(User).where(User.email == f"{role}.new@test.example")
+            ).one()
+            assert user.kind is Role(role)
+            assert check_password_hash(user.password_hash, NEW_PASSWORD)
+            assert NEW_PASSWORD not in user.password_hash
+            assert user.region == fields.get("region")
+            assert sorted(f.id for f in user.facilities) == sorted(fields.get("facilities", []))
+            assert user.volunteer_id == fields.get("volunteer_id")
+            assert (user.calendar_token is not None) is (role == "volunteer")
+        query = select(AuditEntry).where(AuditEntry.entity == "account").order_by(AuditEntry.id)
+        entries = db.session.scalars(query).all()
+        assert [e.detail["role"] for e in entries] == list(made)
+        assert all(NEW_PASSWORD not in str(e.detail) for e in entries)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/accounts")})
+    assert login(client, "volunteer.new@test.example", NEW_PASSWORD).status_code == 302
+
+
+def test_a_regional_coordinator_creates_hospital_and_volunteer_accounts_of_their_region(
+    app, client, demo
+) -> None:
+    login(client, Accounts.regional)
+    hospital = account_form(email="h@test.example", facilities=[demo["facility"]])
+    assert post(client, "/accounts/new", hospital).status_code == 302
+    mine = unlinked_volunteer(demo, demo["region"])
+    person = account_form(email="v@test.example", role="volunteer", volunteer_id=mine)
+    assert post(client, "/accounts/new", person).status_code == 302
+    html = text(client.get("/accounts/new"))
+    assert demo["other_facility"] not in html and 'value="national"' not in html
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"role": "regional", "region": "sosnoozersk region"}, "role", "You may create accounts"),
+        ({"role": "national"}, "role", "You may create accounts of these roles only"),
+        ({"facilities": ["other_facility"]}, "facilities", "is not a valid choice"),
+        ({"facilities": []}, "facilities", "Choose at least one facility"),
+        ({"role": "volunteer", "volunteer_id": "volunteer"}, "volunteer_id", "in your region"),
+        ({"role": "volunteer", "volunteer_id": "other_volunteer"}, "volunteer_id", "already has"),
+        ({"role": "volunteer", "volunteer_id": "V99999"}, "volunteer_id", "There is no volunteer"),
+        ({"role": "volunteer"}, "volunteer_id", "Give the volunteer&#39;s id"),
+        ({"email": "NATIONAL@test.example"}, "email", "There is already an account with the email"),
+        ({"email": "not-an-email"}, "email", "This is not an email address"),
+        ({"email": SCRIPT}, "email", "This is not an email address"),
+        ({"password": "x" * 11}, "password", "The password needs 12 to 200 characters"),
+        ({"name": ""}, "name", "Give the person&#39;s name."),
+    ],
+)
+def test_account_problems_are_shown_next_to_their_field(
+    app, client, demo, fields, field, message
+) -> None:
+    login(client, Accounts.regional)  # of the region of demo["facility"] and "other_volunteer"
+    fields = dict(fields)
+    if "volunteer_id" in fields:  # a placeholder for a volunteer of the demo, or an id
+        fields["volunteer_id"] = demo.get(fields["volunteer_id"], fields["volunteer_id"])
+    if fields.get("facilities"):
+        fields["facilities"] = [demo[f] for f in fields["facilities"]]
+    data = account_form(facilities=[demo["facility"]]) | fields
+    before = count(app, User)
+    response = post(client, "/accounts/new", data)
+    html = text(response)
+    assert response.status_code == 400
+    assert f'<small id="{field}-error" class="error">' in html and message in html
+    assert SCRIPT not in html
+    assert count(app, User) == before
+
+
+def test_a_national_coordinator_must_pick_a_region_for_a_regional_account(
+    app, client, demo
+) -> None:
+    login(client, Accounts.national)
+    response = post(client, "/accounts/new", account_form(role="regional"))
+    assert response.status_code == 400 and "Choose the region" in text(response)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_account_names_are_shown_escaped(app, client, demo, hostile) -> None:
+    login(client, Accounts.national)
+    assert (
+        post(
+            client, "/accounts/new", account_form(name=hostile, facilities=[demo["facility"]])
+        ).status_code
+        == 302
+    )
+    html = text(client.get("/accounts"))
+    assert SCRIPT not in html
+    assert ESCAPED[hostile] in html
+    with app.app_context():
+        assert (
+            db.session.scalars(
+                select(User.name).where(User.email == "new.person@test.example")
+            ).one()
+            == hostile
+        )
+
+
+REGIONAL = [Accounts.regional, Accounts.other_regional]
+
+
+def scope_of(demo: dict, email: str) -> set[str]:
+    """What a regional coordinator manages: themselves, their hospital, their region's volunteer."""
+    mine, hospital = ("region", Accounts.hospital)
+    if email == Accounts.other_regional:
+        mine, hospital = ("other_region", Accounts.other_hospital)
+    volunteers = {
+        Accounts.volunteer: demo["volunteer"],
+        Accounts.other_volunteer: demo["other_volunteer"],
+    }
+    region = demo[mine]
+    by_id = demo["dataset"].volunteer_by_id
+    return {email, hospital} | {a for a, v in volunteers.items() if by_id[v].region == region}
+
+
+@pytest.mark.parametrize("email", REGIONAL)
+def test_a_regional_coordinator_sees_only_the_accounts_of_their_scope(client, demo, email) -> None:
+    login(client, email)
+    html = text(client.get("/accounts"))
+    scope = scope_of(demo, email)
+    assert len(scope) >= 3
+    for other in vars(Accounts()).values():
+        assert (f"<td>{other}</td>" in html) is (other in scope), other
+
+
+def test_a_national_coordinator_sees_every_account(client, demo) -> None:
+    login(client, Accounts.national)
+    html = text(client.get("/accounts"))
+    assert all(f"<td>{email}</td>" in html for email in vars(Accounts()).values())
+
+
+def test_hospital_staff_of_two_regions_are_left_to_national_coordinators(app, client, demo) -> None:
+    with app.app_context():
+        both = [
+            db.session.get(Facility, demo["facility"]),
+            db.session.get(Facility, demo["other_facility"]),
+        ]
+        db.session.add(
+            User(
+                email="both@test.example",
+                name="Both",
+                password_hash="x",
+                role=Role.HOSPITAL,
+                facilities=both,
+            )
+        )
+        db.session.commit()
+    user = account(app, "both@test.example")
+    login(client, Accounts.regional)
+    assert "both@test.example" not in text(client.get("/accounts"))
+    assert post(client, f"/accounts/{user.id}/deactivate", page="/accounts").status_code == 404
+    assert account(app, "both@test.example").active
+
+
+def test_deactivating_an_account_ends_its_sign_in(app, client, demo) -> None:
+    target = account(app, Accounts.hospital)
+    login(client, Accounts.regional)
+    response = post(client, f"/accounts/{target.id}/deactivate", page="/accounts")
+    assert response.status_code == 302
+    assert not account(app, Accounts.hospital).active
+    assert "can no longer sign in" in text(client.get("/accounts"))
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert (entry.action, entry.entity_id) == ("deactivate", str(target.id))
+    other = client.application.test_client()
+    assert login(other, Accounts.hospital).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "target",
+    [Accounts.national, Accounts.other_regional, Accounts.other_hospital, Accounts.volunteer],
+)
+def test_accounts_outside_a_regions_scope_are_404_to_deactivate(app, client, demo, target) -> None:
+    user = account(app, target)
+    login(client, Accounts.regional)
+    assert post(client, f"/accounts/{user.id}/deactivate", page="/accounts").status_code == 404
+    assert account(app, target).active
+    assert post(client, "/accounts/99999/deactivate", page="/accounts").status_code == 404
+
+
+@pytest.mark.parametrize("email", [Accounts.national, Accounts.regional])
+def test_nobody_deactivates_themselves(app, client, demo, email) -> None:
+    me = account(app, email)
+    login(client, email)
+    response = post(client, f"/accounts/{me.id}/deactivate", page="/accounts")
+    assert response.status_code == 302
+    assert "cannot deactivate your own account" in text(client.get("/accounts"))
+    assert account(app, email).active
+    assert count(app, AuditEntry) == 0
+
+
+def test_a_national_coordinator_deactivates_any_other_account(app, client, demo) -> None:
+    login(client, Accounts.national)
+    for email in (Accounts.other_regional, Accounts.volunteer):
+        user = account(app, email)
+        assert post(client, f"/accounts/{user.id}/deactivate", page="/accounts").status_code == 302
+        assert not account(app, email).active
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+
+def add_entries(app, by: list[str]) -> None:
+    """One entry per account in `by`, in that order, each naming who made it."""
+    with app.app_context():
+        ids = {u.email: u.id for u in db.session.scalars(select(User))}
+        start = dt.datetime(2026, 1, 1, 9, 0)
+        for k, email in enumerate(by):
+            db.session.add(
+                AuditEntry(
+                    at=start + dt.timedelta(minutes=k),
+                    user_id=ids.get(email),
+                    action="update",
+                    entity="need",
+                    entity_id=f"by {email}",
+                    detail={"note": SCRIPT},
+                )
+            )
+        db.session.commit()
+
+
+EVERYONE = [*vars(Accounts()).values(), "command line"]
+
+
+def test_the_audit_log_is_newest_first_and_national_sees_it_all(app, client, demo) -> None:
+    add_entries(app, EVERYONE)
+    login(client, Accounts.national)
+    html = text(client.get("/audit"))
+    positions = [html.index(f"by {email}") for email in EVERYONE]
+    assert positions == sorted(positions, reverse=True)
+    assert SCRIPT not in html and "&lt;script&gt;" in html
+    assert "command line or a deleted account" in html
+
+
+@pytest.mark.parametrize("email", REGIONAL)
+def test_a_regional_coordinator_sees_entries_by_the_accounts_of_their_scope(
+    app, client, demo, email
+) -> None:
+    add_entries(app, EVERYONE)
+    login(client, email)
+    html = text(client.get("/audit"))
+    scope = scope_of(demo, email)
+    for author in EVERYONE:
+        assert (f"by {author}<" in html) is (author in scope), author
+
+
+def test_the_audit_log_comes_in_pages(app, client, demo, monkeypatch) -> None:
+    monkeypatch.setattr(account_views, "AUDIT_PER_PAGE", 3)
+    add_entries(app, [Accounts.national] * 7)
+    login(client, Accounts.national)
+    first, last = text(client.get("/audit")), text(client.get("/audit?page=3"))
+    assert "Page 1 of 3 (7 in all)" in first and first.count("<td>update</td>") == 3
+    assert "Page 3 of 3" in last and last.count("<td>update</td>") == 1
+
+
+def test_actions_in_the_app_reach_the_audit_log(app, client, demo) -> None:
+    login(client, Accounts.regional)
+    post(client, "/facilities/new", facility_form())
+    html = text(client.get("/audit"))
+    assert "Regional (regional@test.example)" in html and "facility F900" in html
+    other = client.application.test_client()
+    login(other, Accounts.other_regional)
+    assert "facility F900" not in text(other.get("/audit"))

@@ -1,0 +1,89 @@
+"""Signing in: passwords, CSRF, the rate limit, sessions, and where each role lands."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.web.conftest import PASSWORD, Accounts, csrf_token, login
+
+
+@pytest.mark.parametrize(
+    ("email", "lands"),
+    [
+        (Accounts.national, "/needs"),
+        (Accounts.regional, "/needs"),
+        (Accounts.hospital, "/needs"),
+        (Accounts.volunteer, "/my/schedule"),
+    ],
+)
+def test_each_role_signs_in_and_lands_on_its_page(client, demo, email, lands) -> None:
+    response = login(client, email)
+    assert response.status_code == 302
+    assert client.get("/").headers["Location"].endswith(lands)
+
+
+def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(client, demo) -> None:
+    response = login(client, Accounts.hospital, "wrong")
+    assert response.status_code == 400
+    assert "The email or the password is wrong." in response.get_data(as_text=True)
+    unknown = login(client, "nobody@test.example")
+    assert unknown.status_code == 400
+    assert "The email or the password is wrong." in unknown.get_data(as_text=True)
+    assert client.get("/needs").status_code == 302  # still signed out
+
+
+def test_the_login_form_needs_its_csrf_token(client, demo) -> None:
+    response = client.post("/login", data={"email": Accounts.national, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "reload the page" in response.get_data(as_text=True)
+
+
+def test_login_attempts_are_rate_limited(client, demo) -> None:
+    token = csrf_token(client)
+    codes = [
+        client.post(
+            "/login", data={"email": Accounts.national, "password": "x", "csrf_token": token}
+        ).status_code
+        for _ in range(12)
+    ]
+    assert codes[:10] == [400] * 10
+    assert codes[10:] == [429, 429]
+
+
+def test_an_open_redirect_after_login_goes_home_instead(client, demo) -> None:
+    token = csrf_token(client)
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": Accounts.national, "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_signing_out_ends_the_session(client, demo) -> None:
+    login(client, Accounts.national)
+    token = csrf_token(client, "/needs")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/needs").status_code == 302
+
+
+def test_a_deactivated_account_cannot_sign_in(app, client, demo) -> None:
+    from web.models import User, db
+
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=Accounts.hospital).one()
+        user.active = False
+        db.session.commit()
+    assert login(client, Accounts.hospital).status_code == 400
+
+
+def test_session_cookies_are_http_only_and_same_site(client, demo) -> None:
+    response = login(client, Accounts.national)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_cookies_are_secure_by_default() -> None:
+    from web import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

@@ -1,0 +1,310 @@
+"""Coordinators' pages: the volunteer list and its uploads, and the facilities.
+
+National coordinators see and change everything; a regional coordinator
+only their region's volunteers and facilities (anything else is 404, as
+`web.access` filters every query by the account's scope). Hospital staff and
+volunteers get 403. Accounts and the audit log are in `web.accounts`, on
+this same blueprint.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import or_, select
+from werkzeug.datastructures import FileStorage
+from wtforms import Field, StringField
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from scheduler.domain import Dataset
+from scheduler.problems import InvalidInput
+from scheduler.schema import COLUMNS
+from scheduler.updates import Changes, read_changes
+from web import access, audit, store
+from web import models as m
+from web.access import COORDINATORS, roles_required
+from web.models import Role, db
+
+bp = Blueprint("coordination", __name__)
+
+PER_PAGE = 100
+UPLOAD_SHEETS = frozenset({"volunteers", "availability"})
+_UNSAFE_IN_FILE_NAME = re.compile(r"[^\w.-]")
+_DEGREES = re.compile(r"-?\d{1,3}(\.\d+)?")
+
+
+def strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def region_key(name: str) -> str:
+    """Regions compare trimmed and without case, as the data contract says."""
+    return name.strip().lower()
+
+
+def region_labels() -> dict[str, str]:
+    """Each region's name as the facilities sheet wrote it, for people to read."""
+    rows = db.session.execute(select(m.Facility.region, m.Facility.region_label).distinct())
+    return {region: label or region for region, label in rows}
+
+
+def page_number() -> int:
+    return max(request.args.get("page", 1, type=int) or 1, 1)
+
+
+# --- volunteers ----------------------------------------------------------------------------
+
+
+@bp.get("/volunteers")
+@roles_required(*COORDINATORS)
+def volunteers():
+    """The volunteers in scope, 100 a page; `q` finds a part of a name or an id."""
+    q = (request.args.get("q") or "").strip()[:100]
+    query = access.volunteers_query(current_user)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                m.Volunteer.name.ilike(pattern, escape="\\"),
+                m.Volunteer.id.ilike(pattern, escape="\\"),
+            )
+        )
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
+    return render_template("coordination/volunteers.html", page=page, q=q, regions=region_labels())
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Volunteers or availability",
+        validators=[FileRequired("Choose a workbook (.xlsx) or a CSV file to upload.")],
+        description="A workbook with a volunteers and/or an availability sheet, "
+        "or one CSV file named volunteers.csv or availability.csv.",
+    )
+
+
+@bp.route("/volunteers/upload", methods=["GET", "POST"])
+@roles_required(*COORDINATORS)
+def upload_volunteers():
+    """Add or replace volunteers and their availability: all of the file, or nothing."""
+    form = UploadForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_upload(form), status
+    base = store.load()
+    try:
+        changes = read_upload(form.file.data, base)
+    except InvalidInput as exc:
+        return render_upload(form, [p for p in exc.problems if p.is_error]), 400
+    flash(store_upload(changes, base, form.file.data.filename or ""))
+    for warning in changes.warnings:
+        flash(f"{warning.sheet}: {warning.message}", "warning")
+    return redirect(url_for("coordination.volunteers"))
+
+
+def render_upload(form: UploadForm, problems: list | None = None) -> str:
+    columns = {sheet: COLUMNS[sheet] for sheet in sorted(UPLOAD_SHEETS, reverse=True)}
+    return render_template(
+        "coordination/upload.html", form=form, problems=problems or [], columns=columns
+    )
+
+
+def upload_name(filename: str) -> str:
+    """The file's own name made safe to save: the engine reads the sheet from a CSV's name."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _UNSAFE_IN_FILE_NAME.sub("_", name)[-100:]
+    return name if name and not name.startswith(".") else f"upload{name}"
+
+
+def read_upload(file: FileStorage, base: Dataset) -> Changes:
+    """The validated changes in an uploaded file; raises `InvalidInput` listing every problem."""
+    with tempfile.TemporaryDirectory(prefix="upload-") as folder:
+        path = Path(folder) / upload_name(file.filename or "")
+        file.save(path)
+        return read_changes(path, base, UPLOAD_SHEETS, access.scope(current_user))
+
+
+def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
+    """Store the changes and their audit entry in one transaction; say what changed."""
+    replaced = sum(v.id in base.volunteer_by_id for v in changes.volunteers)
+    added = len(changes.volunteers) - replaced
+    windows = sum(len(rows) for rows in changes.availability.values())
+    store.apply(changes)
+    audit.record(
+        "upload",
+        "volunteers",
+        filename,
+        volunteers_added=added,
+        volunteers_replaced=replaced,
+        availability_of=len(changes.availability),
+        availability_rows=windows,
+    )
+    db.session.commit()
+    return (
+        f"Stored: {added} new volunteer(s), {replaced} updated; availability of "
+        f"{len(changes.availability)} volunteer(s) replaced ({windows} row(s))."
+    )
+
+
+# --- facilities ----------------------------------------------------------------------------
+
+
+def degrees(low: int, high: int, example: str):
+    """A coordinate in degrees within [low, high]; a decimal comma is accepted."""
+
+    def check(form: FlaskForm, field: Field) -> None:
+        if not field.data:
+            return
+        text = field.data.replace(",", ".")
+        if not _DEGREES.fullmatch(text):
+            raise ValidationError(f"'{field.data}' is not a number; write degrees, e.g. {example}.")
+        value = float(text)
+        if not math.isfinite(value) or not low <= value <= high:
+            raise ValidationError(f"{field.data} is out of range; it must be from {low} to {high}.")
+
+    return check
+
+
+class FacilityForm(FlaskForm):
+    facility_id = StringField(
+        "Facility id",
+        validators=[DataRequired("Give the facility an id, e.g. F012."), Length(max=100)],
+        filters=[strip],
+        description="Needs and preferred facilities refer to it; it cannot change later.",
+    )
+    name = StringField(
+        "Name",
+        validators=[DataRequired("Give the facility's name."), Length(max=300)],
+        filters=[strip],
+    )
+    region = StringField(
+        "Region", validators=[DataRequired("Give the region."), Length(max=200)], filters=[strip]
+    )
+    address = StringField("Address", validators=[Length(max=500)], filters=[strip])
+    lat = StringField(
+        "Latitude",
+        validators=[degrees(-90, 90, "55.7558")],
+        filters=[strip],
+        description="Degrees, e.g. 55.7558. Fill in both coordinates, or neither.",
+    )
+    lon = StringField(
+        "Longitude",
+        validators=[degrees(-180, 180, "37.6173")],
+        filters=[strip],
+        description="Degrees, e.g. 37.6173.",
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if bool(self.lat.data) != bool(self.lon.data):
+            missing = self.lon if self.lat.data else self.lat
+            missing.errors.append("Fill in both latitude and longitude, or neither.")
+            return False
+        return valid
+
+    def coordinate(self, field: Field) -> float | None:
+        return float(field.data.replace(",", ".")) if field.data else None
+
+
+@bp.get("/facilities")
+@roles_required(*COORDINATORS)
+def facilities():
+    found = db.session.scalars(access.facilities_query(current_user)).all()
+    return render_template("coordination/facilities.html", facilities=found)
+
+
+@bp.route("/facilities/new", methods=["GET", "POST"])
+@roles_required(*COORDINATORS)
+def new_facility():
+    form = FacilityForm()
+    if request.method == "GET" and current_user.kind is Role.REGIONAL:
+        form.region.data = region_labels().get(current_user.region, current_user.region)
+    if form.validate_on_submit() and region_allowed(form) and id_free(form):
+        facility = m.Facility(id=form.facility_id.data)
+        changed = fill_facility(facility, form)
+        db.session.add(facility)
+        audit.record("create", "facility", facility.id, **{k: v for k, (_, v) in changed.items()})
+        db.session.commit()
+        flash(f"Facility {facility.id} added.")
+        return redirect(url_for("coordination.facilities"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("coordination/facility_form.html", form=form, facility=None), status
+
+
+@bp.route("/facilities/<path:facility_id>/edit", methods=["GET", "POST"])
+@roles_required(*COORDINATORS)
+def edit_facility(facility_id: str):
+    facility = access.facility_or_404(current_user, facility_id)
+    form = FacilityForm(data=facility_data(facility))
+    del form.facility_id  # the primary key: needs point at it
+    if form.validate_on_submit() and region_allowed(form):
+        changed = fill_facility(facility, form)
+        if changed:
+            audit.record("update", "facility", facility.id, **changed)
+            db.session.commit()
+            flash(f"Facility {facility.id} saved.")
+        return redirect(url_for("coordination.facilities"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("coordination/facility_form.html", form=form, facility=facility), status
+
+
+def facility_data(facility: m.Facility) -> dict[str, str]:
+    def shown(value: float | None) -> str:
+        return "" if value is None else f"{value:g}"
+
+    return {
+        "name": facility.name,
+        "region": facility.region_label or facility.region,
+        "address": facility.address,
+        "lat": shown(facility.lat),
+        "lon": shown(facility.lon),
+    }
+
+
+def region_allowed(form: FacilityForm) -> bool:
+    """A regional coordinator keeps facilities in their own region (else they would lose them)."""
+    if current_user.kind is Role.NATIONAL or region_key(form.region.data) == current_user.region:
+        return True
+    mine = region_labels().get(current_user.region, current_user.region)
+    form.region.errors.append(
+        f"You coordinate the region '{mine}'; a facility of another region is added "
+        "or moved by a national coordinator."
+    )
+    return False
+
+
+def id_free(form: FacilityForm) -> bool:
+    if db.session.get(m.Facility, form.facility_id.data) is None:
+        return True
+    form.facility_id.errors.append(
+        f"There is already a facility with the id '{form.facility_id.data}'; choose another id."
+    )
+    return False
+
+
+def fill_facility(facility: m.Facility, form: FacilityForm) -> dict[str, list]:
+    """Copy the form into the row; the changed fields as {name: [old, new]} for the audit log."""
+    new = {
+        "name": form.name.data,
+        "region": region_key(form.region.data),
+        "region_label": form.region.data,
+        "address": form.address.data or "",
+        "lat": form.coordinate(form.lat),
+        "lon": form.coordinate(form.lon),
+    }
+    changed = {}
+    for name, value in new.items():
+        old = getattr(facility, name, None)
+        if old != value:
+            changed[name] = [old, value]
+            setattr(facility, name, value)
+    return changed
+
+
+from web import accounts  # noqa: E402, F401 - its views join this blueprint

@@ -1,0 +1,35 @@
+"""Errors answered as JSON under /api/ and as a page elsewhere, in words a clerk can act on."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The request could not be understood.",
+    403: "Your account may not open this page.",
+    404: "There is nothing here, or it is not yours to see.",
+    405: "This page cannot be used that way.",
+    413: "The file is too large; the limit is 40 MB. Split it, or remove unused sheets.",
+    429: "Too many attempts; wait a minute and try again.",
+    500: "Something went wrong on our side; nothing was changed. Try again.",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        message = "The form expired or was not sent from this site; reload the page and try again."
+        return _answer(400, message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        return _answer(code, MESSAGES.get(code, error.description or ""))
+
+
+def _answer(code: int, message: str):
+    if request.path.startswith("/api/"):
+        return jsonify(error={"status": code, "message": message}), code
+    return render_template("error.html", code=code, message=message), code

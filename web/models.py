@@ -1,0 +1,201 @@
+"""What the web app stores: the input tables, accounts, published rosters and the audit log.
+
+The input tables mirror the data contract's sheets, one row per sheet row,
+so `web.store` turns them into a `scheduler.domain.Dataset` and back without
+interpretation. Times are naive wall-clock values, as in the contract.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from flask_login import UserMixin
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+db = SQLAlchemy(model_class=Base)
+
+ID = String(100)  # facility, volunteer and need ids as people write them
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    NATIONAL = "national"  # a national coordinator: everything
+    REGIONAL = "regional"  # a regional coordinator: one region
+    HOSPITAL = "hospital"  # hospital staff: their facilities' needs
+    VOLUNTEER = "volunteer"  # their own schedule, nothing else
+
+    @property
+    def label(self) -> str:
+        return {
+            "national": "national coordinator",
+            "regional": "regional coordinator",
+            "hospital": "hospital staff",
+            "volunteer": "volunteer",
+        }[self.value]
+
+
+staff_facilities = Table(
+    "staff_facility",
+    Base.metadata,
+    Column("user_id", ForeignKey("account.id", ondelete="CASCADE"), primary_key=True),
+    Column("facility_id", ForeignKey("facility.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lower case
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(String(20))
+    region: Mapped[str | None] = mapped_column(String(200))  # regional coordinators
+    volunteer_id: Mapped[str | None] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="SET NULL"), unique=True
+    )
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    facilities: Mapped[list[Facility]] = relationship(secondary=staff_facilities)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def kind(self) -> Role:
+        return Role(self.role)
+
+
+class Facility(Base):
+    __tablename__ = "facility"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    region: Mapped[str] = mapped_column(String(200), index=True)  # normalised
+    region_label: Mapped[str] = mapped_column(String(200), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    address: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Volunteer(Base):
+    __tablename__ = "volunteer"
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(200), index=True)
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    max_shifts_per_week: Mapped[int] = mapped_column(default=3)
+    max_hours_per_week: Mapped[float | None]
+    max_distance_km: Mapped[float | None]
+    preferred_facilities: Mapped[str] = mapped_column(String(2000), default="")  # ids, ';'
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(100), default="")
+
+
+class Window(Base):
+    """An availability row: a dated or weekly window, open or closed."""
+
+    __tablename__ = "availability"
+    __table_args__ = (Index("ix_availability_volunteer", "volunteer_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(ID, ForeignKey("volunteer.id", ondelete="CASCADE"))
+    start_minute: Mapped[int]
+    end_minute: Mapped[int]
+    available: Mapped[bool] = mapped_column(default=True)
+    date: Mapped[dt.date | None]
+    weekday: Mapped[int | None]
+
+
+class Need(Base):
+    __tablename__ = "need"
+    __table_args__ = (
+        UniqueConstraint("facility_id", "date", "start", "end", "role", name="uq_need_shift"),
+    )
+
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    facility_id: Mapped[str] = mapped_column(ID, ForeignKey("facility.id"), index=True)
+    date: Mapped[dt.date]
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    role: Mapped[str] = mapped_column(String(100))
+    count: Mapped[int]
+    priority: Mapped[int] = mapped_column(default=2)
+    id_given: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+
+
+class RoleCover(Base):
+    """A row of the roles sheet; no rows means the contract's default table."""
+
+    __tablename__ = "role_cover"
+
+    role: Mapped[str] = mapped_column(String(100), primary_key=True)
+    can_cover: Mapped[str] = mapped_column(String(2000), default="")  # roles, ';'
+
+
+class Rule(Base):
+    __tablename__ = "rule"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[float]
+
+
+class Roster(Base):
+    """A solved roster; hospital staff and volunteers see the newest published one."""
+
+    __tablename__ = "roster"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    published_at: Mapped[dt.datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    assignments: Mapped[list[Assignment]] = relationship(
+        back_populates="roster", cascade="all, delete-orphan"
+    )
+
+
+class Assignment(Base):
+    __tablename__ = "assignment"
+    __table_args__ = (
+        Index("ix_assignment_volunteer", "roster_id", "volunteer_id"),
+        Index("ix_assignment_need", "roster_id", "need_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    roster_id: Mapped[int] = mapped_column(ForeignKey("roster.id", ondelete="CASCADE"))
+    # not foreign keys: a published roster outlives a need withdrawn after it
+    need_id: Mapped[str] = mapped_column(ID)
+    volunteer_id: Mapped[str] = mapped_column(ID)
+    roster: Mapped[Roster] = relationship(back_populates="assignments")
+
+
+class AuditEntry(Base):
+    """Who changed which need, list or account, and when."""
+
+    __tablename__ = "audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,349 @@
+"""Needs: hospital staff post the shifts they want filled; coordinators see their region's.
+
+A form, a JSON body and an uploaded file are all judged by the engine
+(`scheduler.updates`) exactly as a whole input is, against what is stored and
+what the person may change, so a hospital cannot post for another hospital
+however it fills the form. The view only stores what comes back, in one
+transaction, with its audit entry. `web.api` shares the helpers here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tempfile
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from sqlalchemy import Select, func, select
+from werkzeug.datastructures import FileStorage
+from wtforms import Field, SelectChoice, SelectField, StringField
+from wtforms.validators import Length
+
+from scheduler import cells, domain
+from scheduler.domain import DEFAULT_COVER
+from scheduler.problems import InvalidInput, Problem
+from scheduler.schema import columns
+from scheduler.template import write_template
+from scheduler.updates import changes_from_sheets, one_row, read_changes
+from web import access, audit, store
+from web import models as m
+from web.access import STAFF, roles_required
+from web.models import db
+
+bp = Blueprint("needs", __name__)
+
+PER_PAGE = 100
+FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
+PRIORITIES = [
+    SelectChoice(str(p), f"{p} · {label}")
+    for p, label in ((1, "critical"), (2, "normal"), (3, "low"))
+]
+NEEDS_COLUMNS = columns("needs")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+# --- shared with the API ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coming:
+    """A volunteer the published roster sends to a need."""
+
+    volunteer_id: str
+    name: str
+    role: str
+    phone: str
+
+
+def needs_in_scope(facility_id: str = "", day: dt.date | None = None) -> Select:
+    """The current user's needs, optionally of one facility and one day, in shift order."""
+    query = access.needs_query(current_user)
+    if facility_id:
+        query = query.where(m.Need.facility_id == facility_id)
+    if day is not None:
+        query = query.where(m.Need.date == day)
+    return query.order_by(m.Need.date, m.Need.start, m.Need.facility_id, m.Need.role, m.Need.id)
+
+
+def parse_day(text: str) -> dt.date | None:
+    """A date filter as typed; raises `CellError` with the engine's message."""
+    return cells.date(text) if text.strip() else None
+
+
+def coming_to(need_ids: Collection[str] | Select) -> dict[str, list[Coming]]:
+    """Who the published roster sends to each need (ids, or a query of needs)."""
+    roster = store.published()
+    if roster is None:
+        return {}
+    if isinstance(need_ids, Select):
+        need_ids = need_ids.with_only_columns(m.Need.id).order_by(None)
+    rows = db.session.execute(
+        select(m.Assignment.need_id, m.Volunteer)
+        .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
+        .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id.in_(need_ids))
+        .order_by(m.Volunteer.name, m.Volunteer.id)
+    )
+    found: dict[str, list[Coming]] = {}
+    for need_id, v in rows:
+        found.setdefault(need_id, []).append(Coming(v.id, v.name, v.role, v.phone))
+    return found
+
+
+def facility_names(ids: Collection[str]) -> dict[str, str]:
+    query = select(m.Facility.id, m.Facility.name).where(m.Facility.id.in_(set(ids)))
+    return {facility_id: name for facility_id, name in db.session.execute(query)}
+
+
+def save_need(values: Mapping[str, object], need_id: str | None = None) -> tuple[m.Need, bool]:
+    """Judge one need as a one-row upload, then store and audit it; raises `InvalidInput`.
+
+    Returns the stored need and whether it replaced one (an edit, or a posted
+    shift posted again).
+    """
+    base = store.load()
+    sheet = one_row("needs", {**values, "need_id": need_id})
+    changes = changes_from_sheets(sheet, base, {"needs"}, access.scope(current_user))
+    (need,) = changes.needs
+    replaced = need.id in base.need_by_id
+    store.apply(changes)
+    audit.record("edit" if replaced else "create", "need", need.id, **described(need))
+    db.session.commit()
+    return db.session.get(m.Need, need.id), replaced  # type: ignore[return-value]
+
+
+def withdraw_need(need: m.Need) -> int:
+    """Delete the need (the published roster keeps its rows); return how many were rostered."""
+    roster = store.published()
+    rostered = 0
+    if roster is not None:
+        rostered = db.session.scalar(
+            select(func.count())
+            .select_from(m.Assignment)
+            .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id == need.id)
+        )
+    audit.record("withdraw", "need", need.id, **described(need), rostered=rostered)
+    db.session.delete(need)
+    db.session.commit()
+    return rostered or 0
+
+
+def described(need: domain.Need | m.Need) -> dict[str, object]:
+    """A need as the audit log keeps it: the cells a person would have typed."""
+    return {
+        "facility_id": need.facility_id,
+        "date": need.date.isoformat(),
+        "start": f"{need.start:%H:%M}",
+        "end": f"{need.end:%H:%M}",
+        "role": need.role,
+        "count": need.count,
+        "priority": int(need.priority),
+    }
+
+
+def role_names() -> list[str]:
+    """The roles of the stored role table (the contract's defaults when none is stored)."""
+    stored = db.session.scalars(select(m.RoleCover.role).order_by(m.RoleCover.role)).all()
+    return list(stored) or list(DEFAULT_COVER)
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+@bp.get("/needs")
+@roles_required(*STAFF)
+def index():
+    facility_id = request.args.get("facility", "").strip()
+    date_text = request.args.get("date", "")
+    facilities = db.session.scalars(access.facilities_query(current_user)).all()
+    shown = {"facilities": facilities, "facility_id": facility_id, "date_text": date_text}
+    try:
+        day = parse_day(date_text)
+    except cells.CellError as exc:
+        return render_template("needs/index.html", page=None, error=str(exc), **shown), 400
+    page = db.paginate(needs_in_scope(facility_id, day), per_page=PER_PAGE, error_out=False)
+    return render_template(
+        "needs/index.html",
+        page=page,
+        error="",
+        names={f.id: f.name for f in facilities},
+        coming=coming_to([n.id for n in page.items]),
+        **shown,
+    )
+
+
+# --- one need ---------------------------------------------------------------------------------
+
+
+class NeedForm(FlaskForm):
+    """Only CSRF and lengths are checked here: every value is judged by the engine."""
+
+    facility_id = SelectField("Facility", validate_choice=False)
+    date = StringField("Date", [Length(max=40)], render_kw={"type": "date"})
+    start = StringField("Start", [Length(max=20)], render_kw={"type": "time"})
+    end = StringField(
+        "End",
+        [Length(max=20)],
+        description="An end at or before the start is on the next day.",
+        render_kw={"type": "time"},
+    )
+    role = SelectField("Role", validate_choice=False)
+    count = StringField(
+        "Volunteers wanted", [Length(max=20)], render_kw={"type": "number", "min": 1}
+    )
+    priority = SelectField("Priority", choices=PRIORITIES, default="2", validate_choice=False)
+
+
+def need_form(need: m.Need | None = None) -> NeedForm:
+    data = None
+    if need is not None:
+        data = {
+            "facility_id": need.facility_id,
+            "date": need.date.isoformat(),
+            "start": f"{need.start:%H:%M}",
+            "end": f"{need.end:%H:%M}",
+            "role": need.role,
+            "count": str(need.count),
+            "priority": str(need.priority),
+        }
+    form = NeedForm(data=data)
+    facilities = db.session.scalars(access.facilities_query(current_user))
+    form.facility_id.choices = [SelectChoice(f.id, f"{f.name} ({f.id})") for f in facilities]
+    form.role.choices = [SelectChoice(r, r.replace("_", " ")) for r in role_names()]
+    return form
+
+
+def place_problems(form: FlaskForm, problems: list[Problem]) -> list[Problem]:
+    """Put each problem next to the field it names; return those that name none."""
+    elsewhere = []
+    for problem in problems:
+        field: Field | None = form._fields.get(problem.column or "")
+        if problem.column in FIELDS and field is not None:
+            field.errors = [*field.errors, problem.message]
+        elif problem.is_error:
+            elsewhere.append(problem)
+    return elsewhere
+
+
+def submit(form: NeedForm, need: m.Need | None = None):
+    """Store a posted form, or show it again with the engine's problems (400)."""
+    if form.validate_on_submit():
+        values = {name: form[name].data for name in FIELDS}
+        try:
+            saved, replaced = save_need(values, need.id if need else None)
+        except InvalidInput as exc:
+            problems = place_problems(form, exc.problems)
+        else:
+            if need is None and replaced:
+                flash(f"This shift was already posted as {saved.id}; it is updated.")
+            else:
+                flash(f"Need {saved.id} is {'updated' if replaced else 'posted'}.")
+            return redirect(url_for("needs.index", facility=saved.facility_id))
+    else:
+        problems = []
+    status = 400 if request.method == "POST" else 200
+    return render_template("needs/form.html", form=form, need=need, problems=problems), status
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def create():
+    return submit(need_form())
+
+
+@bp.route("/needs/<need_id>/edit", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def edit(need_id: str):
+    need = access.need_or_404(current_user, need_id)
+    return submit(need_form(need), need)
+
+
+@bp.post("/needs/<need_id>/withdraw")
+@roles_required(*STAFF)
+def withdraw(need_id: str):
+    need = access.need_or_404(current_user, need_id)
+    facility_id = need.facility_id
+    rostered = withdraw_need(need)
+    message = f"Need {need_id} is withdrawn."
+    if rostered:
+        message += f" {rostered} volunteer(s) were rostered for it: tell them it is off."
+    flash(message)
+    return redirect(url_for("needs.index", facility=facility_id))
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Needs file",
+        validators=[
+            FileRequired("Choose a workbook (.xlsx) or a CSV file to upload."),
+            FileAllowed(["xlsx", "csv"], "Upload an .xlsx workbook or a .csv file."),
+        ],
+        description="An .xlsx workbook with a needs sheet, or a needs .csv file.",
+    )
+
+
+@bp.route("/needs/upload", methods=["GET", "POST"])
+@roles_required(*STAFF)
+def upload():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_upload(form), status
+    try:
+        added, replaced, warnings = store_upload(form.file.data)
+    except InvalidInput as exc:
+        return render_upload(form, [p for p in exc.problems if p.is_error]), 400
+    result = {"added": added, "replaced": replaced, "warnings": warnings}
+    return render_upload(UploadForm(formdata=None), result=result)
+
+
+def render_upload(form: UploadForm, problems: list[Problem] | None = None, result=None) -> str:
+    return render_template(
+        "needs/upload.html",
+        form=form,
+        problems=problems or [],
+        result=result,
+        columns=NEEDS_COLUMNS,
+    )
+
+
+def store_upload(file: FileStorage) -> tuple[int, int, list[Problem]]:
+    """Judge the whole file, then store all of it in one transaction; raises `InvalidInput`."""
+    base = store.load()
+    suffix = Path(file.filename or "").suffix.lower()
+    with tempfile.TemporaryDirectory(prefix="needs-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        file.save(path)
+        changes = read_changes(path, base, {"needs"}, access.scope(current_user))
+    replaced = sum(n.id in base.need_by_id for n in changes.needs)
+    added = len(changes.needs) - replaced
+    store.apply(changes)
+    audit.record(
+        "upload", "need", "", file=(file.filename or "")[:200], added=added, replaced=replaced
+    )
+    db.session.commit()
+    return added, replaced, list(changes.warnings)
+
+
+@bp.get("/needs/template.xlsx")
+@roles_required(*STAFF)
+def template():
+    """The input template, built fresh so it always matches the format."""
+    with tempfile.TemporaryDirectory(prefix="template-") as folder:
+        path = Path(folder) / "template.xlsx"
+        write_template(path)
+        data = path.read_bytes()
+    return send_file(
+        io.BytesIO(data),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="volunteer-staffing-template.xlsx",
+    )

@@ -1,0 +1,197 @@
+"""A volunteer's own shifts: a phone-sized page, an .ics download and a private calendar feed.
+
+Only the volunteer's own rows are read: their assignments in the published
+roster, those needs and those facilities. The engine's calendar is built
+from that small dataset, so nothing about colleagues on the same shift (not
+a name, not a count) can reach the page or the calendar.
+
+"Upcoming" is relative to the server's date (`today`, a function so tests
+can set the day): a shift is upcoming until the end of the day it ends on,
+so a night shift stays listed the morning after and a server clock a few
+hours off the facilities' time zone does not hide a shift early. Earlier
+shifts are listed under "Past shifts", newest first, folded away; the demo
+data (May 2020) shows there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from scheduler import domain
+from scheduler.calendars import volunteer_calendar
+from web import audit, store
+from web import models as m
+from web.access import roles_required
+from web.models import Role, db
+
+bp = Blueprint("schedule", __name__)
+
+ICS = "text/calendar; charset=utf-8"
+
+
+def today() -> dt.date:
+    """The day that separates upcoming from past shifts; tests replace it."""
+    return dt.date.today()
+
+
+def new_token() -> str:
+    """A calendar token: 256 random bits, URL-safe (43 characters, the column holds 64)."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Shift:
+    """One of the volunteer's shifts as the page shows it."""
+
+    need: domain.Need
+    facility: domain.Facility
+
+    @property
+    def start(self) -> str:
+        return f"{self.need.start:%H:%M}"
+
+    @property
+    def end(self) -> str:
+        """'24:00' for a shift that ends at midnight, as people and the input format write it."""
+        return "24:00" if self.need.end.time() == dt.time() else f"{self.need.end:%H:%M}"
+
+    @property
+    def next_day(self) -> bool:
+        """Ends after the midnight that follows its start (a night shift)."""
+        return self.need.end > dt.datetime.combine(self.need.date + dt.timedelta(days=1), dt.time())
+
+    @property
+    def role(self) -> str:
+        return self.need.role.replace("_", " ")
+
+    @property
+    def map_url(self) -> str:
+        """OpenStreetMap at the facility (or a search for its address): a plain link."""
+        f = self.facility
+        if f.lat is not None and f.lon is not None:
+            query = urlencode({"mlat": f"{f.lat:.5f}", "mlon": f"{f.lon:.5f}"})
+            return f"https://www.openstreetmap.org/?{query}#map=17/{f.lat:.5f}/{f.lon:.5f}"
+        if f.address:
+            return "https://www.openstreetmap.org/search?" + urlencode({"query": f.address})
+        return ""
+
+
+@dataclass(frozen=True)
+class OwnData:
+    """A dataset of one volunteer, their assigned needs and those needs' facilities."""
+
+    dataset: domain.Dataset
+    assignments: tuple[tuple[str, str], ...]
+
+    def shifts(self) -> list[Shift]:
+        facilities = self.dataset.facility_by_id
+        needs = sorted(self.dataset.needs, key=lambda n: (n.start, n.id))
+        return [Shift(n, facilities[n.facility_id]) for n in needs]
+
+
+def own_data(volunteer_id: str | None) -> OwnData | None:
+    """The volunteer's shifts in the published roster; None if no such volunteer is stored.
+
+    An assignment whose need was withdrawn after publishing is left out: the
+    hospital no longer wants that shift.
+    """
+    volunteer = db.session.get(m.Volunteer, volunteer_id) if volunteer_id else None
+    if volunteer is None:
+        return None
+    roster = store.published()
+    need_ids: list[str] = []
+    if roster is not None:
+        need_ids = list(
+            db.session.scalars(
+                select(m.Assignment.need_id)
+                .where(m.Assignment.roster_id == roster.id)
+                .where(m.Assignment.volunteer_id == volunteer.id)
+                .distinct()
+            )
+        )
+    needs = list(db.session.scalars(select(m.Need).where(m.Need.id.in_(need_ids))))
+    used = {n.facility_id for n in needs}
+    facilities = db.session.scalars(select(m.Facility).where(m.Facility.id.in_(used)))
+    dataset = domain.Dataset(
+        facilities=tuple(
+            domain.Facility(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
+            for f in facilities
+        ),
+        volunteers=(store.as_volunteer(volunteer),),
+        needs=tuple(store.as_need(n) for n in needs),
+    )
+    return OwnData(dataset, tuple((n.id, volunteer.id) for n in needs))
+
+
+def calendar_response(data: OwnData, volunteer_id: str, filename: str) -> Response:
+    """The .ics bytes as a download; never cached by a proxy, as it is personal."""
+    body = volunteer_calendar(data.dataset, volunteer_id, data.assignments)
+    response = Response(body, content_type=ICS)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/my/schedule")
+@roles_required(Role.VOLUNTEER)
+def show():
+    data = own_data(current_user.volunteer_id)
+    if data is None:
+        return render_template("schedule/unlinked.html")
+    if not current_user.calendar_token:  # first visit: the feed needs a token
+        current_user.calendar_token = new_token()
+        db.session.commit()
+    day = today()
+    cutoff = dt.datetime.combine(day, dt.time())
+    shifts = data.shifts()
+    return render_template(
+        "schedule/show.html",
+        upcoming=[s for s in shifts if s.need.end > cutoff],
+        past=[s for s in reversed(shifts) if s.need.end <= cutoff],
+        feed_url=url_for("schedule.feed", token=current_user.calendar_token, _external=True),
+    )
+
+
+@bp.get("/my/schedule.ics")
+@roles_required(Role.VOLUNTEER)
+def download():
+    data = own_data(current_user.volunteer_id)
+    if data is None:
+        flash("Your account is not linked to a volunteer in the current lists.", "error")
+        return redirect(url_for("schedule.show"))
+    return calendar_response(data, current_user.volunteer_id, "my-shifts.ics")
+
+
+@bp.post("/my/calendar-token")
+@roles_required(Role.VOLUNTEER)
+def reset_token():
+    """A new private address; the old one stops working at once (a leaked link, a lost phone)."""
+    current_user.calendar_token = new_token()
+    audit.record("reset", "calendar_token", str(current_user.id))
+    db.session.commit()
+    flash(
+        "Your calendar has a new private address; the old one no longer works. "
+        "Subscribe to the new address in your calendar app."
+    )
+    return redirect(url_for("schedule.show"))
+
+
+@bp.get("/calendar/<token>.ics")
+def feed(token: str):
+    """The subscription a calendar app polls: the token is the only key, so no session."""
+    if not token or len(token) > 64:
+        abort(404)
+    user = db.session.scalars(select(m.User).where(m.User.calendar_token == token)).first()
+    if user is None or not user.active or user.kind is not Role.VOLUNTEER:
+        abort(404)
+    data = own_data(user.volunteer_id)
+    if data is None:
+        abort(404)
+    return calendar_response(data, user.volunteer_id, "shifts.ics")
