@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint bench data clean
+.PHONY: run national test install lint bench data clean
 
 # The stamp is rebuilt whenever pyproject.toml changes, so new dependencies
 # are picked up without deleting the environment by hand.
@@ -16,15 +16,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Until the web app exists, the main job is: validate the national sample and staff it.
+# The web app on an embedded SQLite database (instance/), with the demo data and a
+# published roster; prints the address and one demo account per role.
+FLASK := SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_REMEMBER_COOKIE_SECURE=false $(VENV)/bin/flask --app web
+HOST  ?= 127.0.0.1
+PORT  ?= 5000
 run: install
+	$(FLASK) init-db
+	$(FLASK) load-data data/demo --solve
+	@echo "Demo accounts:"
+	@$(FLASK) demo-accounts
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# The engine alone at national scale: validate, staff, check and export data/national.
+national: install
 	$(VENV)/bin/scheduler validate data/national
 	$(VENV)/bin/scheduler solve data/national -o out/national-roster.xlsx
 	$(VENV)/bin/scheduler check data/national out/national-roster.xlsx
 	$(VENV)/bin/scheduler export data/national out/national-roster.xlsx -o out/national-export
 
+# The whole suite on SQLite; then, with TEST_DATABASE_URL set (.ci/run sets it to
+# the PostgreSQL it starts), the database tests again against that server.
 test: install
-	$(PY) -m pytest
+	env -u TEST_DATABASE_URL $(PY) -m pytest
+ifdef TEST_DATABASE_URL
+	$(PY) -m pytest tests/web
+endif
 
 lint: install
 	$(VENV)/bin/ruff check scheduler web tests benchmarks

@@ -1,0 +1,222 @@
+"""A live server with the demo data and a browser that drives it.
+
+The server is the real app (`web.create_app`) on a migrated SQLite file in a
+temp folder, with `data/demo` loaded, its roster published and one account
+per role, served by Werkzeug on a free port in a daemon thread. The browser
+is Debian's chromium (`/usr/bin/chromium`) driven by Playwright; no browser
+is ever downloaded. Playwright gives each launch a fresh temporary profile.
+
+Every page a test visits is saved, full length, under `tests/artifacts/`.
+With `UPDATE_DOCS_IMAGES=1` the page a test names for the README is also
+saved, viewport-sized, as `docs/images/web-<role>.png`; otherwise a test run
+leaves the committed images alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+import traceback
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask, got_request_exception
+from flask_migrate import upgrade
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from scheduler import domain
+from scheduler.loading import load_dataset
+from scheduler.solver import SolveResult, solve
+from web import create_app, store
+from web.auth import hash_password
+from web.models import Facility, Role, User, db
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "demo"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOCS_IMAGES = ROOT / "docs" / "images"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery staple"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@dataclass(frozen=True)
+class Person:
+    email: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Site:
+    """The running server and the facts tests check pages against."""
+
+    url: str
+    errors: list[str]  # tracebacks of exceptions the server met, until a test checks them
+    national: Person
+    regional: Person
+    hospital: Person
+    volunteer: Person
+    facility: domain.Facility  # the hospital staff's; its region is the regional's
+    region_facilities: frozenset[str]  # names of the facilities in that region
+    other_facilities: frozenset[str]  # names of every other facility
+    shifts: int  # the volunteer's shifts in the published roster
+
+
+class QuietHandler(WSGIRequestHandler):
+    """No line per request: a failing test's output shows the failure, not the page loads."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def seed(app: Flask, dataset: domain.Dataset, result: SolveResult) -> dict:
+    """Store the demo data and its published roster; one account per role. Returns facts."""
+    mine = dataset.facilities[0]
+    shifts = Counter(v for _, v in result.assignments)
+    busiest = max(shifts, key=lambda v: (shifts[v], v))
+    people = {
+        Role.NATIONAL: Person("national@browser.example", "Nadia National"),
+        Role.REGIONAL: Person("regional@browser.example", "Roman Regional"),
+        Role.HOSPITAL: Person("hospital@browser.example", "Hanna Hospital"),
+        Role.VOLUNTEER: Person("volunteer@browser.example", dataset.volunteer_by_id[busiest].name),
+    }
+    with app.app_context():
+        upgrade()
+        store.replace_all(dataset)
+        store.publish(result.assignments, {"filled": result.filled})
+        facility = db.session.get(Facility, mine.id)
+        hashed = hash_password(PASSWORD)
+        for role, person in people.items():
+            db.session.add(
+                User(
+                    email=person.email,
+                    name=person.name,
+                    password_hash=hashed,
+                    role=role,
+                    region=mine.region if role is Role.REGIONAL else None,
+                    facilities=[facility] if role is Role.HOSPITAL else [],
+                    volunteer_id=busiest if role is Role.VOLUNTEER else None,
+                )
+            )
+        db.session.commit()
+    return {
+        **{role.value: person for role, person in people.items()},
+        "facility": mine,
+        "region_facilities": frozenset(
+            f.name for f in dataset.facilities if f.region == mine.region
+        ),
+        "other_facilities": frozenset(
+            f.name for f in dataset.facilities if f.region != mine.region
+        ),
+        "shifts": shifts[busiest],
+    }
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Iterator[Site]:
+    database = tmp_path_factory.mktemp("browser") / "scheduler.sqlite3"
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-tests",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SESSION_COOKIE_SECURE": False,  # the live server speaks plain http
+            "REMEMBER_COOKIE_SECURE": False,
+            "LOGIN_RATE_LIMIT": "1000 per minute",
+        }
+    )
+    dataset, _ = load_dataset(DEMO)
+    facts = seed(app, dataset, solve(dataset))
+    errors: list[str] = []
+
+    def remember(sender, exception: BaseException, **extra) -> None:
+        errors.append("".join(traceback.format_exception(exception)))
+
+    got_request_exception.connect(remember, app)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # The demo roster is in May 2020: the day before it is "today", so its shifts are upcoming.
+    eve = min(n.date for n in dataset.needs) - dt.timedelta(days=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("web.schedule.today", lambda: eve)
+        thread.start()
+        yield Site(url=f"http://127.0.0.1:{server.port}", errors=errors, **facts)
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors(site: Site) -> Iterator[None]:
+    """A page that failed on the server fails its test with the server's traceback."""
+    site.errors.clear()
+    yield
+    if site.errors:
+        pytest.fail("the server failed:\n" + "\n".join(site.errors), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def desktop(browser, site: Site):
+    """A page in a fresh browser context (no cookies), desktop-sized."""
+    context = browser.new_context(base_url=site.url, viewport=DESKTOP, locale="en-GB")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def phone(browser, site: Site):
+    """A page in a fresh browser context (no cookies), phone-sized and touch-enabled."""
+    context = browser.new_context(
+        base_url=site.url,
+        viewport=PHONE,
+        locale="en-GB",
+        is_mobile=True,
+        has_touch=True,
+        accept_downloads=True,
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, person: Person) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(person.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def snapshot(page, name: str, docs: str | None = None) -> None:
+    """Save the whole page as tests/artifacts/<name>.png; `docs` names the README image."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    if docs and os.environ.get("UPDATE_DOCS_IMAGES") == "1":
+        page.screenshot(path=DOCS_IMAGES / f"web-{docs}.png")
