@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# The web app on an embedded SQLite database (instance/), with the demo data and a
-# published roster; prints the address and one demo account per role.
+# The web app and its solve worker (Huey, queue in instance/huey.sqlite3) on an embedded
+# SQLite database (instance/), with the demo data and a published roster; prints the
+# address and one demo account per role.
 FLASK := SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_REMEMBER_COOKIE_SECURE=false $(VENV)/bin/flask --app web
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
@@ -26,8 +27,8 @@ run: install
 	$(FLASK) load-data data/demo --solve
 	@echo "Demo accounts:"
 	@$(FLASK) demo-accounts
-	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server)"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the solve worker)"
+	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host $(HOST) --port $(PORT)
 
 # The engine alone at national scale: validate, staff, check and export data/national.
 national: install

@@ -4,7 +4,9 @@ Views translate HTTP into calls of `scheduler` functions and `web.store`;
 they hold no optimisation or pandas logic. One blueprint per feature:
 `auth` (sign in), `needs` (hospital staff post shifts), `schedule` (a
 volunteer's own shifts and calendar), `coordination` (volunteer lists,
-facilities, accounts, audit) and `api` (the same under /api/, as JSON).
+facilities, accounts, audit), `dashboard` (coverage and why places are
+open), `solving` (solve jobs run by the task-queue worker), `publishing`
+(drafts, publishing, history, downloads) and `api` (JSON under /api/).
 """
 
 from __future__ import annotations
@@ -58,9 +60,21 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see this page."
 
-    from web import api, auth, commands, coordination, errors, needs, schedule
+    from web import (
+        api,
+        auth,
+        commands,
+        coordination,
+        dashboard,
+        errors,
+        needs,
+        publishing,
+        schedule,
+        solving,
+    )
 
-    for blueprint in (auth.bp, needs.bp, schedule.bp, coordination.bp, api.bp):
+    blueprints = (auth, needs, schedule, coordination, dashboard, solving, publishing, api)
+    for blueprint in (b.bp for b in blueprints):
         app.register_blueprint(blueprint)
     csrf.exempt(schedule.feed)  # a calendar app fetches the feed with its token, no session
     errors.register(app)

@@ -12,12 +12,31 @@ import enum
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
-    pass
+    # Named constraints, so Alembic can alter them later (SQLite rebuilds tables by name).
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
 
 
 db = SQLAlchemy(model_class=Base)
@@ -157,8 +176,17 @@ class Rule(Base):
     value: Mapped[float]
 
 
+NATIONAL = "national"  # the scope of a solve or roster that covers every region
+
+
 class Roster(Base):
-    """A solved roster; hospital staff and volunteers see the newest published one."""
+    """A solved roster; hospital staff and volunteers see the newest published one.
+
+    A draft covers its scope (the country or one region). Publishing makes a
+    new, complete published roster: the draft's assignments in its scope and
+    the previous published roster's everywhere else, so the published
+    rosters form the history, each one whole.
+    """
 
     __tablename__ = "roster"
 
@@ -166,7 +194,11 @@ class Roster(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     published_at: Mapped[dt.datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    scope: Mapped[str] = mapped_column(String(200), default=NATIONAL)  # or a region
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    published_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    based_on: Mapped[int | None] = mapped_column(ForeignKey("roster.id", ondelete="SET NULL"))
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="roster", cascade="all, delete-orphan"
     )
@@ -185,6 +217,53 @@ class Assignment(Base):
     need_id: Mapped[str] = mapped_column(ID)
     volunteer_id: Mapped[str] = mapped_column(ID)
     roster: Mapped[Roster] = relationship(back_populates="assignments")
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"  # a draft roster is ready
+    FAILED = "failed"  # the solver or the worker failed; `message` says how
+    CANCELLED = "cancelled"
+
+    @property
+    def active(self) -> bool:
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class SolveJob(Base):
+    """A solve started from the browser, run by the task-queue worker.
+
+    The state lives here, not in the worker: any web process can show it,
+    and a worker that dies leaves a job whose heartbeat stops.
+    At most one active job per scope: the partial unique index refuses a
+    second one even when two coordinators click at the same moment.
+    """
+
+    __tablename__ = "solve_job"
+    __table_args__ = (
+        Index(
+            "uq_solve_job_active_scope",
+            "scope",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(200))  # NATIONAL or a region
+    status: Mapped[str] = mapped_column(String(20), default=JobStatus.QUEUED)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)  # done, total, found, bound, gap
+    settings: Mapped[dict] = mapped_column(JSON, default=dict)
+    message: Mapped[str] = mapped_column(String(2000), default="")
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+    heartbeat_at: Mapped[dt.datetime | None]
+    roster_id: Mapped[int | None] = mapped_column(ForeignKey("roster.id", ondelete="SET NULL"))
 
 
 class AuditEntry(Base):

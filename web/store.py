@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 
 from scheduler import domain
 from scheduler.updates import Changes
@@ -17,25 +17,41 @@ from web.models import db
 
 
 def load() -> domain.Dataset:
-    """The stored input as the engine's `Dataset`."""
-    session = db.session
+    """The stored input as the engine's `Dataset`.
+
+    Reads plain rows, not ORM objects: building 70,000 tracked objects for a
+    national dataset costs three times as long as the data itself.
+    """
+    execute = db.session.execute
+    f, v, n, w = (
+        m.Facility.__table__.c,
+        m.Volunteer.__table__.c,
+        m.Need.__table__.c,
+        m.Window.__table__.c,
+    )
     facilities = tuple(
-        domain.Facility(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
-        for f in session.scalars(select(m.Facility).order_by(m.Facility.id))
+        domain.Facility(*row)
+        for row in execute(
+            select(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label).order_by(f.id)
+        )
     )
     volunteers = tuple(
-        as_volunteer(v) for v in session.scalars(select(m.Volunteer).order_by(m.Volunteer.id))
+        _volunteer(row) for row in execute(select(*(v[c] for c in VOLUNTEER_FIELDS)).order_by(v.id))
     )
-    needs = tuple(as_need(n) for n in session.scalars(select(m.Need).order_by(m.Need.id)))
+    needs = tuple(
+        _need(row) for row in execute(select(*(n[c] for c in NEED_FIELDS)).order_by(n.id))
+    )
     windows = tuple(
-        domain.Availability(
-            w.volunteer_id, w.start_minute, w.end_minute, w.available, w.date, w.weekday
+        domain.Availability(*row)
+        for row in execute(
+            select(
+                w.volunteer_id, w.start_minute, w.end_minute, w.available, w.date, w.weekday
+            ).order_by(w.id)
         )
-        for w in session.scalars(select(m.Window).order_by(m.Window.id))
     )
-    covers = {r.role: tuple(_split(r.can_cover)) for r in session.scalars(select(m.RoleCover))}
+    covers = {r.role: tuple(_split(r.can_cover)) for r in db.session.scalars(select(m.RoleCover))}
     roles = domain.RoleTable.from_lists(covers) if covers else domain.RoleTable.default()
-    values = {r.name: r.value for r in session.scalars(select(m.Rule))}
+    values = {r.name: r.value for r in db.session.scalars(select(m.Rule))}
     if "max_consecutive_days" in values:
         values["max_consecutive_days"] = int(values["max_consecutive_days"])
     return domain.Dataset(facilities, volunteers, needs, windows, roles, domain.Rules(**values))
@@ -45,35 +61,42 @@ def _split(text: str) -> list[str]:
     return [part for part in text.split(";") if part]
 
 
+# Column order = the domain dataclasses' field order.
+VOLUNTEER_FIELDS = (
+    "id",
+    "name",
+    "role",
+    "region",
+    "lat",
+    "lon",
+    "max_shifts_per_week",
+    "max_hours_per_week",
+    "max_distance_km",
+    "preferred_facilities",
+    "email",
+    "phone",
+)
+NEED_FIELDS = ("id", "facility_id", "date", "start", "end", "role", "count", "priority", "id_given")
+
+
+def _volunteer(values) -> domain.Volunteer:
+    cells = list(values)
+    cells[9] = frozenset(_split(cells[9]))  # stored as ';'-separated ids
+    return domain.Volunteer(*cells)
+
+
+def _need(values) -> domain.Need:
+    cells = list(values)
+    cells[7] = domain.Priority(cells[7])
+    return domain.Need(*cells)
+
+
 def as_volunteer(v: m.Volunteer) -> domain.Volunteer:
-    return domain.Volunteer(
-        v.id,
-        v.name,
-        v.role,
-        v.region,
-        v.lat,
-        v.lon,
-        v.max_shifts_per_week,
-        v.max_hours_per_week,
-        v.max_distance_km,
-        frozenset(_split(v.preferred_facilities)),
-        v.email,
-        v.phone,
-    )
+    return _volunteer(getattr(v, f) for f in VOLUNTEER_FIELDS)
 
 
 def as_need(n: m.Need) -> domain.Need:
-    return domain.Need(
-        n.id,
-        n.facility_id,
-        n.date,
-        n.start,
-        n.end,
-        n.role,
-        n.count,
-        domain.Priority(n.priority),
-        n.id_given,
-    )
+    return _need(getattr(n, f) for f in NEED_FIELDS)
 
 
 def need_row(need: domain.Need) -> dict[str, object]:
@@ -220,3 +243,168 @@ def published() -> m.Roster | None:
         .order_by(m.Roster.published_at.desc(), m.Roster.id.desc())
         .limit(1)
     ).first()
+
+
+# --- rosters: drafts, publishing, history -----------------------------------------------------
+
+Pairs = list[tuple[str, str]]
+
+
+def roster_assignments(roster_id: int) -> Pairs:
+    """A roster's (need_id, volunteer_id) pairs, sorted, as the engine takes them."""
+    rows = db.session.execute(
+        select(m.Assignment.need_id, m.Assignment.volunteer_id)
+        .where(m.Assignment.roster_id == roster_id)
+        .distinct()
+        .order_by(m.Assignment.need_id, m.Assignment.volunteer_id)
+    )
+    return [(need_id, volunteer_id) for need_id, volunteer_id in rows]
+
+
+def save_draft(
+    assignments: Iterable[tuple[str, str]],
+    *,
+    scope: str = m.NATIONAL,
+    summary: dict[str, object] | None = None,
+    created_by: int | None = None,
+) -> m.Roster:
+    """Store a solved roster as a draft of `scope`, solved against the current published one.
+
+    No commit. `based_on` records that published roster, so publishing the
+    draft later can warn that it was solved against an older state.
+    """
+    current = published()
+    draft = m.Roster(
+        status="draft",
+        scope=scope,
+        summary=summary or {},
+        created_by=created_by,
+        based_on=current.id if current else None,
+    )
+    db.session.add(draft)
+    db.session.flush()
+    _insert_assignments(draft.id, assignments)
+    return draft
+
+
+def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
+    """Make a new, complete published roster from a draft (no commit; the caller audits).
+
+    The new roster holds the draft's assignments inside its scope and the
+    current published roster's everywhere else, so a regional publish never
+    touches another region. Assignments of needs or volunteers no longer
+    stored are left out: nobody should be sent to a withdrawn shift. The
+    draft stays, marked `published_as`, so the solve job's link still works.
+    """
+    if draft.status != "draft" or (draft.summary or {}).get("published_as"):
+        raise ValueError(f"roster {draft.id} is not an unpublished draft")
+    previous = _published_locked()
+    pairs = _stored_pairs(draft.id, draft.scope, inside=True)
+    if previous is not None and draft.scope != m.NATIONAL:
+        pairs += _stored_pairs(previous.id, draft.scope, inside=False)
+    roster = m.Roster(
+        status="published",
+        published_at=m._now(),
+        scope=draft.scope,
+        summary={"draft": draft.id},
+        created_by=draft.created_by,
+        published_by=user_id,
+        based_on=previous.id if previous else None,
+    )
+    db.session.add(roster)
+    db.session.flush()
+    _insert_assignments(roster.id, pairs)
+    # A new dict, not an update in place: SQLAlchemy sees a JSON column change only so.
+    draft.summary = {**(draft.summary or {}), "published_as": roster.id}
+    return roster
+
+
+def _published_locked() -> m.Roster | None:
+    """The newest published roster, its row locked until commit where the database can.
+
+    Two coordinators publishing at once then queue on PostgreSQL instead of
+    both merging into the same previous roster and losing one region's
+    changes. Re-read after each lock, as the newest may have changed while
+    waiting. SQLite ignores the lock (it runs one writer at a time anyway).
+    """
+    current = published()
+    while current is not None:
+        db.session.execute(select(m.Roster.id).where(m.Roster.id == current.id).with_for_update())
+        newest = published()
+        if newest is None or newest.id == current.id:
+            return current
+        current = newest
+    return None
+
+
+def _stored_pairs(roster_id: int, scope: str, *, inside: bool) -> Pairs:
+    """A roster's pairs whose need and volunteer are still stored, inside or outside a scope."""
+    query = (
+        select(m.Assignment.need_id, m.Assignment.volunteer_id)
+        .join(m.Need, m.Need.id == m.Assignment.need_id)
+        .join(m.Facility, m.Facility.id == m.Need.facility_id)
+        .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
+        .where(m.Assignment.roster_id == roster_id)
+        .distinct()
+    )
+    if scope != m.NATIONAL:
+        in_region = m.Facility.region == scope
+        query = query.where(in_region if inside else ~in_region)
+    elif not inside:
+        return []
+    return [(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)]
+
+
+def _insert_assignments(roster_id: int, pairs: Iterable[tuple[str, str]]) -> None:
+    rows = [{"roster_id": roster_id, "need_id": n, "volunteer_id": v} for n, v in pairs]
+    if rows:
+        db.session.execute(m.Assignment.__table__.insert(), rows)
+
+
+def previous_published(roster: m.Roster) -> m.Roster | None:
+    """The published roster just before this one in the history (what it replaced)."""
+    if roster.based_on is not None:
+        before = db.session.get(m.Roster, roster.based_on)
+        if before is not None and before.status == "published":
+            return before
+    if roster.published_at is None:
+        return None
+    earlier = (m.Roster.published_at < roster.published_at) | (
+        (m.Roster.published_at == roster.published_at) & (m.Roster.id < roster.id)
+    )
+    return db.session.scalars(
+        select(m.Roster)
+        .where(m.Roster.status == "published", earlier)
+        .order_by(m.Roster.published_at.desc(), m.Roster.id.desc())
+        .limit(1)
+    ).first()
+
+
+def filled_places(roster_ids: Iterable[int], facility_ids: Iterable[str] | None) -> dict[int, int]:
+    """Places each roster fills among today's needs (of some facilities), in one query.
+
+    As in `scheduler.coverage`, people beyond a need's count fill nothing.
+    """
+    ids = list(roster_ids)
+    if not ids:
+        return {}
+    people = (
+        select(
+            m.Assignment.roster_id,
+            m.Assignment.need_id,
+            func.count(m.Assignment.volunteer_id.distinct()).label("people"),
+        )
+        .where(m.Assignment.roster_id.in_(ids))
+        .group_by(m.Assignment.roster_id, m.Assignment.need_id)
+        .subquery()
+    )
+    places = case((people.c.people > m.Need.count, m.Need.count), else_=people.c.people)
+    query = (
+        select(people.c.roster_id, func.sum(places))
+        .join(m.Need, m.Need.id == people.c.need_id)
+        .group_by(people.c.roster_id)
+    )
+    if facility_ids is not None:
+        query = query.where(m.Need.facility_id.in_(list(facility_ids)))
+    found = {roster_id: int(total or 0) for roster_id, total in db.session.execute(query)}
+    return {roster_id: found.get(roster_id, 0) for roster_id in ids}

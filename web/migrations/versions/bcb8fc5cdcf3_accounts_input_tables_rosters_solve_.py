@@ -1,8 +1,8 @@
-"""accounts, input tables, rosters, audit
+"""accounts, input tables, rosters, solve jobs, audit
 
-Revision ID: 0ed01eaa2c2c
+Revision ID: bcb8fc5cdcf3
 Revises:
-Create Date: 2026-11-26 22:49:46.133399
+Create Date: 2026-11-26 23:36:32.478921
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0ed01eaa2c2c"
+revision = "bcb8fc5cdcf3"
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -28,7 +28,7 @@ def upgrade():
         sa.Column("lat", sa.Double(), nullable=True),
         sa.Column("lon", sa.Double(), nullable=True),
         sa.Column("address", sa.String(length=500), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_facility")),
     )
     with op.batch_alter_table("facility", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_facility_region"), ["region"], unique=False)
@@ -37,22 +37,13 @@ def upgrade():
         "role_cover",
         sa.Column("role", sa.String(length=100), nullable=False),
         sa.Column("can_cover", sa.String(length=2000), nullable=False),
-        sa.PrimaryKeyConstraint("role"),
-    )
-    op.create_table(
-        "roster",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.Column("published_at", sa.DateTime(), nullable=True),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("summary", sa.JSON(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("role", name=op.f("pk_role_cover")),
     )
     op.create_table(
         "rule",
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("value", sa.Double(), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_rule")),
     )
     op.create_table(
         "volunteer",
@@ -68,7 +59,7 @@ def upgrade():
         sa.Column("preferred_facilities", sa.String(length=2000), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=False),
         sa.Column("phone", sa.String(length=100), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_volunteer")),
     )
     with op.batch_alter_table("volunteer", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_volunteer_region"), ["region"], unique=False)
@@ -85,27 +76,17 @@ def upgrade():
         sa.Column("calendar_token", sa.String(length=64), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteer.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("calendar_token"),
-        sa.UniqueConstraint("email"),
-        sa.UniqueConstraint("volunteer_id"),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_account_volunteer_id_volunteer"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account")),
+        sa.UniqueConstraint("calendar_token", name=op.f("uq_account_calendar_token")),
+        sa.UniqueConstraint("email", name=op.f("uq_account_email")),
+        sa.UniqueConstraint("volunteer_id", name=op.f("uq_account_volunteer_id")),
     )
-    op.create_table(
-        "assignment",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("roster_id", sa.Integer(), nullable=False),
-        sa.Column("need_id", sa.String(length=100), nullable=False),
-        sa.Column("volunteer_id", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(["roster_id"], ["roster.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.create_index("ix_assignment_need", ["roster_id", "need_id"], unique=False)
-        batch_op.create_index(
-            "ix_assignment_volunteer", ["roster_id", "volunteer_id"], unique=False
-        )
-
     op.create_table(
         "availability",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -115,8 +96,13 @@ def upgrade():
         sa.Column("available", sa.Boolean(), nullable=False),
         sa.Column("date", sa.Date(), nullable=True),
         sa.Column("weekday", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["volunteer_id"], ["volunteer.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_availability_volunteer_id_volunteer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_availability")),
     )
     with op.batch_alter_table("availability", schema=None) as batch_op:
         batch_op.create_index("ix_availability_volunteer", ["volunteer_id"], unique=False)
@@ -134,10 +120,9 @@ def upgrade():
         sa.Column("id_given", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["facility_id"],
-            ["facility.id"],
+            ["facility_id"], ["facility.id"], name=op.f("fk_need_facility_id_facility")
         ),
-        sa.PrimaryKeyConstraint("id"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_need")),
         sa.UniqueConstraint("facility_id", "date", "start", "end", "role", name="uq_need_shift"),
     )
     with op.batch_alter_table("need", schema=None) as batch_op:
@@ -152,26 +137,138 @@ def upgrade():
         sa.Column("entity", sa.String(length=50), nullable=False),
         sa.Column("entity_id", sa.String(length=200), nullable=False),
         sa.Column("detail", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["account.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["account.id"], name=op.f("fk_audit_user_id_account"), ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit")),
     )
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_at"), ["at"], unique=False)
 
     op.create_table(
+        "roster",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("published_at", sa.DateTime(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("scope", sa.String(length=200), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("published_by", sa.Integer(), nullable=True),
+        sa.Column("based_on", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["based_on"], ["roster.id"], name=op.f("fk_roster_based_on_roster"), ondelete="SET NULL"
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["account.id"],
+            name=op.f("fk_roster_created_by_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["published_by"],
+            ["account.id"],
+            name=op.f("fk_roster_published_by_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_roster")),
+    )
+    op.create_table(
         "staff_facility",
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("facility_id", sa.String(length=100), nullable=False),
-        sa.ForeignKeyConstraint(["facility_id"], ["facility.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["user_id"], ["account.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("user_id", "facility_id"),
+        sa.ForeignKeyConstraint(
+            ["facility_id"],
+            ["facility.id"],
+            name=op.f("fk_staff_facility_facility_id_facility"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["account.id"],
+            name=op.f("fk_staff_facility_user_id_account"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("user_id", "facility_id", name=op.f("pk_staff_facility")),
     )
+    op.create_table(
+        "assignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("roster_id", sa.Integer(), nullable=False),
+        sa.Column("need_id", sa.String(length=100), nullable=False),
+        sa.Column("volunteer_id", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["roster_id"],
+            ["roster.id"],
+            name=op.f("fk_assignment_roster_id_roster"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assignment")),
+    )
+    with op.batch_alter_table("assignment", schema=None) as batch_op:
+        batch_op.create_index("ix_assignment_need", ["roster_id", "need_id"], unique=False)
+        batch_op.create_index(
+            "ix_assignment_volunteer", ["roster_id", "volunteer_id"], unique=False
+        )
+
+    op.create_table(
+        "solve_job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scope", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("cancel_requested", sa.Boolean(), nullable=False),
+        sa.Column("progress", sa.JSON(), nullable=False),
+        sa.Column("settings", sa.JSON(), nullable=False),
+        sa.Column("message", sa.String(length=2000), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("started_at", sa.DateTime(), nullable=True),
+        sa.Column("finished_at", sa.DateTime(), nullable=True),
+        sa.Column("heartbeat_at", sa.DateTime(), nullable=True),
+        sa.Column("roster_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["account.id"],
+            name=op.f("fk_solve_job_created_by_account"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["roster_id"],
+            ["roster.id"],
+            name=op.f("fk_solve_job_roster_id_roster"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_solve_job")),
+    )
+    with op.batch_alter_table("solve_job", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_solve_job_active_scope",
+            ["scope"],
+            unique=True,
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("solve_job", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_solve_job_active_scope",
+            sqlite_where=sa.text("status IN ('queued', 'running')"),
+            postgresql_where=sa.text("status IN ('queued', 'running')"),
+        )
+
+    op.drop_table("solve_job")
+    with op.batch_alter_table("assignment", schema=None) as batch_op:
+        batch_op.drop_index("ix_assignment_volunteer")
+        batch_op.drop_index("ix_assignment_need")
+
+    op.drop_table("assignment")
     op.drop_table("staff_facility")
+    op.drop_table("roster")
     with op.batch_alter_table("audit", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_at"))
 
@@ -184,18 +281,12 @@ def downgrade():
         batch_op.drop_index("ix_availability_volunteer")
 
     op.drop_table("availability")
-    with op.batch_alter_table("assignment", schema=None) as batch_op:
-        batch_op.drop_index("ix_assignment_volunteer")
-        batch_op.drop_index("ix_assignment_need")
-
-    op.drop_table("assignment")
     op.drop_table("account")
     with op.batch_alter_table("volunteer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_volunteer_region"))
 
     op.drop_table("volunteer")
     op.drop_table("rule")
-    op.drop_table("roster")
     op.drop_table("role_cover")
     with op.batch_alter_table("facility", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_facility_region"))

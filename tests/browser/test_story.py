@@ -1,0 +1,233 @@
+"""The whole story in a real browser, with a real solve worker beside the web server.
+
+A hospital uploads a need from the template; a national coordinator starts a
+solve, watches it run in the worker, publishes the draft and downloads the
+roster workbook (read back and checked); the volunteer who got the new shift
+signs in, sees it, and finds it in their calendar feed. This module has its
+own server and data, so the other browser tests keep theirs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import icalendar
+import openpyxl
+import pytest
+
+from tests.browser.conftest import (
+    CHROMIUM,
+    DEMO,
+    PASSWORD,
+    Person,
+    QuietHandler,
+    seed,
+    sign_in,
+    snapshot,
+)
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"no {CHROMIUM}: install Debian's chromium package to run the browser tests",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import Page, expect
+from werkzeug.serving import make_server
+
+from scheduler.checker import check_roster
+from scheduler.loading import load_dataset
+from scheduler.roster_reading import read_assignments
+from scheduler.solver import solve
+from web import create_app, store
+from web.auth import hash_password
+from web.models import Role, User, db
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "data" / "templates" / "staffing-template.xlsx"
+NEED = {"need_id": "STORY-1", "date": "2020-05-20", "start": "10:00", "end": "14:00"}
+
+
+@dataclass(frozen=True)
+class Story:
+    url: str
+    national: Person
+    hospital: Person
+    facility_id: str
+    app: object
+
+
+def volunteer_email(volunteer_id: str) -> str:
+    return f"{volunteer_id.lower()}@story.example"
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory) -> Iterator[Story]:
+    """Demo data, an account for every volunteer, a web server and a solve worker."""
+    folder = tmp_path_factory.mktemp("story")
+    config = {
+        "SECRET_KEY": "story",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scheduler.sqlite3'}",
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "LOGIN_RATE_LIMIT": "1000 per minute",
+        "HUEY_IMMEDIATE": False,
+        "HUEY_SQLITE_PATH": str(folder / "huey.sqlite3"),
+    }
+    app = create_app(config)
+    dataset, _ = load_dataset(DEMO)
+    facts = seed(app, dataset, solve(dataset))
+    with app.app_context():
+        hashed = hash_password(PASSWORD)
+        linked = {u.volunteer_id for u in db.session.query(User) if u.volunteer_id}
+        for volunteer in dataset.volunteers:
+            if volunteer.id in linked:
+                continue
+            db.session.add(
+                User(
+                    email=volunteer_email(volunteer.id),
+                    name=volunteer.name,
+                    password_hash=hashed,
+                    role=Role.VOLUNTEER,
+                    volunteer_id=volunteer.id,
+                )
+            )
+        db.session.commit()
+    environment = {
+        **os.environ,
+        **{
+            f"SCHEDULER_{k}": (v if isinstance(v, str) else str(v).lower())
+            for k, v in config.items()
+        },
+    }
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "flask"), "--app", "web", "worker"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    eve = min(n.date for n in dataset.needs) - dt.timedelta(days=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("web.schedule.today", lambda: eve)
+        thread.start()
+        try:
+            yield Story(
+                url=f"http://127.0.0.1:{server.port}",
+                national=facts["national"],
+                hospital=facts["hospital"],
+                facility_id=facts["facility"].id,
+                app=app,
+            )
+        finally:
+            server.shutdown()
+            server.server_close()
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def page(browser, story: Story) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=story.url, viewport={"width": 1280, "height": 800}, accept_downloads=True
+    )
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def needs_from_the_template(facility_id: str, folder: Path) -> Path:
+    """The template with its example needs replaced by one critical shift, as a clerk fills it."""
+    book = openpyxl.load_workbook(TEMPLATE)
+    sheet = book["needs"]
+    sheet.delete_rows(2, sheet.max_row)
+    row = {**NEED, "facility_id": facility_id, "role": "support", "count": 1, "priority": 1}
+    sheet.append([row[c.value] for c in sheet[1]])
+    path = folder / "our-needs.xlsx"
+    book.save(path)
+    return path
+
+
+def test_from_a_hospitals_upload_to_a_volunteers_calendar(
+    page: Page, story: Story, tmp_path: Path
+) -> None:
+    # 1. The hospital uploads its needs from the template.
+    sign_in(page, story.hospital)
+    page.goto("/needs/upload")
+    page.get_by_label(re.compile("file", re.I)).set_input_files(
+        needs_from_the_template(story.facility_id, tmp_path)
+    )
+    snapshot(page, "story-1-upload")
+    page.get_by_role("button", name="Check and store").click()
+    expect(page.get_by_role("status")).to_contain_text("1 need added")
+    snapshot(page, "story-2-uploaded")
+    page.context.clear_cookies()
+
+    # 2. The coordinator starts a solve and watches it in the worker.
+    sign_in(page, story.national)
+    page.goto("/plan")
+    snapshot(page, "story-3-dashboard", docs="dashboard")
+    page.goto("/plan/solves")
+    page.get_by_role("button", name="Start the solve").click()
+    expect(page).to_have_url(re.compile(r"/plan/solves/\d+$"))
+    snapshot(page, "story-4-solving")
+    draft_link = page.get_by_role("link", name=re.compile("Open the draft roster"))
+    expect(draft_link).to_be_visible(timeout=120_000)  # the page refreshes itself meanwhile
+    expect(page.get_by_text(re.compile("parts", re.I)).first).to_be_visible()
+    snapshot(page, "story-5-solved")
+
+    # 3. ... publishes the draft, and downloads the roster workbook.
+    draft_link.click()
+    snapshot(page, "story-6-draft")
+    page.get_by_role("button", name="Publish this draft").click()
+    expect(page.get_by_role("status")).to_contain_text("published")
+    snapshot(page, "story-7-published")
+    page.goto("/plan/rosters")
+    page.get_by_role("link", name=re.compile(r"#\d+")).first.click()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="The roster workbook (.xlsx)").click()
+    workbook = tmp_path / "roster.xlsx"
+    download.value.save_as(workbook)
+    with story.app.app_context():
+        dataset = store.load()
+    rows = read_assignments(workbook, dataset)
+    assert check_roster(dataset, rows) == []
+    takers = [r.volunteer_id for r in rows if r.need_id == NEED["need_id"]]
+    assert len(takers) == 1, "the critical shift from the upload is staffed"
+    page.context.clear_cookies()
+
+    # 4. The volunteer who got it sees it on their phone page and in their calendar feed.
+    volunteer = dataset.volunteer_by_id[takers[0]]
+    with story.app.app_context():
+        email = db.session.query(User).filter_by(volunteer_id=volunteer.id).one().email
+    sign_in(page, Person(email, volunteer.name))
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(page).to_have_url(re.compile(r"/my/schedule$"))
+    card = (
+        page.get_by_role("article")
+        .filter(has_text="Wednesday, 2020-05-20")
+        .filter(has_text="10:00–14:00")
+    )
+    expect(card).to_contain_text(dataset.facility_by_id[story.facility_id].name)
+    snapshot(page, "story-8-volunteer")
+    address = page.get_by_label(re.compile("subscribe to this private address")).input_value()
+    answer = page.context.request.get(address)
+    assert answer.status == 200
+    events = icalendar.Calendar.from_ical(answer.body()).walk("VEVENT")
+    assert any(NEED["need_id"] in str(e["DESCRIPTION"]) for e in events)

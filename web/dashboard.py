@@ -1,0 +1,318 @@
+"""The coverage dashboard: demand, filled and open places of the published roster, and why.
+
+Coordinators only: a national coordinator sees every region (and may
+narrow to one with `?region=`), a regional coordinator their own region;
+hospital staff and volunteers get 403. The figures are the engine's
+(`scheduler.coverage`) on the stored input cut to the scope, so they are the
+same numbers as the roster workbook's Summary sheet. A facility's page lists
+its shifts with who comes and, for every open place, the engine's reason
+(`scheduler.unfilled`), judged on the whole region so a volunteer's shifts
+at other facilities count against their limits.
+
+`cut` and `scope_of` are shared with `web.publishing`, which shows drafts
+and the history with the same tables.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from scheduler.coverage import Tally, coverage
+from scheduler.domain import Dataset, Need, Volunteer
+from scheduler.roster import PRIORITY_NAMES, STAGE_WORDS, clock
+from scheduler.unfilled import Funnel, explain_unfilled
+from web import access, store
+from web import models as m
+from web.access import COORDINATORS, roles_required
+from web.models import db
+
+bp = Blueprint("dashboard", __name__)
+
+Pairs = list[tuple[str, str]]
+
+# The bar chart's geometry, in SVG user units (the viewBox scales it to the page).
+CHART_LABEL = 260  # room for the label on the left
+CHART_TRACK = 300  # the bar for 100 %
+CHART_ROW = 26
+CHART_BAR = 18
+CHART_LABEL_CHARACTERS = 38
+LOW_SHARE = 0.8  # bars below this are drawn in the warning colour
+
+
+# --- the scope and the data in it ------------------------------------------------------------
+
+
+def region_facilities(region: str) -> frozenset[str]:
+    return frozenset(db.session.scalars(select(m.Facility.id).where(m.Facility.region == region)))
+
+
+def scope_of(user: m.User, roster: m.Roster | None = None) -> frozenset[str] | None:
+    """The facilities a user sees of a roster (None: all of them).
+
+    A draft covers only its scope; a published roster is whole, so only the
+    user's own scope limits it.
+    """
+    ids = access.facility_ids(user)
+    if roster is None or roster.status == "published" or roster.scope == m.NATIONAL:
+        return ids
+    inside = region_facilities(roster.scope)
+    return inside if ids is None else ids & inside
+
+
+def cut(
+    dataset: Dataset,
+    pairs: Iterable[tuple[str, str]],
+    facility_ids: Collection[str] | None,
+    *,
+    everyone: bool = True,
+) -> tuple[Dataset, Pairs]:
+    """The dataset of some facilities (None: all), and the pairs of stored ids in it.
+
+    Kept: those facilities' needs; the volunteers of their regions when
+    `everyone` (they are the candidates the reasons count), else only the
+    volunteers assigned there (a hospital's workbook lists no one else);
+    and always whoever is assigned there. A pair naming a need withdrawn or a
+    volunteer removed since the roster was made is dropped, as every export
+    refuses unknown ids.
+    """
+    if facility_ids is None:
+        needs, volunteers = dataset.need_by_id, dataset.volunteer_by_id
+        return dataset, sorted({(n, v) for n, v in pairs if n in needs and v in volunteers})
+    facilities = tuple(f for f in dataset.facilities if f.id in facility_ids)
+    wanted = {f.id for f in facilities}
+    needs_kept = tuple(n for n in dataset.needs if n.facility_id in wanted)
+    kept_ids = {n.id for n in needs_kept}
+    known = dataset.volunteer_by_id
+    kept_pairs = sorted({(n, v) for n, v in pairs if n in kept_ids and v in known})
+    assigned = {v for _, v in kept_pairs}
+    regions = {f.region for f in facilities} if everyone else set()
+    volunteers = tuple(v for v in dataset.volunteers if v.id in assigned or v.region in regions)
+    people = {v.id for v in volunteers}
+    smaller = dataclasses.replace(
+        dataset,
+        facilities=facilities,
+        volunteers=volunteers,
+        needs=needs_kept,
+        availability=tuple(a for a in dataset.availability if a.volunteer_id in people),
+    )
+    return smaller, kept_pairs
+
+
+def scoped_roster(
+    roster: m.Roster | None, facility_ids: Collection[str] | None
+) -> tuple[Dataset, Pairs]:
+    """The stored input and a roster's assignments, cut to some facilities."""
+    pairs = store.roster_assignments(roster.id) if roster is not None else []
+    return cut(store.load(), pairs, facility_ids)
+
+
+# --- the figures -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a coverage table: what it groups, its tally, where it leads."""
+
+    label: str
+    tally: Tally
+    url: str = ""
+    note: str = ""  # a second column: the facility's region
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    head: str  # the first column's header
+    rows: list[Row]
+    note_head: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the chart, its geometry computed here: the CSP forbids inline styles."""
+
+    label: str
+    share: float
+    url: str
+    y: int
+
+    @property
+    def width(self) -> float:
+        return round(self.share * CHART_TRACK, 1)
+
+    @property
+    def low(self) -> bool:
+        return self.share < LOW_SHARE
+
+    @property
+    def short_label(self) -> str:
+        text, most = self.label, CHART_LABEL_CHARACTERS
+        return text if len(text) <= most else text[: most - 1] + "…"
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: list[Bar]
+
+    @property
+    def height(self) -> int:
+        return CHART_ROW * len(self.bars) + 4
+
+
+@dataclass(frozen=True)
+class Figures:
+    total: Tally
+    tables: list[Table]
+    chart: Chart
+
+
+def figures(dataset: Dataset, pairs: Pairs, *, by_region: bool, links: bool = True) -> Figures:
+    """The dashboard's tables and chart; the chart by region when `by_region`, else by facility."""
+    tallies = coverage(dataset, pairs)
+    facilities = dataset.facility_by_id
+    region_key = {f.region_name: f.region for f in dataset.facilities}
+
+    def facility_url(facility_id: str) -> str:
+        return url_for("dashboard.facility", facility_id=facility_id) if links else ""
+
+    def region_url(label: str) -> str:
+        return url_for("dashboard.index", region=region_key[label]) if links else ""
+
+    regions = [Row(label, t, region_url(label)) for label, t in tallies.by_region.items()]
+    places = sorted(
+        (
+            Row(f.name, tallies.by_facility[f.id], facility_url(f.id), f.region_name)
+            for f in (facilities[i] for i in tallies.by_facility)
+        ),
+        key=lambda r: (r.note.casefold(), r.label.casefold()),
+    )
+    days = [Row(f"{d:%a} {d.isoformat()}", t) for d, t in tallies.by_day.items()]
+    priorities = [Row(PRIORITY_NAMES[p], t) for p, t in tallies.by_priority.items()]
+    tables = [Table("By priority", "Priority", priorities)]
+    if by_region:
+        tables.append(Table("By region", "Region", regions))
+    tables += [Table("By day", "Day", days), Table("By facility", "Facility", places, "Region")]
+    shown = regions if by_region else places
+    title = "Share of places filled, by " + ("region" if by_region else "facility")
+    bars = [Bar(r.label, r.tally.share, r.url, k * CHART_ROW) for k, r in enumerate(shown)]
+    return Figures(tallies.total, tables, Chart(title, bars))
+
+
+# --- the pages -------------------------------------------------------------------------------
+
+
+def narrowed(user: m.User) -> tuple[frozenset[str] | None, str]:
+    """The facilities the dashboard covers and the region it is narrowed to ('' for none).
+
+    A national coordinator may narrow to one region with `?region=`; an
+    unknown region is 404. A regional coordinator always sees their own.
+    """
+    ids = scope_of(user)
+    region = request.args.get("region", "").strip()
+    if user.kind is not m.Role.NATIONAL:
+        return ids, user.region or ""
+    if not region:
+        return ids, ""
+    inside = region_facilities(region)
+    if not inside:
+        abort(404)
+    return inside, region
+
+
+def region_label(region: str) -> str:
+    label = db.session.scalar(
+        select(m.Facility.region_label).where(m.Facility.region == region).limit(1)
+    )
+    return label or region
+
+
+@bp.get("/plan")
+@roles_required(*COORDINATORS)
+def index():
+    roster = store.published()
+    ids, region = narrowed(current_user)
+    dataset, pairs = scoped_roster(roster, ids)
+    shown = figures(dataset, pairs, by_region=ids is None)
+    return render_template(
+        "dashboard/index.html",
+        roster=roster,
+        figures=shown,
+        region=region,
+        scope=region_label(region) if region else "all regions",
+        national=current_user.kind is m.Role.NATIONAL,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A shift of the facility as the drill-down shows it."""
+
+    need: Need
+    people: list[Volunteer]
+    funnel: Funnel | None
+
+    @property
+    def filled(self) -> int:
+        return min(len(self.people), self.need.count)
+
+    @property
+    def open(self) -> int:
+        return self.need.count - self.filled
+
+    @property
+    def time(self) -> str:
+        return f"{clock(self.need.start)}–{clock(self.need.end, end_of=self.need.date)}"
+
+    @property
+    def priority(self) -> str:
+        return PRIORITY_NAMES[self.need.priority]
+
+
+def places_by_day(dataset: Dataset, pairs: Pairs, facility_id: str) -> dict[dt.date, list[Place]]:
+    """The facility's shifts by day, with who comes and why open places are open.
+
+    The reasons are computed on the whole (region's) dataset given, then only
+    this facility's are kept: a volunteer's other shifts count against them.
+    """
+    reasons = explain_unfilled(dataset, pairs)
+    volunteers = dataset.volunteer_by_id
+    people: dict[str, list[Volunteer]] = defaultdict(list)
+    for need_id, volunteer_id in pairs:
+        people[need_id].append(volunteers[volunteer_id])
+    needs = sorted(
+        (n for n in dataset.needs if n.facility_id == facility_id),
+        key=lambda n: (n.start, n.end, n.priority, n.role, n.id),
+    )
+    days: dict[dt.date, list[Place]] = defaultdict(list)
+    for need in needs:
+        here = sorted(people.get(need.id, []), key=lambda v: (v.name.casefold(), v.id))
+        days[need.date].append(Place(need, here, reasons.get(need.id)))
+    return dict(days)
+
+
+@bp.get("/plan/facilities/<facility_id>")
+@roles_required(*COORDINATORS)
+def facility(facility_id: str):
+    row = access.facility_or_404(current_user, facility_id)
+    roster = store.published()
+    dataset, pairs = scoped_roster(roster, region_facilities(row.region))
+    days = places_by_day(dataset, pairs, facility_id)
+    mine, mine_pairs = cut(dataset, pairs, {facility_id})
+    tally = coverage(mine, mine_pairs).total
+    return render_template(
+        "dashboard/facility.html",
+        facility=row,
+        roster=roster,
+        days=days,
+        total=tally,
+        stage_words=STAGE_WORDS,
+    )
