@@ -53,6 +53,7 @@ bench: install
 	$(PY) benchmarks/bench_read.py
 	$(PY) benchmarks/bench_solve.py
 	$(PY) benchmarks/bench_roster.py
+	$(PY) benchmarks/bench_web.py
 
 # Regenerate the shipped sample data from its recorded seeds.
 data: install
