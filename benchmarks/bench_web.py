@@ -10,10 +10,14 @@ cards as they have assignments), and points wrk at GET /my/schedule with a
 Lua script that rotates the accounts' session cookies and counts every
 answer other than 200. After a warm-up, wrk runs several times; the medians
 decide. wrk runs on the same machine, so the CPU it uses is printed beside
-the server's: on a 2-core machine it takes a share the server does not get.
+the server's (on a 2-core machine it takes a share the server does not get),
+and so is the CPU other processes took, and the server's CPU time per
+request, which such noise hardly changes.
 
-    .venv/bin/python benchmarks/bench_web.py [--workers 4] [--connections 8]
+    .venv/bin/python benchmarks/bench_web.py [--workers 4] [--threads 1] [--connections 8]
         [--duration 20] [--runs 3] [--accounts 200] [--database-url postgresql://...]
+
+--app 'module:create_app()' (with PYTHONPATH) measures a variant of the app.
 """
 
 from __future__ import annotations
@@ -26,8 +30,10 @@ import http.client
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -316,7 +322,9 @@ def write_script(path: Path, cookies: list[str], threads: int) -> None:
     path.write_text(LUA % {"cookies": "\n  " + quoted + "\n", "threads": threads})
 
 
-def run_wrk(url: str, script: Path, args: argparse.Namespace, seconds: int, server) -> Figures:
+def run_wrk(
+    url: str, script: Path, args: argparse.Namespace, seconds: int, server: psutil.Process
+) -> Figures:
     command = ["wrk", f"-t{args.threads_wrk}", f"-c{args.connections}", f"-d{seconds}s"]
     command += ["--latency", "--timeout", "5s", "-s", str(script), url]
     tree = [server, *server.children(recursive=True)]
@@ -328,10 +336,9 @@ def run_wrk(url: str, script: Path, args: argparse.Namespace, seconds: int, serv
     line = next(x for x in output.splitlines() if x.startswith("RESULT "))
     n, duration, not_200, sock, p50, p75, p90, p99, top, *_ = map(int, line.split()[1:])
     ms = 1000.0
-    return Figures(
-        n / (duration / 1e6), p50 / ms, p75 / ms, p90 / ms, p99 / ms, top / ms,
-        not_200, sock, wrk_cpu, server_cpu, other_cpu,
-    )  # fmt: skip
+    rate = n / (duration / 1e6)
+    latencies = (p50 / ms, p75 / ms, p90 / ms, p99 / ms, top / ms)
+    return Figures(rate, *latencies, not_200, sock, wrk_cpu, server_cpu, other_cpu)
 
 
 def _server_cpu(tree: list[psutil.Process]) -> float:
@@ -350,8 +357,7 @@ def _busy() -> float:
 
 
 def _children_cpu() -> float:
-    import resource
-
+    """CPU seconds of the children waited for so far: wrk's, after each run."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
@@ -391,9 +397,11 @@ def parse_args() -> argparse.Namespace:
         help="the WSGI app for gunicorn, to measure a variant (on PYTHONPATH)",
     )
     parser.add_argument("--data", type=Path, default=ROOT / "data" / "national")
-    parser.add_argument("--database-url",
-                        help="a PostgreSQL database to use instead of a scratch SQLite one; "
-                        "its contents are replaced")  # fmt: skip
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database to use instead of a scratch SQLite one; its contents "
+        "are replaced",
+    )
     args = parser.parse_args()
     args.threads_wrk = min(args.threads_wrk, args.connections)
     return args
@@ -407,6 +415,9 @@ def main() -> int:
         folder = Path(folder)
         url = sqlalchemy_url(args.database_url or f"sqlite:///{folder / 'scheduler.sqlite3'}")
         accounts = prepare(url, args.data, args.accounts)
+        # After the solve (its forked pool workers must keep the default): a plain `kill`
+        # then ends the script through `finally`, so gunicorn stops with it.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
         port = free_port()
         server = start_server(url, args, port, folder / "gunicorn.log")
         try:
@@ -418,7 +429,7 @@ def main() -> int:
             stop_server(server)
 
 
-def measure(url: str, script: Path, args: argparse.Namespace, server) -> int:
+def measure(url: str, script: Path, args: argparse.Namespace, server: subprocess.Popen) -> int:
     process = psutil.Process(server.pid)
     database = "PostgreSQL" if args.database_url else "SQLite (WAL)"
     print(
