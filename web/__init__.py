@@ -20,6 +20,7 @@ from flask import Flask, jsonify, redirect, url_for
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import scheduler
 from web.extensions import csrf, limiter, login_manager, migrate
@@ -42,6 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,  # a form left open overnight still posts
         LOGIN_RATE_LIMIT="10 per minute",
         RATELIMIT_STORAGE_URI="memory://",
+        TRUSTED_PROXIES=0,
     )
     if test_config is None:
         app.config.from_prefixed_env(prefix="SCHEDULER")
@@ -51,6 +53,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Behind nginx every request comes from 127.0.0.1: the sign-in limit would count
+        # the whole country as one client. Trust the last `proxies` X-Forwarded-* hops only
+        # when there are that many proxies; otherwise a client could name any address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

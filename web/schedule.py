@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
 from scheduler import domain
 from scheduler.calendars import volunteer_calendar
@@ -99,38 +99,43 @@ class OwnData:
 def own_data(volunteer_id: str | None) -> OwnData | None:
     """The volunteer's shifts in the published roster; None if no such volunteer is stored.
 
-    An assignment whose need was withdrawn after publishing is left out: the
-    hospital no longer wants that shift.
+    One query: the volunteer, outer-joined to their assignments in the newest
+    published roster, those needs and their facilities. This is the page every
+    volunteer opens; five small queries cost a third more per view than one
+    (docs/production.md, "Load benchmark"). An assignment whose need was
+    withdrawn after publishing is left out: the hospital no longer wants that
+    shift.
     """
-    volunteer = db.session.get(m.Volunteer, volunteer_id) if volunteer_id else None
-    if volunteer is None:
+    if not volunteer_id:
         return None
-    roster = store.published()
-    need_ids: list[str] = []
-    if roster is not None:
-        # No DISTINCT in SQL: with it, SQLite walks the whole roster in need order (an
-        # index on need_id) instead of the volunteer's few rows (bench_web: 2-4 ms a view).
-        need_ids = list(
-            dict.fromkeys(
-                db.session.scalars(
-                    select(m.Assignment.need_id)
-                    .where(m.Assignment.roster_id == roster.id)
-                    .where(m.Assignment.volunteer_id == volunteer.id)
-                )
-            )
+    rows = db.session.execute(
+        select(m.Volunteer, m.Need, m.Facility)
+        .select_from(m.Volunteer)
+        .outerjoin(
+            m.Assignment,
+            and_(
+                m.Assignment.volunteer_id == m.Volunteer.id,
+                m.Assignment.roster_id == store.published_id(),
+            ),
         )
-    needs = list(db.session.scalars(select(m.Need).where(m.Need.id.in_(need_ids))))
-    used = {n.facility_id for n in needs}
-    facilities = db.session.scalars(select(m.Facility).where(m.Facility.id.in_(used)))
+        .outerjoin(m.Need, m.Need.id == m.Assignment.need_id)
+        .outerjoin(m.Facility, m.Facility.id == m.Need.facility_id)
+        .where(m.Volunteer.id == volunteer_id)
+    ).all()
+    if not rows:
+        return None
+    volunteer = rows[0][0]
+    needs = {n.id: n for _, n, _ in rows if n is not None}
+    facilities = {f.id: f for _, _, f in rows if f is not None}
     dataset = domain.Dataset(
         facilities=tuple(
             domain.Facility(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
-            for f in facilities
+            for f in facilities.values()
         ),
         volunteers=(store.as_volunteer(volunteer),),
-        needs=tuple(store.as_need(n) for n in needs),
+        needs=tuple(store.as_need(n) for n in needs.values()),
     )
-    return OwnData(dataset, tuple((n.id, volunteer.id) for n in needs))
+    return OwnData(dataset, tuple((need_id, volunteer.id) for need_id in needs))
 
 
 def calendar_response(data: OwnData, volunteer_id: str, filename: str) -> Response:

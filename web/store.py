@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import ScalarSelect, case, delete, func, insert, select, update
 
 from scheduler import domain
 from scheduler.updates import Changes
@@ -237,12 +237,18 @@ def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) 
 
 def published() -> m.Roster | None:
     """The roster hospital staff and volunteers see: the newest published one."""
-    return db.session.scalars(
-        select(m.Roster)
+    return db.session.scalars(select(m.Roster).where(m.Roster.id == published_id())).first()
+
+
+def published_id() -> ScalarSelect[int]:
+    """The id of `published()` as a scalar subquery, for pages that join to it in one query."""
+    return (
+        select(m.Roster.id)
         .where(m.Roster.status == "published")
         .order_by(m.Roster.published_at.desc(), m.Roster.id.desc())
         .limit(1)
-    ).first()
+        .scalar_subquery()
+    )
 
 
 # --- rosters: drafts, publishing, history -----------------------------------------------------

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import PASSWORD, Accounts, csrf_token, login
+from tests.web.conftest import PASSWORD, Accounts, csrf_token, login, settings
+from web import create_app
+from web.models import db
 
 
 @pytest.mark.parametrize(
@@ -48,6 +50,36 @@ def test_login_attempts_are_rate_limited(client, demo) -> None:
     ]
     assert codes[:10] == [400] * 10
     assert codes[10:] == [429, 429]
+
+
+def failed_logins(client, token: str, address: str, times: int) -> list[int]:
+    return [
+        client.post(
+            "/login",
+            data={"email": Accounts.national, "password": "x", "csrf_token": token},
+            headers={"X-Forwarded-For": address},
+        ).status_code
+        for _ in range(times)
+    ]
+
+
+def test_behind_a_trusted_proxy_each_client_address_has_its_own_limit(app, demo) -> None:
+    proxied = create_app(settings(app.config["SQLALCHEMY_DATABASE_URI"], TRUSTED_PROXIES=1))
+    client = proxied.test_client()
+    token = csrf_token(client)
+    try:
+        assert failed_logins(client, token, "203.0.113.7", 11) == [400] * 10 + [429]
+        assert failed_logins(client, token, "198.51.100.9", 1) == [400]  # someone else
+    finally:
+        with proxied.app_context():
+            db.engine.dispose()
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, demo) -> None:
+    token = csrf_token(client)
+    assert failed_logins(client, token, "203.0.113.7", 10) == [400] * 10
+    # a made-up header dodges nothing:
+    assert failed_logins(client, token, "198.51.100.9", 1) == [429]
 
 
 def test_an_open_redirect_after_login_goes_home_instead(client, demo) -> None:
