@@ -18,7 +18,7 @@ from scheduler.domain import Dataset
 from scheduler.geo import distance_km
 from scheduler.parts import coverage_unit
 from scheduler.roster_reading import Assignment
-from scheduler.rules import clash_cliques
+from scheduler.rules import clash_cliques, shift_count_caps
 from scheduler.solver import Settings, solve
 from tests.factories import (
     HOSPITAL,
@@ -368,6 +368,38 @@ def test_weekly_hours_count_in_the_iso_week_of_the_start() -> None:
     ]  # week 11
     dataset = make_dataset(volunteers=[make_volunteer(max_hours_per_week=12)], needs=needs)
     assert roster(dataset) == {("N1", "V1"), ("N2", "V1")}
+
+
+def test_weekly_hours_the_bound_knows_a_third_of_a_shift_is_no_shift() -> None:
+    """20 hours hold 8 + 8 or 8 + 12, never 8 + 8 + 12: the proven bound says two places.
+
+    Without the shift-count rows of the hours rule, the LP relaxation takes a
+    third of the 12-hour shift and the bound claims a third of a place more.
+    """
+    needs = [
+        make_need(id="N1"),
+        make_need(id="N2", date="2026-03-03"),
+        make_need(id="N3", date="2026-03-04", start="08:00", end="20:00"),
+    ]
+    dataset = make_dataset(volunteers=[make_volunteer(max_hours_per_week=20)], needs=needs)
+    result = solve(dataset, Settings(time_limit=30))
+    assert len(result.assignments) == 2
+    assert result.upper_bound == result.weighted_coverage == 2 * dataset.rules.weight(2)
+
+
+@pytest.mark.parametrize(
+    ("hours", "limit", "caps"),
+    [
+        ([8, 8, 12], 20, [(8, 2)]),  # two of any; the one 12-hour shift fits alone
+        ([8, 8, 8, 12, 12], 30, [(8, 3)]),  # three of any; both 12-hour ones fit together
+        ([12, 12, 12], 30, [(12, 2)]),
+        ([8, 12, 12, 24], 30, [(8, 2)]),  # no more than two of the longer ones either
+        ([8, 8, 12, 12, 12], 28, [(8, 3), (12, 2)]),  # 8 + 8 + 12; but only two of the 12s
+        ([8, 12], 20, []),  # everything fits: no cap binds
+    ],
+)
+def test_weekly_hours_shift_count_caps(hours, limit, caps) -> None:
+    assert shift_count_caps(np.array(hours, float), float(limit)) == caps
 
 
 # --- rule 6: consecutive days -----------------------------------------------------------
