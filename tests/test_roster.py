@@ -325,6 +325,24 @@ def test_hostile_text_is_exported_as_text(tmp_path) -> None:
     assert {r["facility_name"] for r in rows} == {HOSTILE[0]}
 
 
+def test_a_roster_streamed_to_disk_reads_the_same_as_one_held_in_memory(
+    demo, demo_book, tmp_path, monkeypatch
+) -> None:
+    """Very large rosters stream rows to disk; every sheet must come out the same."""
+    dataset, result = demo
+    monkeypatch.setattr("scheduler.roster.STREAM_FROM_ROWS", 0)
+    streamed = tmp_path / "streamed.xlsx"
+    write_roster(dataset, result.assignments, streamed, result=result)
+    held, disk = (openpyxl.load_workbook(p) for p in (demo_book, streamed))
+    assert held.sheetnames == disk.sheetnames
+    for name in held.sheetnames:
+        cells = [[c.value for c in row] for row in held[name].iter_rows()]
+        assert cells == [[c.value for c in row] for row in disk[name].iter_rows()], name
+        assert held[name].print_title_rows == disk[name].print_title_rows
+    with zipfile.ZipFile(streamed) as archive:  # the streamed file has no shared strings
+        assert "xl/sharedStrings.xml" not in archive.namelist()
+
+
 def test_a_failed_write_leaves_the_previous_roster(tmp_path, monkeypatch) -> None:
     dataset, assignments = small_case()
     path = tmp_path / "roster.xlsx"
