@@ -626,7 +626,9 @@ def facility_sheet_names(facilities: Sequence[Facility]) -> dict[str, str]:
     taken = {name.casefold() for name in (*FIXED_SHEETS, "History")}
     names = {}
     for facility in facilities:
-        base = _SHEET_UNSAFE.sub("_", f"{facility.id} {facility.name}").strip("' ")[:31]
+        # Cut, then strip: Excel refuses a name that starts or ends with an apostrophe, and a
+        # cut can end in one ("F0004 Berezedolsk War Veterans' Hospital").
+        base = _SHEET_UNSAFE.sub("_", f"{facility.id} {facility.name}")[:31].strip("' ")
         name, k = base or "facility", 1
         while name.casefold() in taken:
             k += 1

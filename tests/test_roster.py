@@ -261,6 +261,8 @@ def test_sheet_names_follow_excels_rules() -> None:
         make_facility(id="S", name="ummary"),
         make_facility(id="x", name="a/b:c*d?e[f]g\\h"),
         make_facility(id="Summary", name=""),
+        make_facility(id="F0004", name="Berezedolsk War Veterans' Hospital"),  # cut at the '
+        make_facility(id="'F5", name="Quoted'"),
     ]
     names = facility_sheet_names(facilities)
     values = list(names.values())
@@ -268,6 +270,8 @@ def test_sheet_names_follow_excels_rules() -> None:
     assert len({n.casefold() for n in values}) == len(values)
     assert not any(set(n) & set("[]:*?/\\") for n in values)
     assert "summary" not in {n.casefold() for n in values}
+    assert not any(n.startswith("'") or n.endswith("'") for n in values)
+    assert names["F0004"] == "F0004 Berezedolsk War Veterans"
 
 
 def test_split_writes_a_workbook_per_facility_and_replaces_the_old_folder(tmp_path) -> None:
