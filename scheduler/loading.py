@@ -29,6 +29,7 @@ from scheduler.domain import (
     Rules,
     Volunteer,
 )
+from scheduler.garbage import collector_paused
 from scheduler.problems import InvalidInput, Problem, Severity
 from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
 from scheduler.schema import (
@@ -51,8 +52,9 @@ def load_dataset(path: Path, limits: Limits = DEFAULT_LIMITS) -> tuple[Dataset, 
 
     Raises `InvalidInput` listing every error found.
     """
-    sheets, problems = read_sheets(path, limits)
-    dataset, more = build_dataset(sheets)
+    with collector_paused():
+        sheets, problems = read_sheets(path, limits)
+        dataset, more = build_dataset(sheets)
     problems += more
     if dataset is None or any(p.is_error for p in problems):
         raise InvalidInput(problems)

@@ -23,6 +23,7 @@ import numpy as np
 
 from scheduler.domain import Dataset
 from scheduler.eligibility import build_instance
+from scheduler.garbage import collector_paused
 from scheduler.greedy import greedy_part
 from scheduler.parts import Part, split_into_parts
 from scheduler.polish import polish
@@ -217,6 +218,11 @@ def _stop(pool: cf.Executor) -> None:
 
 def solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
     """Solve one part (runs in a worker process): build its PuLP model, solve, read back."""
+    with collector_paused():  # the model is 200,000 variables and a million terms
+        return _solve_part(part, settings, time_left)
+
+
+def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
     from scheduler.model import build_model
 
     started = time.monotonic()
