@@ -26,14 +26,13 @@ from wtforms.validators import DataRequired, Email, Length
 
 from web import access, audit
 from web import models as m
-from web.auth import hash_password
+from web.auth import MIN_PASSWORD, PASSWORD_RULES, NewPasswordForm, hash_password, set_password
 from web.coordination import bp, page_number, region_labels, strip
 from web.models import Role, db
 from web.schedule import new_token
 
 ACCOUNTS_PER_PAGE = 100
 AUDIT_PER_PAGE = 50
-MIN_PASSWORD = 12
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -101,15 +100,7 @@ class AccountForm(FlaskForm):
     )
     password = PasswordField(
         "Password",
-        validators=[
-            DataRequired("Give a password."),
-            Length(
-                min=MIN_PASSWORD,
-                max=200,
-                message=f"The password needs {MIN_PASSWORD} to 200 characters; "
-                "a few words make a strong one.",
-            ),
-        ],
+        validators=PASSWORD_RULES,
         description=f"At least {MIN_PASSWORD} characters. Hand it over in person or by phone.",
     )
     role = SelectField("Role", validate_choice=False)
@@ -226,14 +217,20 @@ def build_account(form: AccountForm) -> m.User:
     return user
 
 
-@bp.post("/accounts/<int:account_id>/deactivate")
-@access.roles_required(*access.COORDINATORS)
-def deactivate_account(account_id: int):
-    """Sign the account out for good; its rows and audit entries stay."""
+def account_or_404(account_id: int) -> m.User:
+    """An account in the signed-in coordinator's scope; any other id is 404, as if absent."""
     query = accounts_query(current_user).where(m.User.id == account_id)
     account = db.session.scalars(query).first()
     if account is None:
         abort(404)
+    return account
+
+
+@bp.post("/accounts/<int:account_id>/deactivate")
+@access.roles_required(*access.COORDINATORS)
+def deactivate_account(account_id: int):
+    """Sign the account out for good; its rows and audit entries stay."""
+    account = account_or_404(account_id)
     if account.id == current_user.id:
         flash("You cannot deactivate your own account; ask another coordinator.", "error")
     elif account.active:
@@ -242,6 +239,39 @@ def deactivate_account(account_id: int):
         db.session.commit()
         flash(f"Account {account.email} deactivated; it can no longer sign in.")
     return redirect(url_for("coordination.accounts"))
+
+
+@bp.post("/accounts/<int:account_id>/reactivate")
+@access.roles_required(*access.COORDINATORS)
+def reactivate_account(account_id: int):
+    """Let a deactivated account sign in again, with the password it had."""
+    account = account_or_404(account_id)
+    if not account.active:
+        account.active = True
+        audit.record("reactivate", "account", str(account.id), email=account.email)
+        db.session.commit()
+        flash(
+            f"Account {account.email} can sign in again with its old password; "
+            "set a new one if it may have been lost."
+        )
+    return redirect(url_for("coordination.accounts"))
+
+
+@bp.route("/accounts/<int:account_id>/password", methods=["GET", "POST"])
+@access.roles_required(*access.COORDINATORS)
+def reset_password(account_id: int):
+    """A new password for someone who forgot theirs; their devices are signed out."""
+    account = account_or_404(account_id)
+    if account.id == current_user.id:
+        return redirect(url_for("auth.change_password"))  # one's own needs the current one
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        set_password(account, form.password.data, "reset password")
+        db.session.commit()
+        flash(f"New password set for {account.email}; hand it over in person or by phone.")
+        return redirect(url_for("coordination.accounts"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("password.html", form=form, account=account), status
 
 
 # --- audit log -----------------------------------------------------------------------------

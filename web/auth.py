@@ -1,4 +1,9 @@
-"""Signing in and out: hashed passwords, a rate-limited form, a fresh session on sign-in."""
+"""Signing in and out, and passwords: hashed, a rate-limited form, a fresh session on sign-in.
+
+Changing a password ends every other session of the account (the session
+holds a fingerprint of the password hash, see `User.get_id`); the browser
+that changed it is signed in again with the new one.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +22,23 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from web import audit
 from web.extensions import limiter
 from web.models import User, db
 
 bp = Blueprint("auth", __name__)
+MIN_PASSWORD = 12
+PASSWORD_RULES = [
+    DataRequired("Give a password."),
+    Length(
+        min=MIN_PASSWORD,
+        max=200,
+        message=f"The password needs {MIN_PASSWORD} to 200 characters; "
+        "a few words make a strong one.",
+    ),
+]
 
 # Compared against when the account does not exist, so a wrong email takes as long as a
 # wrong password and the timing does not tell which accounts exist.
@@ -34,8 +50,32 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
 
 
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice: a typo would lock the account out."""
+
+    password = PasswordField(
+        "New password",
+        validators=PASSWORD_RULES,
+        description=f"At least {MIN_PASSWORD} characters.",
+    )
+    repeat = PasswordField(
+        "New password again",
+        validators=[EqualTo("password", "The two passwords differ; type the new one twice.")],
+    )
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+
+
 def hash_password(password: str) -> str:
     return generate_password_hash(password)
+
+
+def set_password(user: User, password: str, action: str) -> None:
+    """Store a new password (ending the account's other sessions) with an audit entry."""
+    user.password_hash = hash_password(password)
+    audit.record(action, "account", str(user.id), email=user.email)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,3 +106,22 @@ def logout():
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def change_password():
+    """Anyone signed in changes their own password, knowing the current one."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        if check_password_hash(user.password_hash, form.current.data):
+            set_password(user, form.password.data, "change password")
+            db.session.commit()
+            login_user(user)  # this browser stays signed in, with the new fingerprint
+            flash("Your password is changed; every other device is signed out.")
+            return redirect(url_for("index"))
+        form.current.errors.append("This is not your current password.")
+    status = 400 if request.method == "POST" else 200
+    return render_template("password.html", form=form, account=None), status

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
 
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
@@ -92,6 +93,19 @@ class User(UserMixin, Base):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie holds: the id and a fingerprint of the password hash.
+
+        A new password changes the fingerprint, so every session signed in
+        with the old one ends (`web._load_user` compares them): a reset after
+        a lost phone locks the finder out.
+        """
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     @property
     def kind(self) -> Role:

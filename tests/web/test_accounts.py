@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
-from tests.web.conftest import Accounts, csrf_token, login
+from tests.web.conftest import PASSWORD, Accounts, csrf_token, login
 from tests.web.test_coordination import (
     ESCAPED,
     HOSTILE,
@@ -255,6 +255,147 @@ def test_a_national_coordinator_deactivates_any_other_account(app, client, demo)
         user = account(app, email)
         assert post(client, f"/accounts/{user.id}/deactivate", page="/accounts").status_code == 302
         assert not account(app, email).active
+
+
+# --- passwords and reactivation -----------------------------------------------------------
+
+ANOTHER_PASSWORD = "another long enough password"
+
+
+def new_password(password: str = ANOTHER_PASSWORD, repeat: str | None = None) -> dict:
+    return {"password": password, "repeat": password if repeat is None else repeat}
+
+
+def test_a_coordinator_sets_a_new_password_and_the_old_sessions_end(app, client, demo) -> None:
+    target = account(app, Accounts.hospital)
+    staff = app.test_client()
+    login(staff, Accounts.hospital)
+    assert staff.get("/needs").status_code == 200
+    login(client, Accounts.regional)
+    page = client.get(f"/accounts/{target.id}/password")
+    assert page.status_code == 200 and Accounts.hospital in text(page)
+    response = post(client, f"/accounts/{target.id}/password", new_password())
+    assert response.status_code == 302
+    assert "hand it over in person" in text(client.get("/accounts"))
+    assert staff.get("/needs").headers["Location"].startswith("/login")  # signed out
+    assert login(app.test_client(), Accounts.hospital).status_code == 400  # the old password
+    assert login(app.test_client(), Accounts.hospital, ANOTHER_PASSWORD).status_code == 302
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert (entry.action, entry.entity_id) == ("reset password", str(target.id))
+        assert ANOTHER_PASSWORD not in str(entry.detail)
+
+
+@pytest.mark.parametrize(
+    ("form", "says"),
+    [
+        (new_password("short"), "needs 12 to 200 characters"),
+        (new_password(repeat="a different long password"), "The two passwords differ"),
+        (new_password(""), "Give a password."),
+    ],
+)
+def test_a_bad_new_password_changes_nothing(app, client, demo, form, says) -> None:
+    target = account(app, Accounts.hospital)
+    login(client, Accounts.national)
+    response = post(client, f"/accounts/{target.id}/password", form)
+    assert response.status_code == 400
+    assert says in text(response)
+    assert account(app, Accounts.hospital).password_hash == target.password_hash
+    assert count(app, AuditEntry) == 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [Accounts.national, Accounts.other_regional, Accounts.other_hospital, Accounts.volunteer],
+)
+def test_a_regional_coordinator_resets_only_passwords_in_their_scope(
+    app, client, demo, target
+) -> None:
+    user = account(app, target)
+    login(client, Accounts.regional)
+    assert client.get(f"/accounts/{user.id}/password").status_code == 404
+    response = post(client, f"/accounts/{user.id}/password", new_password(), page="/accounts")
+    assert response.status_code == 404
+    assert account(app, target).password_hash == user.password_hash
+    assert client.get("/accounts/99999/password").status_code == 404
+
+
+def test_a_coordinators_own_password_is_changed_with_the_current_one(app, client, demo) -> None:
+    me = account(app, Accounts.regional)
+    login(client, Accounts.regional)
+    response = client.get(f"/accounts/{me.id}/password")
+    assert response.status_code == 302 and response.location.endswith("/account/password")
+
+
+def test_everyone_changes_their_own_password_and_other_devices_sign_out(app, client, demo) -> None:
+    phone = app.test_client()
+    login(phone, Accounts.volunteer)
+    login(client, Accounts.volunteer)
+    assert client.get("/account/password").status_code == 200
+    form = new_password() | {"current": PASSWORD}
+    response = post(client, "/account/password", form)
+    assert response.status_code == 302
+    assert client.get("/my/schedule").status_code == 200  # this browser stays signed in
+    assert phone.get("/my/schedule").headers["Location"].startswith("/login")
+    assert login(app.test_client(), Accounts.volunteer, ANOTHER_PASSWORD).status_code == 302
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert entry.action == "change password"
+
+
+def test_a_wrong_current_password_changes_nothing(app, client, demo) -> None:
+    before = account(app, Accounts.hospital).password_hash
+    login(client, Accounts.hospital)
+    form = new_password() | {"current": "not the password at all"}
+    response = post(client, "/account/password", form)
+    assert response.status_code == 400
+    assert "This is not your current password." in text(response)
+    assert account(app, Accounts.hospital).password_hash == before
+    assert count(app, AuditEntry) == 0
+
+
+def test_changing_a_password_needs_a_session_and_its_csrf_token(app, client, demo) -> None:
+    response = client.get("/account/password")
+    assert response.status_code == 302 and response.location.startswith("/login")
+    login(client, Accounts.hospital)
+    form = new_password() | {"current": PASSWORD}
+    assert client.post("/account/password", data=form).status_code == 400  # no token
+    assert count(app, AuditEntry) == 0
+
+
+def test_a_session_from_before_the_fingerprint_is_signed_out(app, client, demo) -> None:
+    user = account(app, Accounts.hospital)
+    login(client, Accounts.hospital)
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user.id)  # as sessions were stored before
+    assert client.get("/needs").headers["Location"].startswith("/login")
+
+
+def test_a_deactivated_account_is_reactivated_with_its_old_password(app, client, demo) -> None:
+    target = account(app, Accounts.hospital)
+    login(client, Accounts.regional)
+    post(client, f"/accounts/{target.id}/deactivate", page="/accounts")
+    page = text(client.get("/accounts"))
+    assert "Reactivate" in page
+    response = post(client, f"/accounts/{target.id}/reactivate", page="/accounts")
+    assert response.status_code == 302
+    assert account(app, Accounts.hospital).active
+    assert "can sign in again" in text(client.get("/accounts"))
+    assert login(app.test_client(), Accounts.hospital).status_code == 302
+    with app.app_context():
+        actions = [e.action for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+    assert actions == ["deactivate", "reactivate"]
+
+
+def test_a_regional_coordinator_reactivates_only_in_their_scope(app, client, demo) -> None:
+    user = account(app, Accounts.other_hospital)
+    with app.app_context():
+        db.session.get(User, user.id).active = False
+        db.session.commit()
+    login(client, Accounts.regional)
+    response = post(client, f"/accounts/{user.id}/reactivate", page="/accounts")
+    assert response.status_code == 404
+    assert not account(app, Accounts.other_hospital).active
 
 
 # --- the audit log -------------------------------------------------------------------------

@@ -125,6 +125,8 @@ def forms(app, demo: dict) -> list[str]:
         f"/facilities/{demo['facility']}/edit",
         "/accounts/new",
         f"/accounts/{hospital}/deactivate",
+        f"/accounts/{hospital}/reactivate",
+        f"/accounts/{hospital}/password",
     ]
 
 
