@@ -31,7 +31,7 @@ from scipy.sparse import csc_matrix, csr_matrix
 INTEGRAL_TOLERANCE = 1e-6
 MIP_MIN_SECONDS = 3.0
 ALTERNATIVES_PER_UNDECIDED = 40
-_hash = operator.attrgetter("hash")
+_column = operator.attrgetter("_highs_column")
 
 
 @dataclass(frozen=True)
@@ -57,9 +57,14 @@ class LinearProgram:
 
 
 def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
-    """Read the PuLP model once; `columns` fixes the column order (PuLP's own sorts by name)."""
-    position = {v.hash: i for i, v in enumerate(columns)}
-    column_of = position.__getitem__
+    """Read the PuLP model once; `columns` fixes the column order (PuLP's own sorts by name).
+
+    Each variable is told its column (`_highs_column`), so the million
+    non-zeros of a national part are read by C-level attribute lookups
+    (0.18 s) rather than a dictionary keyed by variable hash (0.65 s).
+    """
+    for i, variable in enumerate(columns):
+        variable._highs_column = i
     constraints = problem.constraints()
     starts = np.zeros(len(constraints) + 1, np.int32)
     index: list[int] = []
@@ -67,7 +72,7 @@ def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
     lower = np.empty(len(constraints))
     upper = np.empty(len(constraints))
     for r, c in enumerate(constraints):
-        index.extend(map(column_of, map(_hash, c.expr)))  # C-level loops: 1 M non-zeros
+        index.extend(map(_column, c.expr))  # C-level loops: 1 M non-zeros
         value.extend(c.expr.values())
         starts[r + 1] = len(index)
         lo, hi = c.getLb(), c.getUb()
@@ -76,13 +81,14 @@ def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
     cost = np.zeros(len(columns))
     objective = problem.objective
     if objective is not None:
-        cost[[position[v.hash] for v in objective]] = list(objective.values())
+        cost[list(map(_column, objective))] = list(objective.values())
+    bounds = np.array([(v.lowBound, v.upBound) for v in columns], float).reshape(-1, 2)
     return LinearProgram(
         sense=problem.sense,
         offset=float(objective.constant) if objective is not None else 0.0,
         cost=cost,
-        lower=np.array([-np.inf if v.lowBound is None else v.lowBound for v in columns], float),
-        upper=np.array([np.inf if v.upBound is None else v.upBound for v in columns], float),
+        lower=np.where(np.isnan(bounds[:, 0]), -np.inf, bounds[:, 0]),  # None (no bound) is nan
+        upper=np.where(np.isnan(bounds[:, 1]), np.inf, bounds[:, 1]),
         integer=np.array([v.cat == LpInteger for v in columns], bool),
         row_lower=lower,
         row_upper=upper,
