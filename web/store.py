@@ -7,6 +7,7 @@ once, after all of an upload is stored, so a failure stores nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import fields
 
 from sqlalchemy import ScalarSelect, case, delete, func, insert, select, update
 
@@ -61,33 +62,22 @@ def _split(text: str) -> list[str]:
     return [part for part in text.split(";") if part]
 
 
-# Column order = the domain dataclasses' field order.
-VOLUNTEER_FIELDS = (
-    "id",
-    "name",
-    "role",
-    "region",
-    "lat",
-    "lon",
-    "max_shifts_per_week",
-    "max_hours_per_week",
-    "max_distance_km",
-    "preferred_facilities",
-    "email",
-    "phone",
-)
-NEED_FIELDS = ("id", "facility_id", "date", "start", "end", "role", "count", "priority", "id_given")
+# The stored columns carry the domain dataclasses' field names: rows are read in that order.
+VOLUNTEER_FIELDS = tuple(f.name for f in fields(domain.Volunteer))
+NEED_FIELDS = tuple(f.name for f in fields(domain.Need))
+_PREFERRED = VOLUNTEER_FIELDS.index("preferred_facilities")
+_PRIORITY = NEED_FIELDS.index("priority")
 
 
 def _volunteer(values) -> domain.Volunteer:
     cells = list(values)
-    cells[9] = frozenset(_split(cells[9]))  # stored as ';'-separated ids
+    cells[_PREFERRED] = frozenset(_split(cells[_PREFERRED]))  # stored as ';'-separated ids
     return domain.Volunteer(*cells)
 
 
 def _need(values) -> domain.Need:
     cells = list(values)
-    cells[7] = domain.Priority(cells[7])
+    cells[_PRIORITY] = domain.Priority(cells[_PRIORITY])
     return domain.Need(*cells)
 
 
