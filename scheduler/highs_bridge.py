@@ -61,7 +61,8 @@ def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:
 
     Each variable is told its column (`_highs_column`), so the million
     non-zeros of a national part are read by C-level attribute lookups
-    (0.18 s) rather than a dictionary keyed by variable hash (0.65 s).
+    rather than through a dictionary keyed by variable hash: the whole read
+    of that part takes 0.35-0.5 s instead of 0.65-0.75 s.
     """
     for i, variable in enumerate(columns):
         variable._highs_column = i
