@@ -90,34 +90,17 @@ def as_need(n: m.Need) -> domain.Need:
 
 
 def need_row(need: domain.Need) -> dict[str, object]:
-    return {
-        "id": need.id,
-        "facility_id": need.facility_id,
-        "date": need.date,
-        "start": need.start,
-        "end": need.end,
-        "role": need.role,
-        "count": need.count,
-        "priority": int(need.priority),
-        "id_given": need.id_given,
-    }
+    """The stored row of a need: the inverse of `_need`."""
+    row = {f: getattr(need, f) for f in NEED_FIELDS}
+    row["priority"] = int(need.priority)
+    return row
 
 
 def volunteer_row(v: domain.Volunteer) -> dict[str, object]:
-    return {
-        "id": v.id,
-        "name": v.name,
-        "role": v.role,
-        "region": v.region,
-        "lat": v.lat,
-        "lon": v.lon,
-        "max_shifts_per_week": v.max_shifts_per_week,
-        "max_hours_per_week": v.max_hours_per_week,
-        "max_distance_km": v.max_distance_km,
-        "preferred_facilities": ";".join(sorted(v.preferred_facilities)),
-        "email": v.email,
-        "phone": v.phone,
-    }
+    """The stored row of a volunteer: the inverse of `_volunteer`."""
+    row = {f: getattr(v, f) for f in VOLUNTEER_FIELDS}
+    row["preferred_facilities"] = ";".join(sorted(v.preferred_facilities))
+    return row
 
 
 def window_rows(windows: Iterable[domain.Availability]) -> list[dict[str, object]]:
