@@ -280,6 +280,20 @@ class SolveJob(Base):
     roster_id: Mapped[int | None] = mapped_column(ForeignKey("roster.id", ondelete="SET NULL"))
 
 
+class Lock(Base):
+    """A named row that one kind of change holds until it commits, so such changes queue.
+
+    `web.store.hold` upserts the row: the write takes SQLite's database lock and
+    PostgreSQL's row lock alike, so whatever the holder reads afterwards is what
+    stands at its commit (publishing builds on the roster published *then*).
+    """
+
+    __tablename__ = "lock"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    held_at: Mapped[dt.datetime] = mapped_column(default=_now)
+
+
 class AuditEntry(Base):
     """Who changed which need, list or account, and when."""
 

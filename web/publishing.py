@@ -267,12 +267,14 @@ def show(roster_id: int):
 @roles_required(*COORDINATORS)
 def publish(roster_id: int):
     draft = roster_or_404(current_user, roster_id)
-    if draft.status != "draft" or published_as(draft):
+    try:
+        roster = store.publish_draft(draft, current_user.id)
+    except store.AlreadyPublished:
+        db.session.rollback()
         flash(f"Roster #{draft.id} is not an unpublished draft; nothing was published.", "error")
         return redirect(url_for("publishing.show", roster_id=draft.id))
-    stale = is_stale(draft, store.published())
-    roster = store.publish_draft(draft, current_user.id)
     previous = store.previous_published(roster)
+    stale = is_stale(draft, previous)  # against what stood when it was published
     dataset, pairs = scoped_roster(roster, scope_of(current_user, draft))
     changed = len(diff_from(previous, dataset, pairs).people)
     audit.record(

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import fields
 
 from sqlalchemy import ScalarSelect, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from scheduler import domain
 from scheduler.updates import Changes
@@ -199,6 +201,7 @@ def replace_all(dataset: domain.Dataset) -> None:
 
 def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) -> m.Roster:
     """Store a roster as the published one (no commit)."""
+    hold("publish")
     roster = m.Roster(status="published", published_at=m._now(), summary=summary)
     db.session.add(roster)
     db.session.flush()
@@ -240,6 +243,32 @@ def roster_assignments(roster_id: int) -> Pairs:
     return [(need_id, volunteer_id) for need_id, volunteer_id in rows]
 
 
+class AlreadyPublished(Exception):
+    """A draft that is published already (a double click, or a colleague was quicker)."""
+
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(f"roster {draft_id} is not an unpublished draft")
+        self.draft_id = draft_id
+
+
+def hold(lock: str) -> None:
+    """Wait for the named lock, then hold it until the transaction ends (no commit).
+
+    An upsert of the lock's row: on SQLite the write takes the database's
+    one write lock, on PostgreSQL the row's lock, so a second holder waits
+    here until the first commits or rolls back, and everything read after
+    this call is what stands at commit. Call it before reading what the
+    change builds on.
+    """
+    dialect = db.session.get_bind().dialect.name
+    upsert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
+    statement = upsert(m.Lock).values(name=lock, held_at=m._now())
+    statement = statement.on_conflict_do_update(
+        index_elements=[m.Lock.name], set_={"held_at": statement.excluded.held_at}
+    )
+    db.session.execute(statement)
+
+
 def save_draft(
     assignments: Iterable[tuple[str, str]],
     *,
@@ -275,9 +304,11 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     stored are left out: nobody should be sent to a withdrawn shift. The
     draft stays, marked `published_as`, so the solve job's link still works.
     """
+    hold("publish")
+    db.session.refresh(draft)  # another click may have published it while we waited
     if draft.status != "draft" or (draft.summary or {}).get("published_as"):
-        raise ValueError(f"roster {draft.id} is not an unpublished draft")
-    previous = _published_locked()
+        raise AlreadyPublished(draft.id)
+    previous = published()
     pairs = _stored_pairs(draft.id, draft.scope, inside=True)
     if previous is not None and draft.scope != m.NATIONAL:
         pairs += _stored_pairs(previous.id, draft.scope, inside=False)
@@ -296,24 +327,6 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     # A new dict, not an update in place: SQLAlchemy sees a JSON column change only so.
     draft.summary = {**(draft.summary or {}), "published_as": roster.id}
     return roster
-
-
-def _published_locked() -> m.Roster | None:
-    """The newest published roster, its row locked until commit where the database can.
-
-    Two coordinators publishing at once then queue on PostgreSQL instead of
-    both merging into the same previous roster and losing one region's
-    changes. Re-read after each lock, as the newest may have changed while
-    waiting. SQLite ignores the lock (it runs one writer at a time anyway).
-    """
-    current = published()
-    while current is not None:
-        db.session.execute(select(m.Roster.id).where(m.Roster.id == current.id).with_for_update())
-        newest = published()
-        if newest is None or newest.id == current.id:
-            return current
-        current = newest
-    return None
 
 
 def _stored_pairs(roster_id: int, scope: str, *, inside: bool) -> Pairs:

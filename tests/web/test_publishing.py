@@ -9,13 +9,14 @@ Every download is read back as data: openpyxl, pandas, icalendar.
 from __future__ import annotations
 
 import io
+import threading
 
 import openpyxl
 import pandas as pd
 import pytest
 from icalendar import Calendar
 from markupsafe import escape
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scheduler.unfilled import explain_unfilled
 from tests.web.conftest import Accounts, csrf_token, login
@@ -259,6 +260,85 @@ def test_a_draft_is_published_once(app, client, demo) -> None:
     assert f'href="/plan/rosters/{draft_id}"' not in client.get("/plan/rosters").get_data(
         as_text=True
     )
+
+
+def at_once(*calls):
+    """Run the calls in threads released together; their results in order."""
+    start = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def run(k: int) -> None:
+        start.wait()
+        results[k] = calls[k]()
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def signed_in(app, email: str):
+    client = app.test_client()
+    assert login(client, email).status_code == 302
+    return client
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_two_regions_published_at_once_both_land(app, demo, round_: int) -> None:
+    """Each publish builds on the roster published when it commits, not when it started."""
+    _, old = published_pairs(app)
+    drafts, wanted = {}, {}
+    for region in (demo["region"], demo["other_region"]):
+        removed, added = swap_at(demo, region)
+        wanted[region] = in_region(demo, old - {removed} | {added}, region)
+        drafts[region] = make_draft(app, wanted[region], scope=region)
+    mine, theirs = signed_in(app, Accounts.regional), signed_in(app, Accounts.other_regional)
+    tokens = [
+        csrf_token(c, f"/plan/rosters/{drafts[r]}")
+        for c, r in ((mine, demo["region"]), (theirs, demo["other_region"]))
+    ]
+    responses = at_once(
+        lambda: mine.post(
+            f"/plan/rosters/{drafts[demo['region']]}/publish", data={"csrf_token": tokens[0]}
+        ),
+        lambda: theirs.post(
+            f"/plan/rosters/{drafts[demo['other_region']]}/publish", data={"csrf_token": tokens[1]}
+        ),
+    )
+    assert [r.status_code for r in responses] == [302, 302]
+    _, new = published_pairs(app)
+    for region in drafts:
+        assert in_region(demo, new, region) == wanted[region]
+    with app.app_context():  # one history: each published roster replaced the one before it
+        published = db.session.scalars(
+            select(Roster).where(Roster.status == "published").order_by(Roster.id)
+        ).all()
+        assert [r.based_on for r in published[1:]] == [r.id for r in published[:-1]]
+
+
+def test_a_draft_published_three_times_at_once_makes_one_roster(app, demo) -> None:
+    draft_id, _, _ = swapped_draft(app, demo)
+    clients = [signed_in(app, Accounts.national) for _ in range(3)]
+    tokens = [csrf_token(c, f"/plan/rosters/{draft_id}") for c in clients]
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).where(Roster.status == "published"))
+    responses = at_once(
+        *(
+            (lambda c=c, t=t: c.post(f"/plan/rosters/{draft_id}/publish", data={"csrf_token": t}))
+            for c, t in zip(clients, tokens, strict=True)
+        )
+    )
+    with app.app_context():
+        after = db.session.scalar(select(func.count()).where(Roster.status == "published"))
+    assert after == before + 1
+    places = sorted(r.headers["Location"] for r in responses)
+    assert places.count(f"/plan/rosters/{draft_id}") == 2  # the two late clicks: back to the draft
+    for client, response in zip(clients, responses, strict=True):
+        if response.headers["Location"] == f"/plan/rosters/{draft_id}":
+            html = client.get(response.headers["Location"]).get_data(as_text=True)
+            assert "is not an unpublished draft; nothing was published" in html
 
 
 def test_a_stale_draft_warns_but_publishes(app, client, demo) -> None:
