@@ -4,7 +4,9 @@ Coordinators only: a national coordinator sees every region (and may
 narrow to one with `?region=`), a regional coordinator their own region;
 hospital staff and volunteers get 403. The figures are the engine's
 (`scheduler.coverage`) on the stored input cut to the scope, so they are the
-same numbers as the roster workbook's Summary sheet. A facility's page lists
+same numbers as the roster workbook's Summary sheet; the dashboard has the
+database sum them (`stored_coverage`), as loading the national input for it
+took most of a second. A facility's page lists
 its shifts with who comes and, for every open place, the engine's reason
 (`scheduler.unfilled`), judged on the whole region so a volunteer's shifts
 at other facilities count against their limits.
@@ -18,15 +20,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from scheduler.coverage import Tally, coverage
-from scheduler.domain import Dataset, Need, Volunteer
+from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
 from scheduler.roster import PRIORITY_NAMES, STAGE_WORDS, clock
 from scheduler.unfilled import Funnel, explain_unfilled
 from web import access, store
@@ -175,11 +177,28 @@ class Figures:
     chart: Chart
 
 
+@dataclass(frozen=True)
+class Tallies:
+    """The groups of `scheduler.coverage.Coverage` the dashboard shows, each sorted for display."""
+
+    total: Tally
+    by_priority: dict[Priority, Tally]
+    by_region: dict[str, Tally]  # keyed by the region as people wrote it
+    by_facility: dict[str, Tally]  # keyed by facility id
+    by_day: dict[dt.date, Tally]
+
+
 def figures(dataset: Dataset, pairs: Pairs, *, by_region: bool, links: bool = True) -> Figures:
     """The dashboard's tables and chart; the chart by region when `by_region`, else by facility."""
-    tallies = coverage(dataset, pairs)
-    facilities = dataset.facility_by_id
-    region_key = {f.region_name: f.region for f in dataset.facilities}
+    return laid_out(coverage(dataset, pairs), dataset.facilities, by_region=by_region, links=links)
+
+
+def laid_out(
+    tallies: Tallies, facilities: Iterable[Facility], *, by_region: bool, links: bool = True
+) -> Figures:
+    """Tables and chart of some tallies; `facilities` names the ids in them."""
+    facilities = {f.id: f for f in facilities}
+    region_key = {f.region_name: f.region for f in facilities.values()}
 
     def facility_url(facility_id: str) -> str:
         return url_for("dashboard.facility", facility_id=facility_id) if links else ""
@@ -205,6 +224,84 @@ def figures(dataset: Dataset, pairs: Pairs, *, by_region: bool, links: bool = Tr
     title = "Share of places filled, by " + ("region" if by_region else "facility")
     bars = [Bar(r.label, r.tally.share, r.url, k * CHART_ROW) for k, r in enumerate(shown)]
     return Figures(tallies.total, tables, Chart(title, bars))
+
+
+# --- the same figures, summed by the database ------------------------------------------------
+
+
+def stored_coverage(
+    roster_id: int | None, facility_ids: Collection[str] | None
+) -> tuple[Tallies, list[Facility]]:
+    """`coverage` of a stored roster on the stored needs of some facilities (None: all).
+
+    The same numbers as `figures(*scoped_roster(...))` (a test holds them
+    together): a need's filled places are its distinct stored volunteers,
+    never more than its count; assignments of withdrawn needs or removed
+    volunteers fill nothing. The database returns one row per facility,
+    day and priority instead of the whole input.
+    """
+    rows = db.session.execute(_groups(roster_id, facility_ids)).all()
+    facilities = _facilities({facility_id for facility_id, *_ in rows})
+    weight = _rules().weight
+    tallied: list[tuple[Facility, dt.date, Priority, Tally]] = []
+    for facility_id, day, priority, wanted, filled in rows:
+        demand, places, w = int(wanted), int(filled), weight(priority)
+        tally = Tally(demand, places, demand * w, places * w)
+        tallied.append((facilities[facility_id], day, Priority(priority), tally))
+
+    def by(key: Callable[[Facility, dt.date, Priority], Hashable]) -> dict:
+        groups: dict = {}
+        for f, day, p, tally in tallied:
+            k = key(f, day, p)
+            groups[k] = groups.get(k, Tally()) + tally
+        return groups
+
+    regions = by(lambda f, day, p: f.region_name)
+    tallies = Tallies(
+        total=sum((t for *_, t in tallied), Tally()),
+        by_priority=dict(sorted(by(lambda f, day, p: p).items())),
+        by_region=dict(sorted(regions.items(), key=lambda kv: kv[0].casefold())),
+        by_facility=dict(sorted(by(lambda f, day, p: f.id).items())),
+        by_day=dict(sorted(by(lambda f, day, p: day).items())),
+    )
+    return tallies, list(facilities.values())
+
+
+def _groups(roster_id: int | None, facility_ids: Collection[str] | None):
+    """Places wanted and filled per facility, day and priority: a few thousand rows at most."""
+    n = m.Need
+    people = (
+        select(
+            m.Assignment.need_id,
+            func.count(m.Assignment.volunteer_id.distinct()).label("people"),
+        )
+        .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
+        .where(m.Assignment.roster_id == roster_id)  # None: IS NULL, so nothing is filled
+        .group_by(m.Assignment.need_id)
+        .subquery()
+    )
+    places = case((people.c.people > n.count, n.count), else_=people.c.people)
+    filled = func.coalesce(func.sum(places), 0)
+    query = select(n.facility_id, n.date, n.priority, func.sum(n.count), filled).outerjoin(
+        people, people.c.need_id == n.id
+    )
+    if facility_ids is not None:
+        query = query.where(n.facility_id.in_(list(facility_ids)))
+    return query.group_by(n.facility_id, n.date, n.priority)
+
+
+def _facilities(ids: Collection[str]) -> dict[str, Facility]:
+    f = m.Facility
+    query = select(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
+    rows = db.session.execute(query.where(f.id.in_(list(ids))).order_by(f.id))
+    return {row.id: Facility(*row) for row in rows}
+
+
+def _rules() -> Rules:
+    """The stored priority weights (the contract's defaults for those not stored)."""
+    names = [name for name in Rules.__dataclass_fields__ if name.startswith("weight_")]
+    stored = db.session.execute(select(m.Rule.name, m.Rule.value).where(m.Rule.name.in_(names)))
+    return Rules(**{name: value for name, value in stored})
 
 
 # --- the pages -------------------------------------------------------------------------------
@@ -240,8 +337,8 @@ def region_label(region: str) -> str:
 def index():
     roster = store.published()
     ids, region = narrowed(current_user)
-    dataset, pairs = scoped_roster(roster, ids)
-    shown = figures(dataset, pairs, by_region=ids is None)
+    tallies, facilities = stored_coverage(roster.id if roster else None, ids)
+    shown = laid_out(tallies, facilities, by_region=ids is None)
     return render_template(
         "dashboard/index.html",
         roster=roster,

@@ -10,13 +10,13 @@ import re
 
 import pytest
 from markupsafe import escape
-from sqlalchemy import delete, update
+from sqlalchemy import delete, insert, select, update
 
 from scheduler.coverage import coverage
 from scheduler.unfilled import explain_unfilled
 from tests.web.conftest import Accounts, login
-from web import dashboard
-from web.models import Assignment, Facility, Roster, Volunteer, db
+from web import dashboard, store
+from web.models import Assignment, Facility, Need, Roster, Rule, Volunteer, db
 
 SCRIPT = "<script>alert(1)</script>"
 BARS = re.compile(r'<rect class="chart-bar[^"]*"')
@@ -111,6 +111,32 @@ def test_the_dashboard_says_when_nothing_is_published(app, client, demo) -> None
     assert "No roster is published yet" in html
     assert f"<strong>{demo['dataset'].demand}</strong>" in html
     assert client.get(f"/plan/facilities/{demo['facility']}").status_code == 200
+
+
+def test_the_database_sums_the_same_figures_as_the_engine(app, demo) -> None:
+    """Over-filled, withdrawn and orphaned assignments and stored weights, in every scope."""
+    assignments = demo["result"].assignments
+    crowded, _ = assignments[0]
+    withdrawn = next(n for n, _ in assignments if n != crowded)
+    gone = next(v for n, v in assignments if n not in (crowded, withdrawn))
+    with app.app_context(), app.test_request_context():
+        roster = store.published()
+        extra = [v.id for v in demo["dataset"].volunteers][:6]  # more people than it asked for
+        rows = [{"roster_id": roster.id, "need_id": crowded, "volunteer_id": v} for v in extra]
+        db.session.execute(insert(Assignment), rows)
+        db.session.execute(delete(Need).where(Need.id == withdrawn))
+        db.session.execute(delete(Volunteer).where(Volunteer.id == gone))
+        db.session.add_all(
+            [Rule(name="weight_priority_1", value=7.5), Rule(name="min_rest_hours", value=9)]
+        )
+        db.session.commit()
+        regions = db.session.scalars(select(Facility.region).distinct()).all()
+        for ids in [None, *(dashboard.region_facilities(r) for r in regions), frozenset()]:
+            engine = dashboard.figures(*dashboard.scoped_roster(roster, ids), by_region=ids is None)
+            summed = dashboard.stored_coverage(roster.id, ids)
+            assert dashboard.laid_out(*summed, by_region=ids is None) == engine, ids
+        nothing = dashboard.figures(*dashboard.scoped_roster(None, None), by_region=True)
+        assert dashboard.laid_out(*dashboard.stored_coverage(None, None), by_region=True) == nothing
 
 
 # --- a facility's shifts ----------------------------------------------------------------------
