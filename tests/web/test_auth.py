@@ -82,13 +82,57 @@ def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client, demo) ->
     assert failed_logins(client, token, "198.51.100.9", 1) == [429]
 
 
-def test_an_open_redirect_after_login_goes_home_instead(client, demo) -> None:
+def sign_in_then(client, next_page: str):
     token = csrf_token(client)
-    response = client.post(
-        "/login?next=//evil.example/x",
+    return client.post(
+        f"/login?next={next_page}",
         data={"email": Accounts.national, "password": PASSWORD, "csrf_token": token},
     )
+
+
+@pytest.mark.parametrize(
+    "next_page",
+    [
+        "//evil.example/x",
+        "/%09/evil.example/phish",  # a tab: browsers and Werkzeug drop it, leaving //evil...
+        "/%0A/evil.example",  # a line feed, dropped the same way
+        "/%5Cevil.example",  # a backslash reads as a slash
+        "/%5C/evil.example",
+        "%5C%5Cevil.example",
+        "///evil.example",
+        "https://evil.example/phish",
+        "HTTPS://evil.example",
+        "https:evil.example",  # no slashes, still another site
+        "https:/evil.example",
+        "javascript:alert(document.cookie)",
+        "%20//evil.example",  # browsers strip a leading space
+        "%00//evil.example",
+        "%2F%2Fevil.example",
+        "/%0D%0ASet-Cookie:%20stolen=1",  # a header injected into the redirect
+        "http://[evil.example",  # a URL Python cannot even parse
+        "evil.example/phish",  # not a path: relative to /login
+    ],
+)
+def test_a_next_page_off_this_site_goes_home_instead(client, demo, next_page) -> None:
+    response = sign_in_then(client, next_page)
+    assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("next_page", "location"),
+    [
+        ("/needs", "/needs"),
+        ("/needs%3Ffacility%3DF1%26date%3D2020-05-25", "/needs?facility=F1&date=2020-05-25"),
+        ("/plan/solves/3", "/plan/solves/3"),
+        ("/needs%3Ffacility%3Da%2520b", "/needs?facility=a%20b"),
+        ("/%252F%252Fevil.example", "/%2F%2Fevil.example"),  # a path on this site, encoded
+    ],
+)
+def test_a_next_page_on_this_site_is_followed(client, demo, next_page, location) -> None:
+    response = sign_in_then(client, next_page)
+    assert response.status_code == 302
+    assert response.headers["Location"] == location
 
 
 def test_signing_out_ends_the_session(client, demo) -> None:
