@@ -18,6 +18,7 @@ from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
+from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import Select, func, select
@@ -39,6 +40,9 @@ from web.models import db
 bp = Blueprint("needs", __name__)
 
 PER_PAGE = 100
+# Any page after this one is past the end of any list; asking the database for its
+# OFFSET could overflow a 64-bit integer (SQLite and PostgreSQL refuse it with an error).
+LAST_PAGE_ASKED = 10**9
 FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
 PRIORITIES = [
     SelectChoice(str(p), f"{p} · {label}")
@@ -166,7 +170,7 @@ def index():
         day = parse_day(date_text)
     except cells.CellError as exc:
         return render_template("needs/index.html", page=None, error=str(exc), **shown), 400
-    page = db.paginate(needs_in_scope(facility_id, day), per_page=PER_PAGE, error_out=False)
+    page = page_of(needs_in_scope(facility_id, day), PER_PAGE)
     return render_template(
         "needs/index.html",
         page=page,
@@ -175,6 +179,21 @@ def index():
         coming=coming_to([n.id for n in page.items]),
         **shown,
     )
+
+
+def page_of(query: Select, per_page: int) -> Pagination:
+    """The page `?page=` asks for; any text is a page, so a typed or stale link never fails.
+
+    Not a whole number, or below 1: the first page. After the last page:
+    the last page, rather than an empty table that reads as "no needs".
+    """
+    text = request.args.get("page", "").strip()
+    digits = text.lstrip("0")[:12] if text.isascii() and text.isdigit() else ""
+    number = min(max(int(digits or 1), 1), LAST_PAGE_ASKED)
+    page = db.paginate(query, page=number, per_page=per_page, error_out=False)
+    if page.page > page.pages > 0:
+        page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
+    return page
 
 
 # --- one need ---------------------------------------------------------------------------------

@@ -171,6 +171,31 @@ def test_a_regional_coordinator_sees_their_region_only(client, demo) -> None:
     assert seen == wanted
 
 
+@pytest.mark.parametrize(
+    "asked", ["99999999999999999999", "9223372036854775807", "3", "9" * 5000, "٣", "1e3", "-1"]
+)
+def test_a_page_after_the_last_shows_the_last(client, demo, asked: str) -> None:
+    """Overflowing the database's OFFSET was a 500; the last page is what a stale link wants."""
+    login(client, Accounts.national)
+    last = client.get("/needs?page=2")
+    response = client.get(f"/needs?page={asked}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    wanted = "1" if asked in ("٣", "1e3", "-1") else "2"
+    assert f"Page {wanted} of 2 ({len(demo['dataset'].needs)} needs)" in html
+    if wanted == "2":
+        assert listed_ids(html) == listed_ids(last.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("asked", ["0", "-5", "abc", "", "0001", " 1 ", "1.5", "%00"])
+def test_a_page_number_that_is_not_one_shows_the_first_page(client, demo, asked: str) -> None:
+    login(client, Accounts.national)
+    first = listed_ids(client.get("/needs").get_data(as_text=True))
+    response = client.get(f"/needs?page={asked}")
+    assert response.status_code == 200
+    assert listed_ids(response.get_data(as_text=True)) == first and len(first) == 100
+
+
 def test_the_list_filters_by_facility_and_date_in_shift_order(client, demo) -> None:
     login(client, Accounts.national)
     html = client.get(f"/needs?facility={demo['facility']}&date=2020-05-19").get_data(as_text=True)
