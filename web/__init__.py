@@ -114,14 +114,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 @login_manager.user_loader
 def _load_user(session_id: str) -> User | None:
-    """The account of a session, unless its password changed since it signed in."""
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not secrets.compare_digest(fingerprint, user.password_fingerprint):
-        return None
-    return user
+    """The account of a session (or remember-me) cookie: its server-side session still open,
+    its password unchanged since it signed in (`web.auth.account_of`)."""
+    from web.auth import account_of  # the blueprints are imported in create_app
+
+    return account_of(session_id)
 
 
 def _database_url() -> str | None:

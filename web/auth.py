@@ -1,17 +1,25 @@
 """Signing in and out, and passwords: hashed, a rate-limited form, a fresh session on sign-in.
 
-Changing a password ends every other session of the account (the session
-holds a fingerprint of the password hash, see `User.get_id`); the browser
-that changed it is signed in again with the new one.
+Each sign-in is a `LoginSession` row; the id Flask-Login keeps in the signed
+cookie (and in a remember-me cookie) is `account id:password fingerprint:token`.
+Signing out ends the row, so a copy of the cookie is refused afterwards.
+Changing a password ends every session of the account (the rows, and the
+fingerprint, see `User.get_id`); the browser that changed it is signed in
+again with the new one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import logging
+import secrets
 import unicodedata
 from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -22,7 +30,8 @@ from flask import (
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.urls import iri_to_uri
 from wtforms import EmailField, PasswordField
@@ -30,9 +39,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from web import audit
 from web.extensions import limiter
-from web.models import User, db
+from web.models import LoginSession, User, db
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 MIN_PASSWORD = 12
 PASSWORD_RULES = [
     DataRequired("Give a password."),
@@ -43,6 +53,10 @@ PASSWORD_RULES = [
         "a few words make a strong one.",
     ),
 ]
+
+# last_seen_at is refreshed when older than this: a write now and then, not on every request
+SEEN_EVERY = dt.timedelta(minutes=15)
+TELL = "Tell whoever runs the server."
 
 # Compared against when the account does not exist, so a wrong email takes as long as a
 # wrong password and the timing does not tell which accounts exist.
@@ -77,9 +91,105 @@ def hash_password(password: str) -> str:
 
 
 def set_password(user: User, password: str, action: str) -> None:
-    """Store a new password (ending the account's other sessions) with an audit entry."""
+    """Store a new password, ending every session of the account, with an audit entry."""
     user.password_hash = hash_password(password)
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+        .values(ended_at=_utcnow())
+    )
     audit.record(action, "account", str(user.id), email=user.email)
+
+
+# --- sessions kept on the server ----------------------------------------------------------------
+
+
+def sign_in(user: User) -> None:
+    """Open a server-side session for this browser and commit it with whatever is pending.
+
+    `User.get_id` has no token to give, so the session id Flask-Login stored is
+    extended with it here; the remember-me cookie, if ever set, copies that id.
+    Raises DBAPIError when the database refuses the write.
+    """
+    token = secrets.token_urlsafe(32)
+    db.session.add(LoginSession(token_hash=_token_hash(token), user_id=user.id))
+    db.session.commit()
+    login_user(user)
+    session["_user_id"] = f"{user.get_id()}:{token}"
+
+
+def account_of(session_id: str) -> User | None:
+    """The account of a session id, while its session is open and its password unchanged.
+
+    Runs on every request: one primary-key read (the session joined to its account),
+    and a write only when the session was last marked seen over SEEN_EVERY ago.
+    """
+    parts = session_id.split(":") if session_id.isascii() else []
+    if len(parts) != 3 or not parts[0].isdigit():
+        return None
+    user_id, fingerprint, token = parts
+    token_hash = _token_hash(token)
+    found = db.session.execute(
+        select(User, LoginSession.last_seen_at)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == token_hash, LoginSession.ended_at.is_(None))
+    ).first()
+    if found is None:
+        return None
+    user, seen = found
+    if user.id != int(user_id) or not secrets.compare_digest(
+        fingerprint, user.password_fingerprint
+    ):
+        return None
+    if seen < _utcnow() - SEEN_EVERY:
+        _mark_seen(token_hash)
+    return user
+
+
+def _mark_seen(token_hash: str) -> None:
+    """Refresh last_seen_at in a short transaction of its own; if refused, only the mark is lost."""
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(LoginSession)
+                .where(LoginSession.token_hash == token_hash)
+                .values(last_seen_at=_utcnow())
+            )
+    except DBAPIError as exc:
+        log.warning("could not mark a session as seen: %s", database_says(exc))
+
+
+def end_session(session_id: str) -> None:
+    """End this browser's server-side session (signing out); raises DBAPIError if refused."""
+    token = session_id.rpartition(":")[2]
+    db.session.execute(
+        update(LoginSession)
+        .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
+        .values(ended_at=_utcnow())
+    )
+    db.session.commit()
+
+
+def _token_hash(token: str) -> str:
+    """Only this is stored: a copy of the database holds no session a cookie could name."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def database_says(exc: DBAPIError) -> str:
+    """The database's own first line about a refused statement, for a message."""
+    words = str(exc.orig or exc).strip().splitlines()
+    return (words[0] if words else type(exc.orig).__name__)[:300]
+
+
+def refused(what: str, exc: DBAPIError):
+    """503 with a page saying what could not be stored, the database's words and whom to tell."""
+    db.session.rollback()
+    log.error("%s: the database refused: %s", what, exc)
+    abort(503, description=f"{what} ({database_says(exc)}). {TELL}")
 
 
 def same_site_path(target: str) -> str | None:
@@ -116,7 +226,10 @@ def login():
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:
             session.clear()  # nothing from before sign-in carries over
-            login_user(user)
+            try:
+                sign_in(user)
+            except DBAPIError as exc:
+                refused("You cannot sign in now: the server could not record the sign-in", exc)
             return redirect(same_site_path(request.args.get("next", "")) or url_for("index"))
         form.password.errors.append("The email or the password is wrong.")
     return render_template("login.html", form=form), 200 if request.method == "GET" else 400
@@ -125,8 +238,17 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    flash("You are signed out.")
+    try:
+        end_session(session.get("_user_id", ""))
+    except DBAPIError as exc:
+        db.session.rollback()
+        log.error("sign-out: the database refused: %s", exc)
+        logout_user()
+        message = "You are signed out in this browser, but the server could not end the session"
+        flash(f"{message} ({database_says(exc)}). {TELL}", "error")
+    else:
+        logout_user()
+        flash("You are signed out.")
     return redirect(url_for("auth.login"))
 
 
@@ -140,8 +262,10 @@ def change_password():
         user = current_user._get_current_object()
         if check_password_hash(user.password_hash, form.current.data):
             set_password(user, form.password.data, "change password")
-            db.session.commit()
-            login_user(user)  # this browser stays signed in, with the new fingerprint
+            try:
+                sign_in(user)  # this browser stays signed in: a new session, the new fingerprint
+            except DBAPIError as exc:
+                refused("Your password is unchanged: the server could not store the new one", exc)
             flash("Your password is changed; every other device is signed out.")
             return redirect(url_for("index"))
         form.current.errors.append("This is not your current password.")

@@ -112,6 +112,23 @@ class User(UserMixin, Base):
         return Role(self.role)
 
 
+class LoginSession(Base):
+    """One sign-in of one browser, so signing out ends it on the server, not only in the cookie.
+
+    The id Flask-Login keeps in the signed cookie is `account id:password fingerprint:token`
+    (`web.auth.sign_in`); only the token's SHA-256 is stored, so a copy of the database
+    holds no usable session. `web._load_user` accepts a session while `ended_at` is empty.
+    """
+
+    __tablename__ = "login_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)  # refreshed now and then
+    ended_at: Mapped[dt.datetime | None]  # signed out, or the password changed
+
+
 class Facility(Base):
     __tablename__ = "facility"
 

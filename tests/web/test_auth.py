@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from flask_login.utils import encode_cookie
+from sqlalchemy import event, func, select, update
 
 from tests.web.conftest import PASSWORD, Accounts, csrf_token, login, settings
-from web import create_app
-from web.models import db
+from tests.web.faults import RefusedWrites
+from web import _load_user, create_app
+from web.models import LoginSession, Need, User, db
+
+NEED = {"date": "2020-05-25", "start": "08:00", "end": "20:00", "role": "nurse", "count": 2}
 
 
 @pytest.mark.parametrize(
@@ -140,6 +147,160 @@ def test_signing_out_ends_the_session(client, demo) -> None:
     token = csrf_token(client, "/needs")
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/needs").status_code == 302
+
+
+# --- sessions kept on the server ---------------------------------------------------------------
+
+
+def sign_out(client) -> None:
+    response = client.post("/logout", data={"csrf_token": csrf_token(client, "/needs")})
+    assert response.status_code == 302
+
+
+def session_id(client) -> str:
+    """What Flask-Login keeps in the signed session cookie for this browser."""
+    with client.session_transaction() as session:
+        return session["_user_id"]
+
+
+def with_cookie(app, name: str, value: str):
+    """Another browser holding a copy of a cookie, as a thief would replay it."""
+    other = app.test_client()
+    other.set_cookie(name, value)
+    return other
+
+
+def needs(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Need))
+
+
+def test_a_session_cookie_copied_before_signing_out_is_refused_afterwards(app, demo) -> None:
+    browser = app.test_client()
+    login(browser, Accounts.hospital)
+    header = {"X-CSRFToken": browser.get("/api/csrf-token").get_json()["csrf_token"]}
+    copied = browser.get_cookie("session").value
+    thief = with_cookie(app, "session", copied)
+    assert thief.get("/api/schedule").status_code == 200  # the copy works while signed in
+    before = needs(app)
+    sign_out(browser)
+    refused = thief.get("/api/schedule")
+    assert refused.status_code == 401
+    assert refused.get_json()["error"]["message"].startswith("Sign in first")
+    posted = thief.post(
+        "/api/needs", json={**NEED, "facility_id": demo["facility"]}, headers=header
+    )
+    assert posted.status_code == 401
+    assert needs(app) == before
+    assert thief.get("/needs").headers["Location"].startswith("/login")
+
+
+def test_a_remember_cookie_of_a_signed_out_session_is_refused(app, client, demo) -> None:
+    login(client, Accounts.national)
+    with app.test_request_context():
+        remembered = encode_cookie(session_id(client))
+    assert with_cookie(app, "remember_token", remembered).get("/needs").status_code == 200
+    sign_out(client)
+    assert with_cookie(app, "remember_token", remembered).get("/needs").status_code == 302
+
+
+def test_signing_out_on_one_device_keeps_the_others_signed_in(app, demo) -> None:
+    phone, laptop = app.test_client(), app.test_client()
+    login(phone, Accounts.volunteer)
+    login(laptop, Accounts.volunteer)
+    copied = phone.get_cookie("session").value
+    sign_out(phone)
+    assert laptop.get("/my/schedule").status_code == 200
+    assert with_cookie(app, "session", copied).get("/my/schedule").status_code == 302
+
+
+def test_each_request_finds_its_session_with_one_read_and_no_write(app, client, demo) -> None:
+    """The volunteer page is load-tested at ~300 requests a second: keep the check cheap."""
+    login(client, Accounts.volunteer)
+    statements: list[str] = []
+
+    def seen(_connection, _cursor, statement, *_rest) -> None:
+        statements.append(statement)
+
+    with app.test_request_context():
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            user = _load_user(session_id(client))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        assert user is not None and user.email == Accounts.volunteer
+    assert len(statements) == 1
+    assert statements[0].lstrip().upper().startswith("SELECT")
+
+
+def last_seen(app, moved: dt.timedelta | None = None) -> dt.datetime:
+    """The session's last sign of life, after moving it back by `moved`."""
+    with app.app_context():
+        (row,) = db.session.scalars(select(LoginSession)).all()
+        if moved is not None:
+            when = dt.datetime.now(dt.UTC).replace(tzinfo=None) - moved
+            db.session.execute(update(LoginSession).values(last_seen_at=when))
+            db.session.commit()
+            db.session.refresh(row)
+        return row.last_seen_at
+
+
+def test_a_session_is_marked_seen_at_most_every_few_minutes(app, client, demo) -> None:
+    login(client, Accounts.national)
+    a_minute_ago = last_seen(app, dt.timedelta(minutes=1))
+    assert client.get("/needs").status_code == 200
+    assert last_seen(app) == a_minute_ago  # no write on every request
+    last_seen(app, dt.timedelta(hours=1))
+    assert client.get("/needs").status_code == 200
+    assert last_seen(app) > a_minute_ago
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "abc", "1", "1:x", ":x:y", "x:y:z", "1:2:3:4", "99999:ffff:nope", "-1:a:b"]
+)
+def test_a_session_id_that_names_no_open_session_is_nobody(app, demo, bad) -> None:
+    with app.test_request_context():
+        assert _load_user(bad) is None
+
+
+def test_a_session_from_before_server_sessions_is_signed_out(app, demo) -> None:
+    """An id without a session token (the format before) is refused: one sign-in again."""
+    with app.test_request_context():
+        user = db.session.scalars(select(User).where(User.email == Accounts.national)).one()
+        assert _load_user(f"{user.id}:{user.password_fingerprint}") is None
+
+
+@pytest.fixture
+def refused(app):
+    refusal = RefusedWrites(app)
+    yield refusal
+    refusal.close()
+
+
+def test_signing_in_while_the_database_refuses_writes_says_so(client, demo, refused) -> None:
+    token = csrf_token(client)
+    refused.on.set()
+    response = client.post(
+        "/login", data={"email": Accounts.national, "password": PASSWORD, "csrf_token": token}
+    )
+    refused.on.clear()
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "could not record the sign-in" in page
+    assert "readonly database" in page or "read-only transaction" in page  # the database's words
+    assert client.get("/needs").status_code == 302  # not signed in
+
+
+def test_signing_out_while_the_database_refuses_writes_says_so(client, demo, refused) -> None:
+    login(client, Accounts.national)
+    token = csrf_token(client, "/needs")
+    refused.on.set()
+    response = client.post("/logout", data={"csrf_token": token}, follow_redirects=True)
+    refused.on.clear()
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "could not end the session" in page
+    assert client.get("/needs").status_code == 302  # this browser forgot it all the same
 
 
 def test_a_deactivated_account_cannot_sign_in(app, client, demo) -> None:
