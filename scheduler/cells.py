@@ -10,11 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from collections.abc import Callable
 
 from scheduler.domain import WEEKDAYS
 
 MINUTES_PER_DAY = 1440
 EXCEL_EPOCH = dt.date(1899, 12, 30)
+# The data contract's calendar: one absurd year must not overflow date arithmetic
+# anywhere downstream (a shift's end, a week's start, a calendar's stamps).
+FIRST_DATE = dt.date(1900, 1, 1)
+LAST_DATE = dt.date(2199, 12, 31)
+SHOWN_LENGTH = 60  # characters of a value a message repeats; the rest is counted
 
 
 class CellError(ValueError):
@@ -22,9 +28,13 @@ class CellError(ValueError):
 
 
 def shown(value: object) -> str:
-    """A value as the person saw it in their sheet, for messages."""
+    """A value as the person saw it in their sheet, for messages (a long one cut short)."""
     if isinstance(value, str):
-        return f"'{value}'"
+        if len(value) > SHOWN_LENGTH:
+            return f"'{_visible(value[:SHOWN_LENGTH])}…' ({len(value):,} characters)"
+        return f"'{_visible(value)}'"
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
+        return f"{value:g}"  # 1e+30, not thirty-one digits
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
@@ -40,13 +50,62 @@ def text(value: object) -> str:
     return str(value).strip()
 
 
+def free_text(value: object) -> str:
+    """Text such as a name or an address: line breaks and tabs pass, other control codes not.
+
+    A NUL or an escape code never belongs in a sheet; PostgreSQL refuses NUL outright.
+    """
+    result = text(value)
+    if bad := _CONTROL.search(result.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
+        raise CellError(f"{shown(value)} holds {_control_name(bad.group())}; delete it")
+    return result
+
+
+def word(value: object) -> str:
+    """Text on one line, such as a role or a region: no control codes at all."""
+    result = text(value)
+    if bad := _CONTROL.search(result):
+        raise CellError(f"{shown(value)} holds {_control_name(bad.group())}; write it on one line")
+    return result
+
+
 def identifier(value: object) -> str:
-    """Ids are trimmed text; a numeric Excel id 12.0 reads as '12'."""
+    """Ids are trimmed text on one line; a numeric Excel id 12.0 reads as '12'.
+
+    An id becomes part of web addresses and file names: a line break in it
+    would make its facility or need unreachable.
+    """
     if isinstance(value, bool):
         raise CellError(f"{shown(value)} is not an id; write the id as text")
     if isinstance(value, dt.date | dt.time):
         raise CellError(f"{shown(value)} is a date or time, not an id; format the column as Text")
-    return text(value)
+    return word(value)
+
+
+def longest(limit: int) -> Callable[[str | None], str | None]:
+    """A check that text is at most `limit` characters (what the web app's columns hold)."""
+
+    def check(value: str | None) -> str | None:
+        if value is not None and len(value) > limit:
+            raise CellError(
+                f"{shown(value)} is too long; at most {limit:,} characters are accepted"
+            )
+        return value
+
+    return check
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _visible(value: str) -> str:
+    """Control codes written as escapes, so a message stays on one line and shows them."""
+    return _CONTROL.sub(lambda found: found.group().encode("unicode_escape").decode(), value)
+
+
+def _control_name(char: str) -> str:
+    names = {"\x00": "a NUL byte", "\n": "a line break", "\r": "a line break", "\t": "a tab"}
+    return names.get(char, f"the control character U+{ord(char):04X}")
 
 
 def number(value: object) -> float:
@@ -95,6 +154,18 @@ _DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
 
 def date(value: object) -> dt.date:
     """A calendar date: an Excel date cell or YYYY-MM-DD text."""
+    return _in_calendar(_date(value), value)
+
+
+def _in_calendar(day: dt.date, value: object) -> dt.date:
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise CellError(
+            f"{shown(value)} is out of range; dates from {FIRST_DATE} to {LAST_DATE} are accepted"
+        )
+    return day
+
+
+def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time():
             raise CellError(f"{shown(value)} has a time of day; a date column takes the day only")
@@ -176,15 +247,18 @@ def day(value: object) -> dt.date | int:
     if isinstance(value, str) and value.strip().lower() in _WEEKDAY_NAMES:
         return _WEEKDAY_NAMES[value.strip().lower()]
     try:
-        return date(value)
+        found = _date(value)
     except CellError:
         raise CellError(
             f"{shown(value)} is neither a date (YYYY-MM-DD) nor a weekday "
             "(Mon, Tue, … Sun, or the full English name)"
         ) from None
+    return _in_calendar(found, value)
 
 
-def id_list(value: object) -> tuple[str, ...]:
-    """Ids separated by ';' (an id may itself hold a comma)."""
-    parts = text(value).split(";")
-    return tuple(p.strip() for p in parts if p.strip())
+def id_list(value: object, limit: int | None = None) -> tuple[str, ...]:
+    """Ids separated by ';' (an id may itself hold a comma), at most `limit` characters in all."""
+    written = word(value)
+    if limit is not None:
+        longest(limit)(written)
+    return tuple(p.strip() for p in written.split(";") if p.strip())

@@ -45,8 +45,7 @@ def validate(input_path: Path, quiet: bool) -> None:
     except InvalidInput as exc:
         for problem in exc.problems:
             click.echo(str(problem))
-        errors = sum(p.is_error for p in exc.problems)
-        click.echo(f"{input_path}: {errors} problem(s); nothing was loaded.", err=True)
+        click.echo(f"{input_path}: {exc.error_count:,} problem(s); nothing was loaded.", err=True)
         sys.exit(1)
     for warning in warnings:
         click.echo(str(warning))

@@ -33,8 +33,10 @@ from scheduler.garbage import collector_paused
 from scheduler.problems import InvalidInput, Problem, Severity
 from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
 from scheduler.schema import (
+    EARTH_KM,
     MODELS,
     REQUIRED_SHEETS,
+    WEEK_HOURS,
     AvailabilityRow,
     FacilityRow,
     NeedRow,
@@ -252,16 +254,25 @@ def role_table(rows: Rows) -> tuple[RoleTable, list[Problem]]:
     return table, problems
 
 
+MAX_WEIGHT = 1e6  # larger weights only make the MIP's arithmetic imprecise
+
 RULE_CHECKS = {
-    "min_rest_hours": (lambda v: v >= 0, "a number of hours, 0 or more"),
+    "min_rest_hours": (lambda v: 0 <= v <= WEEK_HOURS, f"a number of hours from 0 to {WEEK_HOURS}"),
     "max_consecutive_days": (
-        lambda v: v >= 1 and float(v).is_integer(),
-        "a whole number, 1 or more",
+        lambda v: 1 <= v <= 366 and float(v).is_integer(),
+        "a whole number from 1 to 366",
     ),
-    "max_distance_km": (lambda v: v > 0, "a distance in km, more than 0"),
-    "weight_priority_1": (lambda v: v > 0, "a weight, more than 0"),
-    "weight_priority_2": (lambda v: v > 0, "a weight, more than 0"),
-    "weight_priority_3": (lambda v: v > 0, "a weight, more than 0"),
+    "max_distance_km": (
+        lambda v: 0 < v <= EARTH_KM,
+        f"a distance in km, more than 0 and at most {EARTH_KM:,}",
+    ),
+    **{
+        f"weight_priority_{p}": (
+            lambda v: 0 < v <= MAX_WEIGHT,
+            "a weight, more than 0 and at most 1,000,000",
+        )
+        for p in (1, 2, 3)
+    },
 }
 
 

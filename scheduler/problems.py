@@ -23,6 +23,7 @@ class Problem:
     column: str | None
     message: str
     severity: Severity = Severity.ERROR
+    unlisted: int = 0  # a summary line: this many more problems, not listed one by one
 
     def __str__(self) -> str:
         row = "-" if self.row is None else str(self.row)
@@ -48,11 +49,16 @@ class InvalidInput(SchedulerError):
     http_status = 422
 
     def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems, key=_reading_order)
+        self.problems = _listed(sorted(problems, key=_reading_order))
         errors = [p for p in self.problems if p.is_error]
         head = "\n".join(str(p) for p in errors[:20])
         more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{len(errors)} problem(s) in the input:\n{head}{more}")
+        super().__init__(f"{self.error_count} problem(s) in the input:\n{head}{more}")
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, those counted but not listed included."""
+        return sum(p.unlisted or 1 for p in self.problems if p.is_error)
 
 
 SHEET_ORDER = {
@@ -66,5 +72,36 @@ SHEET_ORDER = {
 }
 
 
+# Errors listed per sheet; the rest are counted in one line. A million rows with
+# the same mistake must not become a million lines nobody reads.
+MAX_LISTED = 1000
+
+
+def _listed(problems: list[Problem]) -> list[Problem]:
+    """The first `MAX_LISTED` errors of each sheet, then a line that counts the rest."""
+    kept: list[Problem] = []
+    listed: dict[str, int] = {}
+    unlisted: dict[str, int] = {}
+    for p in problems:
+        if p.is_error and listed.get(p.sheet, 0) >= MAX_LISTED:
+            unlisted[p.sheet] = unlisted.get(p.sheet, 0) + (p.unlisted or 1)
+            continue
+        if p.is_error:
+            listed[p.sheet] = listed.get(p.sheet, 0) + 1
+        kept.append(p)
+    kept += [
+        Problem(
+            sheet,
+            None,
+            None,
+            f"… and {count:,} more problems in this sheet, not listed; fix the ones above "
+            "(often a whole column is wrong) and try again",
+            unlisted=count,
+        )
+        for sheet, count in unlisted.items()
+    ]
+    return sorted(kept, key=_reading_order) if unlisted else kept
+
+
 def _reading_order(p: Problem) -> tuple:
-    return (SHEET_ORDER.get(p.sheet, 9), p.sheet, p.row or 0)
+    return (SHEET_ORDER.get(p.sheet, 9), p.sheet, p.unlisted > 0, p.row or 0)

@@ -247,7 +247,7 @@ def _read_calamine_sheet(
     rows = (
         (number, ["" if c is None else c for c in row]) for number, row in enumerate(cells, start=1)
     )
-    sheet_data, problems = _assemble(name, rows, lambda i: _column_letter(i))
+    sheet_data, problems = _assemble(name, rows, lambda i: _column_letter(i), limits)
     if sheet_data is not None:
         problems += _merged_problems(sheet_data, merged)
     return sheet_data, problems
@@ -390,7 +390,8 @@ def read_csv_sheet(
     file: Path, name: str, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[RawSheet | None, list[Problem]]:
     """One CSV file as the sheet `name`; raises `InvalidInput` if it cannot be decoded."""
-    return _assemble(name, _csv_rows(_decode_csv(file, limits, name)), lambda i: f"column {i + 1}")
+    records = _csv_rows(_decode_csv(file, limits, name), name)
+    return _assemble(name, records, lambda i: f"column {i + 1}", limits)
 
 
 def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
@@ -414,21 +415,59 @@ def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
         ) from None
 
 
-def _csv_rows(text: str) -> Iterator[tuple[int, list[object]]]:
-    """Records numbered as Excel shows a CSV: one row per record, header row 1."""
-    first_line = text.split("\n", 1)[0]
+def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[object]]]:
+    """Records numbered as Excel shows a CSV: one row per record, header row 1.
+
+    The text is handed to the parser a line at a time, never copied whole:
+    a 40 MB file stays 40 MB in memory.
+    """
+    first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = max(",;\t", key=first_line.count)  # Excel in many locales writes ';'
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    return enumerate(reader, start=1)  # type: ignore[return-value]
+    reader = csv.reader(_lines(text), delimiter=delimiter)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InvalidInput(
+                [
+                    Problem(
+                        name,
+                        number + 1,
+                        None,
+                        f"this row cannot be read ({exc}); a cell may hold more than "
+                        f"{csv.field_size_limit():,} characters, often because a quote "
+                        '" opens a cell and is never closed',
+                    )
+                ]
+            ) from None
+        number += 1
+        yield number, cells  # type: ignore[misc]
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its line ending, as `csv.reader` takes them."""
+    start, end = 0, len(text)
+    while start < end:
+        stop = text.find("\n", start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
 
 
 # --- shared -----------------------------------------------------------------------------
 
 
 def _assemble(
-    name: str, rows: Iterator[tuple[int, list[object]]], label
+    name: str, rows: Iterator[tuple[int, list[object]]], label, limits: Limits = DEFAULT_LIMITS
 ) -> tuple[RawSheet | None, list[Problem]]:
-    """Find the header (the first non-blank row), keep the non-blank rows below it."""
+    """Find the header (the first non-blank row), keep the non-blank rows below it.
+
+    Stops at `limits.max_rows` rows: past it the sheet is refused whole,
+    before more of it is held in memory.
+    """
     problems: list[Problem] = []
     header_row, header_cells = next(((n, r) for n, r in rows if not _blank(r)), (None, None))
     if header_row is None or header_cells is None:
@@ -439,6 +478,16 @@ def _assemble(
                 None,
                 "the sheet is empty; it needs a header row "
                 "with the column names, then one row per entry",
+            )
+        ]
+    if len(header_cells) > limits.max_columns:
+        return None, [
+            Problem(
+                name,
+                header_row,
+                None,
+                f"the header row has {len(header_cells):,} cells, more than the "
+                f"{limits.max_columns} columns accepted; delete the unused columns",
             )
         ]
     header: dict[str, int] = {}
@@ -460,7 +509,25 @@ def _assemble(
             continue
         header[column] = i
         labels[column] = label(i)
-    body = [(n, cells) for n, cells in rows if not _blank(cells)]
+    body = []
+    for number, cells in rows:
+        if _blank(cells):
+            continue
+        if len(body) == limits.max_rows:
+            raise InvalidInput(
+                [
+                    Problem(
+                        name,
+                        number,
+                        None,
+                        f"the sheet has more than {limits.max_rows:,} rows, the most accepted "
+                        "at once; split it into several files",
+                    )
+                ]
+            )
+        if len(cells) > limits.max_columns:
+            cells = cells[: limits.max_columns]
+        body.append((number, cells))
     return RawSheet(name, header, body, header_row, labels), problems
 
 

@@ -41,24 +41,50 @@ def _parsed(parser: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(parser)
 
 
-Id = Annotated[str, _parsed(cells.identifier)]
-Text = Annotated[str, _parsed(cells.text)]
-Name = Annotated[str, _parsed(lambda v: cells.text(v).lower())]  # roles, regions, rules
+# The longest text each column holds (the web app's columns are at least this wide).
+ID_LENGTH = 100
+NAME_LENGTH = 300
+REGION_LENGTH = 200
+ADDRESS_LENGTH = 500
+CONTACT_LENGTH = 254  # an e-mail address's own limit; phone numbers are shorter
+ID_LIST_LENGTH = 2000
+# Ceilings no real sheet reaches; past them a value is a typing slip or an attack,
+# and it would skew coverage or overflow a database column.
+MAX_COUNT = 1000  # volunteers one need asks for
+WEEK_HOURS = 168  # max_hours_per_week and max_shifts_per_week: a week has 168 hours
+EARTH_KM = 20_040  # max_distance_km: half the Earth's circumference
+
+
+def _longest(limit: int) -> AfterValidator:
+    return AfterValidator(cells.longest(limit))
+
+
+Id = Annotated[str, _parsed(cells.identifier), _longest(ID_LENGTH)]
+Text = Annotated[str, _parsed(cells.free_text), _longest(NAME_LENGTH)]
+Region = Annotated[str, _parsed(cells.word), _longest(REGION_LENGTH)]
+Address = Annotated[str, _parsed(cells.free_text), _longest(ADDRESS_LENGTH)]
+Contact = Annotated[str, _parsed(cells.word), _longest(CONTACT_LENGTH)]
+# roles, rules: compared in lower case
+Name = Annotated[str, _parsed(lambda v: cells.word(v).lower()), _longest(ID_LENGTH)]
 # Optional columns: an empty cell never reaches a validator (the default applies),
 # so `X | None` is declared inside Annotated and pydantic reports one error, not two.
 Latitude = Annotated[float | None, _parsed(cells.number), _between(-90, 90)]
 Longitude = Annotated[float | None, _parsed(cells.number), _between(-180, 180)]
-Positive = Annotated[float | None, _parsed(cells.number), _between(0, None, above=True)]
-OptionalId = Annotated[str | None, _parsed(cells.identifier)]
-NonNegativeInt = Annotated[int, _parsed(cells.whole_number), _between(0, None)]
-PositiveInt = Annotated[int, _parsed(cells.whole_number), _between(1, None)]
+WeekHours = Annotated[float | None, _parsed(cells.number), _between(0, WEEK_HOURS, above=True)]
+Distance = Annotated[float | None, _parsed(cells.number), _between(0, EARTH_KM, above=True)]
+OptionalId = Annotated[str | None, _parsed(cells.identifier), _longest(ID_LENGTH)]
+WeekShifts = Annotated[int, _parsed(cells.whole_number), _between(0, WEEK_HOURS)]
+Count = Annotated[int, _parsed(cells.whole_number), _between(1, MAX_COUNT)]
 PriorityLevel = Annotated[int, _parsed(cells.whole_number), _between(1, 3)]
 Date = Annotated[dt.date, _parsed(cells.date)]
 Day = Annotated[dt.date | int, _parsed(cells.day)]
 Time = Annotated[int, _parsed(cells.time_of_day)]
 YesNo = Annotated[bool, _parsed(cells.yes_no)]
-IdList = Annotated[tuple[str, ...], _parsed(cells.id_list)]
-NameList = Annotated[tuple[str, ...], _parsed(lambda v: tuple(x.lower() for x in cells.id_list(v)))]
+IdList = Annotated[tuple[str, ...], _parsed(lambda v: cells.id_list(v, ID_LIST_LENGTH))]
+NameList = Annotated[
+    tuple[str, ...],
+    _parsed(lambda v: tuple(x.lower() for x in cells.id_list(v, ID_LIST_LENGTH))),
+]
 
 
 class Row(BaseModel):
@@ -96,21 +122,21 @@ class Located(Row):
 class FacilityRow(Located):
     facility_id: Id = Field(description="a facility id, unique in the sheet")
     name: Text = Field(description="the facility's name")
-    region: Text = Field(description="the region the facility is in")
-    address: Text = ""
+    region: Region = Field(description="the region the facility is in")
+    address: Address = ""
 
 
 class VolunteerRow(Located):
     volunteer_id: Id = Field(description="a volunteer id, unique in the sheet")
     name: Text = Field(description="the volunteer's name")
     role: Name = Field(description="a role, e.g. nurse or senior_student")
-    region: Text = Field(description="the region the volunteer works in")
-    max_shifts_per_week: NonNegativeInt = 3
-    max_hours_per_week: Positive = None
-    max_distance_km: Positive = None
+    region: Region = Field(description="the region the volunteer works in")
+    max_shifts_per_week: WeekShifts = 3
+    max_hours_per_week: WeekHours = None
+    max_distance_km: Distance = None
     preferred_facilities: IdList = ()
-    email: Text = ""
-    phone: Text = ""
+    email: Contact = ""
+    phone: Contact = ""
 
 
 class Window(Row):
@@ -145,7 +171,9 @@ class NeedRow(Window):
     facility_id: Id = Field(description="the id of a facility in the facilities sheet")
     date: Date = Field(description="the day the shift starts, YYYY-MM-DD")
     role: Name = Field(description="the role wanted, e.g. nurse")
-    count: PositiveInt = Field(description="how many volunteers are wanted, a whole number >= 1")
+    count: Count = Field(
+        description=f"how many volunteers are wanted, a whole number from 1 to {MAX_COUNT:,}"
+    )
     priority: PriorityLevel = 2
 
 

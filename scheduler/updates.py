@@ -32,7 +32,7 @@ from scheduler.loading import (
     volunteer_list,
 )
 from scheduler.problems import InvalidInput, Problem, Severity
-from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_sheets
+from scheduler.reading import Limits, RawSheet, read_csv_sheet, read_sheets
 from scheduler.schema import MODELS, columns
 
 WARNING = Severity.WARNING
@@ -44,12 +44,33 @@ class Scope:
 
     facilities: frozenset[str] | None = None
     regions: frozenset[str] | None = None  # normalised region names
+    # the first and last day a need may be dated; None: the data contract's calendar
+    need_dates: tuple[dt.date, dt.date] | None = None
 
     def has_facility(self, facility_id: str) -> bool:
         return self.facilities is None or facility_id in self.facilities
 
     def has_region(self, region: str) -> bool:
         return self.regions is None or region in self.regions
+
+    def date_problem(self, number: int, day: dt.date) -> Problem | None:
+        """Why a new or moved need may not be dated `day` (a year typed wrong), if it may not."""
+        if self.need_dates is None:
+            return None
+        first, last = self.need_dates
+        if first <= day <= last:
+            return None
+        return Problem(
+            "needs",
+            number,
+            "date",
+            f"{day} is outside the dates needs are taken for, {first} to {last}; check the year",
+        )
+
+
+# Uploads through the web app: a sheet of more rows is refused before it fills the
+# server's memory (the command line takes the reader's larger defaults).
+UPLOAD_LIMITS = Limits(max_rows=100_000)
 
 
 @dataclass(frozen=True)
@@ -72,7 +93,7 @@ def read_changes(
     base: Dataset,
     sheets: Collection[str],
     scope: Scope = Scope(),
-    limits: Limits = DEFAULT_LIMITS,
+    limits: Limits = UPLOAD_LIMITS,
 ) -> Changes:
     """The changes an uploaded workbook or CSV file brings; raises `InvalidInput`.
 
@@ -210,6 +231,11 @@ def _need_changes(
             problems.append(found)
         else:
             matched.append(found)
+    for need in matched:  # new needs and moved dates only: a 2020 need's count may still change
+        stored = base.need_by_id.get(need.id)
+        moved = stored is None or stored.date != need.date
+        if moved and (found := scope.date_problem(row_of.get(need.key, 2), need.date)):
+            problems.append(found)
     repeated = {need_id for need_id, n in given.items() if n > 1}  # need_list reported them
     problems += _clashes(matched, base, row_of, repeated)
     return tuple(matched), problems

@@ -67,3 +67,65 @@ def test_the_real_command_exits_1_without_a_traceback() -> None:
     assert done.returncode == 1
     assert done.stdout.startswith("input.xlsx:-:-: the workbook unpacks to 512 MB")
     assert "Traceback" not in done.stderr
+
+
+def csv_input(tmp_path: Path, needs: bytes) -> Path:
+    """The CSV case's folder with needs.csv replaced."""
+    folder = tmp_path / "input"
+    shutil.copytree(CASES / "csv_semicolon_bad_time" / "input", folder)
+    (folder / "needs.csv").write_bytes(needs)
+    return folder
+
+
+HEADER = b"facility_id,date,start,end,role,count,priority\n"
+
+
+def test_a_cell_over_the_csv_field_limit_is_named_by_row(tmp_path: Path) -> None:
+    huge = b"F1,2026-03-02,08:00,16:00,nurse,1,2\nF1,2026-03-02,08:00,16:00,\"" + b"x" * 200_000
+    code, output = run_validate(csv_input(tmp_path, HEADER + huge + b'",1,2\n'))
+    assert code == 1
+    assert "needs:3:-: this row cannot be read (field larger than field limit (131072)); " in output
+    assert "a quote \" opens a cell and is never closed" in output
+    assert "Traceback" not in output
+
+
+def test_a_sheet_over_the_row_limit_is_refused_before_it_is_validated(tmp_path: Path) -> None:
+    from scheduler.problems import InvalidInput
+    from scheduler.reading import Limits, read_csv_sheet
+
+    row = b"F1,2026-03-02,08:00,16:00,nurse,1,2\n"
+    file = csv_input(tmp_path, HEADER + row * 101) / "needs.csv"
+    with pytest.raises(InvalidInput) as caught:
+        read_csv_sheet(file, "needs", Limits(max_rows=100))
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        "needs:102:-: the sheet has more than 100 rows, the most accepted at once; "
+        "split it into several files"
+    )
+    sheet, _ = read_csv_sheet(file, "needs", Limits(max_rows=101))
+    assert sheet is not None and len(sheet.rows) == 101
+
+
+def test_a_thousand_problems_are_listed_and_the_rest_counted(tmp_path: Path) -> None:
+    bad = b"F1,2026-03-02,08:00,16:00,nurse,lots,2\n"
+    code, output = run_validate(csv_input(tmp_path, HEADER + bad * 5000))
+    assert code == 1
+    lines = output.splitlines()
+    listed = [line for line in lines if line.startswith("needs:") and line[6].isdigit()]
+    assert len(listed) == 1000  # the count errors and the shifts posted twice, by row
+    assert listed[0] == "needs:2:count: 'lots' is not a number"
+    assert (
+        "needs:-:-: … and 8,999 more problems in this sheet, not listed; fix the ones above "
+        "(often a whole column is wrong) and try again"
+    ) in lines
+    assert lines.index(listed[-1]) < lines.index(next(x for x in lines if "8,999 more" in x))
+    assert lines[-1].endswith("9,999 problem(s); nothing was loaded.")
+
+
+def test_a_header_of_a_million_columns_is_refused(tmp_path: Path) -> None:
+    code, output = run_validate(csv_input(tmp_path, b"x," * 1_000_000 + b"\n"))
+    assert code == 1
+    assert (
+        "needs:1:-: the header row has 1,000,001 cells, more than the 200 columns accepted; "
+        "delete the unused columns"
+    ) in output.splitlines()

@@ -416,7 +416,7 @@ def sheet_cases() -> None:
         "fractional_consecutive_days",
         [
             "rules:2:value: 2.5 is not accepted for "
-            "max_consecutive_days; it must be a whole number, 1 or more"
+            "max_consecutive_days; it must be a whole number from 1 to 366"
         ],
         rules_sheet([["max_consecutive_days", 2.5]]),
     )
@@ -435,7 +435,7 @@ def sheet_cases() -> None:
     )
     x(
         "count_zero",
-        ["needs:2:count: 0 is out of range; it must be at least 1 (cell G2)"],
+        ["needs:2:count: 0 is out of range; it must be from 1 to 1000 (cell G2)"],
         set_cell("needs", 2, "count", 0),
     )
     x(
@@ -495,7 +495,9 @@ def sheet_cases() -> None:
     )
     x(
         "negative_weekly_limit",
-        ["volunteers:3:max_shifts_per_week: -1 is out of range; it must be at least 0 (cell G3)"],
+        [
+            "volunteers:3:max_shifts_per_week: -1 is out of range; it must be from 0 to 168 (cell G3)"
+        ],
         set_cell("volunteers", 3, "max_shifts_per_week", -1),
     )
     x(
@@ -507,6 +509,56 @@ def sheet_cases() -> None:
         "duplicate_need_id",
         ["needs:4:need_id: 'N1' is already used in row 2; each need_id must be unique"],
         set_cell("needs", 4, "need_id", "N1"),
+    )
+    x(
+        "date_in_year_1",
+        [
+            "needs:3:date: '0001-01-01' is out of range; dates from 1900-01-01 to 2199-12-31 are accepted (cell C3)"
+        ],
+        set_cell("needs", 3, "date", "0001-01-01"),
+    )
+    x(
+        "date_in_year_9999",
+        [
+            "availability:4:day: 9999-12-31 is out of range; dates from 1900-01-01 to 2199-12-31 are accepted (cell B4)"
+        ],
+        set_cell("availability", 4, "day", dt.date(9999, 12, 31)),
+    )
+    x(
+        "count_a_million",
+        ["needs:2:count: 1000000 is out of range; it must be from 1 to 1000 (cell G2)"],
+        set_cell("needs", 2, "count", 1_000_000),
+    )
+    x(
+        "count_1e30",
+        ["needs:3:count: 1e+30 is out of range; it must be from 1 to 1000 (cell G3)"],
+        set_cell("needs", 3, "count", "1e30"),
+    )
+    x(
+        "weight_1e30",
+        [
+            "rules:2:value: 1e+30 is not accepted for weight_priority_1; it must be a weight, more than 0 and at most 1,000,000"
+        ],
+        rules_sheet([["weight_priority_1", 1e30]]),
+    )
+    x(
+        "name_of_32767_characters",
+        [
+            "volunteers:2:name: '"
+            + "A" * 60
+            + "…' (32,767 characters) is too long; at most 300 characters are accepted (cell B2)"
+        ],
+        set_cell("volunteers", 2, "name", "A" * 32_767),  # the most an Excel cell holds
+    )
+    x(
+        "line_break_in_facility_id",
+        ["facilities:3:facility_id: 'F2\\nX' holds a line break; write it on one line (cell A3)"],
+        set_cell("facilities", 3, "facility_id", "F2\r\nX"),
+    )
+    csv_case(
+        "control_code_in_address",
+        ["facilities:2:address: '1 Main\\x07St' holds the control character U+0007; delete it"],
+        set_cell("facilities", 2, "address", "1 Main\x07St"),
     )
     csv_case(
         "csv_semicolon_bad_time",
