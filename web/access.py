@@ -7,11 +7,12 @@ else's data; a role that may never use a page gets 403.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -53,12 +54,23 @@ def facility_ids(user: m.User) -> frozenset[str] | None:
 
 
 def scope(user: m.User) -> Scope:
-    """What the user may change, in the engine's terms."""
+    """What the user may change, in the engine's terms.
+
+    Needs are taken for dates around today only (`NEED_DAYS_BACK` and
+    `NEED_DAYS_AHEAD`, a year back and two ahead by default): a shift in
+    year 1 or 9999 is a typing slip, whoever posts it.
+    """
+    today = dt.date.today()
+    config = current_app.config
+    dates = (
+        today - dt.timedelta(days=int(config.get("NEED_DAYS_BACK", 365))),
+        today + dt.timedelta(days=int(config.get("NEED_DAYS_AHEAD", 730))),
+    )
     kind = user.kind
     if kind is Role.NATIONAL:
-        return Scope()
+        return Scope(need_dates=dates)
     regions = frozenset([user.region]) if kind is Role.REGIONAL and user.region else frozenset()
-    return Scope(facilities=facility_ids(user), regions=regions)
+    return Scope(facilities=facility_ids(user), regions=regions, need_dates=dates)
 
 
 def facilities_query(user: m.User) -> Select:

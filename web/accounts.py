@@ -24,11 +24,13 @@ from sqlalchemy.orm import selectinload
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
+from scheduler import cells, schema
 from web import access, audit
 from web import models as m
 from web.auth import MIN_PASSWORD, PASSWORD_RULES, NewPasswordForm, hash_password, set_password
-from web.coordination import bp, page_number, region_labels, strip
+from web.coordination import bp, read_as, region_labels, strip
 from web.models import Role, db
+from web.paging import page_number
 from web.schedule import new_token
 
 ACCOUNTS_PER_PAGE = 100
@@ -86,7 +88,11 @@ def accounts():
 class AccountForm(FlaskForm):
     name = StringField(
         "Name",
-        validators=[DataRequired("Give the person's name."), Length(max=200)],
+        validators=[
+            DataRequired("Give the person's name."),
+            read_as(cells.free_text),
+            Length(max=200),
+        ],
         filters=[strip],
     )
     email = EmailField(
@@ -110,7 +116,7 @@ class AccountForm(FlaskForm):
     )
     volunteer_id = StringField(
         "Volunteer id",
-        validators=[Length(max=100)],
+        validators=[read_as(cells.identifier), Length(max=schema.ID_LENGTH)],
         filters=[strip],
         description="Volunteer accounts only: their id in the volunteer list, e.g. V00012.",
     )

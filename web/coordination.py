@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -23,6 +24,8 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from scheduler import cells, schema
+from scheduler.cells import CellError
 from scheduler.domain import Dataset
 from scheduler.problems import InvalidInput
 from scheduler.schema import COLUMNS
@@ -31,6 +34,7 @@ from web import access, audit, store
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.models import Role, db
+from web.paging import page_number
 
 bp = Blueprint("coordination", __name__)
 
@@ -44,6 +48,19 @@ def strip(value: object) -> object:
     return value.strip() if isinstance(value, str) else value
 
 
+def read_as(parse: Callable[[object], object]) -> Callable[[FlaskForm, Field], None]:
+    """A form field read by the engine's cell reader, so a form and an upload agree."""
+
+    def check(form: FlaskForm, field: Field) -> None:
+        if field.data:
+            try:
+                field.data = parse(field.data)
+            except CellError as exc:
+                raise ValidationError(f"{exc}.") from None
+
+    return check
+
+
 def region_key(name: str) -> str:
     """Regions compare trimmed and without case, as the data contract says."""
     return name.strip().lower()
@@ -53,10 +70,6 @@ def region_labels() -> dict[str, str]:
     """Each region's name as the facilities sheet wrote it, for people to read."""
     rows = db.session.execute(select(m.Facility.region, m.Facility.region_label).distinct())
     return {region: label or region for region, label in rows}
-
-
-def page_number() -> int:
-    return max(request.args.get("page", 1, type=int) or 1, 1)
 
 
 # --- volunteers ----------------------------------------------------------------------------
@@ -174,19 +187,37 @@ def degrees(low: int, high: int, example: str):
 class FacilityForm(FlaskForm):
     facility_id = StringField(
         "Facility id",
-        validators=[DataRequired("Give the facility an id, e.g. F012."), Length(max=100)],
+        validators=[
+            DataRequired("Give the facility an id, e.g. F012."),
+            read_as(cells.identifier),
+            Length(max=schema.ID_LENGTH),
+        ],
         filters=[strip],
         description="Needs and preferred facilities refer to it; it cannot change later.",
     )
     name = StringField(
         "Name",
-        validators=[DataRequired("Give the facility's name."), Length(max=300)],
+        validators=[
+            DataRequired("Give the facility's name."),
+            read_as(cells.free_text),
+            Length(max=schema.NAME_LENGTH),
+        ],
         filters=[strip],
     )
     region = StringField(
-        "Region", validators=[DataRequired("Give the region."), Length(max=200)], filters=[strip]
+        "Region",
+        validators=[
+            DataRequired("Give the region."),
+            read_as(cells.word),
+            Length(max=schema.REGION_LENGTH),
+        ],
+        filters=[strip],
     )
-    address = StringField("Address", validators=[Length(max=500)], filters=[strip])
+    address = StringField(
+        "Address",
+        validators=[read_as(cells.free_text), Length(max=schema.ADDRESS_LENGTH)],
+        filters=[strip],
+    )
     lat = StringField(
         "Latitude",
         validators=[degrees(-90, 90, "55.7558")],

@@ -48,6 +48,7 @@ from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
 from web.dashboard import Pairs, cut, figures, region_facilities, scope_of, scoped_roster
 from web.models import Role, db
+from web.paging import page_number
 
 bp = Blueprint("publishing", __name__)
 
@@ -220,6 +221,7 @@ def index():
     history_query = select(m.Roster).where(m.Roster.status == "published")
     history = db.paginate(
         history_query.order_by(m.Roster.published_at.desc(), m.Roster.id.desc()),
+        page=page_number(),
         per_page=HISTORY_PER_PAGE,
         error_out=False,
     )
