@@ -10,6 +10,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
+from scheduler.domain import Dataset
 from scheduler.problems import InvalidInput
 from web import audit, store
 from web.auth import hash_password
@@ -35,8 +36,18 @@ def init_db() -> None:
 @click.command("load-data")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--solve", is_flag=True, help="Also staff the needs and publish the roster.")
-def load_data(path: Path, solve: bool) -> None:
-    """Replace the stored facilities, volunteers, availability and needs with PATH's."""
+@click.option(
+    "--unlink",
+    is_flag=True,
+    help="Load even if accounts are linked to facilities or volunteers PATH lacks; "
+    "those links are dropped.",
+)
+def load_data(path: Path, solve: bool, unlink: bool) -> None:
+    """Replace the stored facilities, volunteers, availability and needs with PATH's.
+
+    Accounts stay linked to their facilities and volunteers by id. When PATH
+    lacks an id an account is linked to, nothing is loaded (unless --unlink).
+    """
     from scheduler.loading import load_dataset
 
     try:
@@ -45,8 +56,16 @@ def load_data(path: Path, solve: bool) -> None:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise SystemExit(1) from None
+    lost = _links_lost(dataset, path)
+    if lost and not unlink:
+        click.echo(
+            f"Nothing was loaded: add these to {path.name}, or load again with --unlink "
+            "to drop the links (those people then see nothing until a coordinator relinks them).",
+            err=True,
+        )
+        raise SystemExit(1)
     store.replace_all(dataset)
-    audit.record("load", "dataset", str(path), needs=len(dataset.needs))
+    audit.record("load", "dataset", str(path), needs=len(dataset.needs), unlinked=lost)
     if solve:
         from scheduler.solver import solve as run
 
@@ -60,6 +79,30 @@ def load_data(path: Path, solve: bool) -> None:
         f"loaded {len(dataset.facilities)} facilities, {len(dataset.volunteers)} volunteers, "
         f"{len(dataset.needs)} needs" + (" and published a roster" if solve else "")
     )
+
+
+def _links_lost(dataset: Dataset, path: Path) -> list[str]:
+    """Say which account links the new data keeps under another name and which it loses."""
+    names = {("facility", f.id): f.name for f in dataset.facilities} | {
+        ("volunteer", v.id): v.name for v in dataset.volunteers
+    }
+    lost = []
+    for link in store.account_links():
+        new = names.get((link.kind, link.id))
+        if new is None:
+            lost.append(f"{link.email}: {link.kind} {link.id}")
+            click.echo(
+                f"{link.email} is linked to {link.kind} {link.id} ('{link.name}'), "
+                f"which {path.name} does not have",
+                err=True,
+            )
+        elif new != link.name:
+            click.echo(
+                f"note: {link.email} stays linked to {link.kind} {link.id}, "
+                f"now named '{new}' (was '{link.name}')",
+                err=True,
+            )
+    return lost
 
 
 @click.command("create-coordinator")

@@ -7,7 +7,7 @@ once, after all of an upload is stored, so a failure stores nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import fields
+from dataclasses import dataclass, fields
 
 from sqlalchemy import ScalarSelect, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -138,7 +138,9 @@ def apply(changes: Changes) -> None:
     session.flush()
 
 
-def _upsert(model: type[m.Volunteer] | type[m.Need], rows: list[dict[str, object]]) -> None:
+def _upsert(
+    model: type[m.Volunteer] | type[m.Need] | type[m.Facility], rows: list[dict[str, object]]
+) -> None:
     if not rows:
         return
     session = db.session
@@ -159,30 +161,50 @@ def _chunks(values: list, size: int = 500) -> Iterable[list]:
         yield values[start : start + size]
 
 
+@dataclass(frozen=True)
+class AccountLink:
+    """An account tied to a facility or a volunteer by id."""
+
+    email: str
+    kind: str  # "facility" or "volunteer"
+    id: str
+    name: str  # the facility's or volunteer's stored name
+
+
+def account_links() -> list[AccountLink]:
+    """Every account's link to a stored facility or volunteer."""
+    facilities = db.session.execute(
+        select(m.User.email, m.Facility.id, m.Facility.name)
+        .join(m.staff_facilities, m.staff_facilities.c.user_id == m.User.id)
+        .join(m.Facility, m.Facility.id == m.staff_facilities.c.facility_id)
+    )
+    volunteers = db.session.execute(
+        select(m.User.email, m.Volunteer.id, m.Volunteer.name).join(
+            m.Volunteer, m.Volunteer.id == m.User.volunteer_id
+        )
+    )
+    return [AccountLink(e, "facility", i, n) for e, i, n in facilities] + [
+        AccountLink(e, "volunteer", i, n) for e, i, n in volunteers
+    ]
+
+
 def replace_all(dataset: domain.Dataset) -> None:
-    """Store a whole input instead of what is stored (loading demo data, a national reset)."""
+    """Store a whole input instead of what is stored (loading demo data, a national reset).
+
+    Facilities and volunteers are replaced row by row under their ids, so an
+    account linked to one keeps its link when the new input still has that
+    id; those the input lacks are deleted, and their accounts' links with
+    them (`account_links` tells the caller which, before it calls this).
+    """
     session = db.session
-    for model in (m.Window, m.Need, m.Volunteer, m.RoleCover, m.Rule):
+    for model in (m.Window, m.Need, m.RoleCover, m.Rule):
         session.execute(delete(model))
-    known = {f.id for f in dataset.facilities}
-    session.execute(delete(m.Facility).where(m.Facility.id.not_in(known)))
-    for f in dataset.facilities:
-        session.merge(
-            m.Facility(
-                id=f.id,
-                name=f.name,
-                region=f.region,
-                region_label=f.region_label,
-                lat=f.lat,
-                lon=f.lon,
-                address=f.address,
-            )
-        )
-    session.flush()
-    if dataset.volunteers:
-        session.execute(
-            m.Volunteer.__table__.insert(), [volunteer_row(v) for v in dataset.volunteers]
-        )
+    for model, kept in ((m.Volunteer, dataset.volunteers), (m.Facility, dataset.facilities)):
+        gone = set(session.scalars(select(model.id))) - {row.id for row in kept}
+        for chunk in _chunks(sorted(gone)):
+            session.execute(delete(model).where(model.id.in_(chunk)))
+    _upsert(m.Facility, [facility_row(f) for f in dataset.facilities])
+    _upsert(m.Volunteer, [volunteer_row(v) for v in dataset.volunteers])
     if dataset.availability:
         session.execute(m.Window.__table__.insert(), window_rows(dataset.availability))
     if dataset.needs:
@@ -197,6 +219,18 @@ def replace_all(dataset: domain.Dataset) -> None:
         if value != getattr(defaults, name):
             session.add(m.Rule(name=name, value=float(value)))
     session.flush()
+
+
+def facility_row(f: domain.Facility) -> dict[str, object]:
+    return {
+        "id": f.id,
+        "name": f.name,
+        "region": f.region,
+        "region_label": f.region_label,
+        "lat": f.lat,
+        "lon": f.lon,
+        "address": f.address,
+    }
 
 
 def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) -> m.Roster:
