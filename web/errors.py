@@ -1,4 +1,10 @@
-"""Errors answered as JSON under /api/ and as a page elsewhere, in words a clerk can act on."""
+"""Errors answered as JSON under /api/ and as a page elsewhere, in words a clerk can act on.
+
+Also the one refusal every address gets before any view: a NUL character
+(%00) in the path or the query string. No id, name or date holds one, and
+PostgreSQL refuses it in any text it is asked to compare, which made a 500
+of every page that looks an id up.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,20 @@ MESSAGES = {
 }
 
 
+NUL_IN_ADDRESS = (
+    "The address holds a NUL character (%00), which no page takes; "
+    "check the link or the bookmark, or type the address again."
+)
+
+
 def register(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_in_address():
+        arguments = request.args.items(multi=True)
+        if "\x00" in request.path or any("\x00" in k + v for k, v in arguments):
+            return _answer(400, NUL_IN_ADDRESS)
+        return None
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         message = "The form expired or was not sent from this site; reload the page and try again."

@@ -36,13 +36,11 @@ from web import access, audit, store
 from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
+from web.paging import page_number
 
 bp = Blueprint("needs", __name__)
 
 PER_PAGE = 100
-# Any page after this one is past the end of any list; asking the database for its
-# OFFSET could overflow a 64-bit integer (SQLite and PostgreSQL refuse it with an error).
-LAST_PAGE_ASKED = 10**9
 FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
 PRIORITIES = [
     SelectChoice(str(p), f"{p} · {label}")
@@ -182,15 +180,11 @@ def index():
 
 
 def page_of(query: Select, per_page: int) -> Pagination:
-    """The page `?page=` asks for; any text is a page, so a typed or stale link never fails.
+    """The page `?page=` asks for (`web.paging`); after the last page, the last page.
 
-    Not a whole number, or below 1: the first page. After the last page:
-    the last page, rather than an empty table that reads as "no needs".
+    A stale link past the end would otherwise show an empty table that reads as "no needs".
     """
-    text = request.args.get("page", "").strip()
-    digits = text.lstrip("0")[:12] if text.isascii() and text.isdigit() else ""
-    number = min(max(int(digits or 1), 1), LAST_PAGE_ASKED)
-    page = db.paginate(query, page=number, per_page=per_page, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=per_page, error_out=False)
     if page.page > page.pages > 0:
         page = db.paginate(query, page=page.pages, per_page=per_page, error_out=False)
     return page

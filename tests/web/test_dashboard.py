@@ -161,6 +161,15 @@ def test_a_facility_lists_who_comes_and_why_places_are_open(client, demo) -> Non
     assert html.count(" open</span>") == len(reasons)  # this facility's shifts only
 
 
+@pytest.mark.parametrize("url", ["/plan?region=%00", "/plan/facilities/F%00"])
+def test_a_nul_character_in_the_address_is_400(client, demo, url: str) -> None:
+    """PostgreSQL refuses NUL in text: narrowing to such a region was a 500 there."""
+    login(client, Accounts.national)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "NUL character (%00)" in response.get_data(as_text=True)
+
+
 def test_an_unknown_facility_is_404(client, demo) -> None:
     login(client, Accounts.national)
     assert client.get("/plan/facilities/NOPE").status_code == 404

@@ -171,9 +171,7 @@ def test_a_regional_coordinator_sees_their_region_only(client, demo) -> None:
     assert seen == wanted
 
 
-@pytest.mark.parametrize(
-    "asked", ["99999999999999999999", "9223372036854775807", "3", "9" * 5000, "٣", "1e3", "-1"]
-)
+@pytest.mark.parametrize("asked", ["99999999999999999999", "9223372036854775807", "3", "٣"])
 def test_a_page_after_the_last_shows_the_last(client, demo, asked: str) -> None:
     """Overflowing the database's OFFSET was a 500; the last page is what a stale link wants."""
     login(client, Accounts.national)
@@ -181,19 +179,26 @@ def test_a_page_after_the_last_shows_the_last(client, demo, asked: str) -> None:
     response = client.get(f"/needs?page={asked}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    wanted = "1" if asked in ("٣", "1e3", "-1") else "2"
-    assert f"Page {wanted} of 2 ({len(demo['dataset'].needs)} needs)" in html
-    if wanted == "2":
-        assert listed_ids(html) == listed_ids(last.get_data(as_text=True))
+    assert f"Page 2 of 2 ({len(demo['dataset'].needs)} needs)" in html
+    assert listed_ids(html) == listed_ids(last.get_data(as_text=True))
 
 
-@pytest.mark.parametrize("asked", ["0", "-5", "abc", "", "0001", " 1 ", "1.5", "%00"])
+@pytest.mark.parametrize("asked", ["0", "-5", "abc", "", "0001", " 1 ", "1.5", "1e3", "9" * 5000])
 def test_a_page_number_that_is_not_one_shows_the_first_page(client, demo, asked: str) -> None:
     login(client, Accounts.national)
     first = listed_ids(client.get("/needs").get_data(as_text=True))
     response = client.get(f"/needs?page={asked}")
     assert response.status_code == 200
     assert listed_ids(response.get_data(as_text=True)) == first and len(first) == 100
+
+
+@pytest.mark.parametrize("url", ["/needs?facility=F%00", "/needs?date=%00", "/needs/N%00/edit"])
+def test_a_nul_character_in_the_address_is_400_with_what_to_do(client, demo, url) -> None:
+    """PostgreSQL refuses NUL in text: filtering or looking up by it was a 500 there."""
+    login(client, Accounts.national)
+    response = client.get(url)
+    assert response.status_code == 400
+    assert "check the link" in response.get_data(as_text=True)
 
 
 def test_the_list_filters_by_facility_and_date_in_shift_order(client, demo) -> None:
