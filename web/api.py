@@ -4,19 +4,26 @@ Same rules as the pages: the session cookie of the same sign-in, the same
 scope on every query (another facility's need is 404), the same engine
 judging every need. Unsafe methods carry the CSRF token in the
 `X-CSRFToken` header (GET /api/csrf-token hands it out). A request without a
-session gets 401 JSON, never a redirect to the sign-in page. The contract is
-web/static/openapi.json, served at /api/openapi.json.
+session gets 401 JSON, never a redirect to the sign-in page. Lists come a
+page at a time (`page`, `per_page`; the answer's `next` is the address of the
+next page): a national list is megabytes. The contract is
+web/static/openapi.json with the paging of `PAGED` added, served at
+/api/openapi.json.
 """
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from scheduler import cells
 from scheduler.problems import InvalidInput, Problem
@@ -39,6 +46,8 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 
 PUBLIC = frozenset({"api.openapi", "api.csrf_token"})
 NEED_FIELDS = tuple(columns("needs"))
+PER_PAGE = 100
+MAX_PER_PAGE = 1000
 
 
 @bp.before_request
@@ -67,8 +76,53 @@ def failure(status: int, message: str, problems: list[Problem] | None = None):
 
 @bp.get("/openapi.json")
 def openapi():
-    document = Path(current_app.static_folder or "", "openapi.json").read_bytes()
-    return current_app.response_class(document, mimetype="application/json")
+    return jsonify(contract())
+
+
+def contract() -> dict:
+    """web/static/openapi.json with the paging of the lists (`PAGED`) written in."""
+    document = json.loads(Path(current_app.static_folder or "", "openapi.json").read_text())
+    for path, key in PAGED.items():
+        operation = document["paths"][path]["get"]
+        operation["parameters"] = [*operation.get("parameters", []), *copy.deepcopy(PAGING)]
+        operation["description"] = " ".join(
+            filter(None, [operation.get("description"), PAGING_DESCRIPTION.format(key=key)])
+        )
+        body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        body["properties"] |= copy.deepcopy(PAGE_FIELDS)
+        body["required"] = [*body["required"], *PAGE_FIELDS]
+    return document
+
+
+PAGED = {"/api/needs": "needs", "/api/schedule": "assignments"}  # path: the list it pages
+PAGING_DESCRIPTION = (
+    "A page at a time, in a stable order: follow `next` until it is null to read all the {key}."
+)
+PAGING = [
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "description": "Which page, counting from 1. A page after the last is empty.",
+    },
+    {
+        "name": "per_page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": PER_PAGE},
+        "description": f"How many per page, 1 to {MAX_PER_PAGE}.",
+    },
+]
+PAGE_FIELDS = {
+    "page": {"type": "integer", "description": "This page's number."},
+    "per_page": {"type": "integer"},
+    "total": {"type": "integer", "description": "How many there are on all pages."},
+    "next": {
+        "type": ["string", "null"],
+        "description": "The address of the next page, with the same filters; null on the last.",
+    },
+}
 
 
 @bp.get("/csrf-token")
@@ -83,9 +137,13 @@ def csrf_token():
 @bp.get("/needs")
 @roles_required(*STAFF)
 def list_needs():
+    paging = Paging.asked()
     query = needs_in_scope(request.args.get("facility_id", "").strip(), _day())
-    needs = db.session.scalars(query).all()
-    return jsonify(needs=_needs_json(needs, coming_to(query)))
+    total, rows = paging.rows(query)
+    needs = [need for (need,) in rows]
+    return jsonify(
+        needs=_needs_json(needs, coming_to([n.id for n in needs])), **paging.fields(total)
+    )
 
 
 @bp.post("/needs")
@@ -126,7 +184,7 @@ def delete_need(need_id: str):
 
 def _body() -> dict[str, object]:
     """The JSON object of the request: needs-sheet columns with text or number values."""
-    body = request.get_json(silent=True)
+    body = _json()
     if not isinstance(body, dict):
         raise InvalidInput([Problem("needs", None, None, "send a JSON object of needs columns")])
     problems = []
@@ -141,6 +199,75 @@ def _body() -> dict[str, object]:
     if problems:
         raise InvalidInput(problems)
     return dict(body)
+
+
+def _json() -> object:
+    """The request body as JSON; None when it is not sent as JSON.
+
+    Malformed or absurdly nested JSON is the client's mistake, so a 400
+    that says so, not the 500 that Python's RecursionError made of 100,000 `[`.
+    """
+    data = request.get_data()
+    if not request.is_json or not data.strip():
+        return None
+    try:
+        return json.loads(data)
+    except RecursionError:
+        message = "the JSON body is nested too deeply; send one flat object of needs columns"
+    except ValueError as exc:  # also text that is not UTF-8, and integers of over 4300 digits
+        message = f"the body is not valid JSON ({exc}); send one object of needs columns"
+    raise InvalidInput([Problem("needs", None, None, message)])
+
+
+@dataclass(frozen=True)
+class Paging:
+    """The page of a list a client asked for, and the fields that lead to the next one."""
+
+    page: int
+    per_page: int
+
+    @classmethod
+    def asked(cls) -> Paging:
+        """`page` and `per_page` of the query; raises `InvalidInput` naming what to send."""
+        page = _whole("page", 1, "pages are counted from 1")
+        per_page = _whole("per_page", PER_PAGE, f"ask for 1 to {MAX_PER_PAGE} per page")
+        if per_page > MAX_PER_PAGE:
+            message = f"{per_page} per page is too many; ask for 1 to {MAX_PER_PAGE} per page"
+            raise InvalidInput([Problem("query", None, "per_page", message)])
+        return cls(page, per_page)
+
+    def rows(self, query: Select) -> tuple[int, list]:
+        """How many rows the query has, and this page's; a page past the end is not asked for."""
+        counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+        total = db.session.scalar(counted) or 0
+        first = (self.page - 1) * self.per_page
+        if first >= total:  # also a page whose OFFSET would overflow the database's integers
+            return total, []
+        return total, db.session.execute(query.limit(self.per_page).offset(first)).all()
+
+    def fields(self, total: int) -> dict[str, object]:
+        """The paging fields of the answer."""
+        later = self.page * self.per_page < total
+        arguments = request.args.to_dict() | {"page": self.page + 1, "per_page": self.per_page}
+        return {
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": total,
+            "next": url_for(request.endpoint or "", **arguments) if later else None,
+        }
+
+
+def _whole(name: str, default: int, rule: str) -> int:
+    """A whole number of 1 or more from the query string."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return default
+    with contextlib.suppress(ValueError):  # int() refuses over 4300 digits
+        if text.isascii() and text.isdigit() and int(text) >= 1:
+            return int(text)
+    shown = text if len(text) <= 40 else text[:40] + "…"
+    message = f"'{shown}' is not a whole number of 1 or more; {rule}"
+    raise InvalidInput([Problem("query", None, name, message)])
 
 
 def _day() -> dt.date | None:
@@ -190,11 +317,13 @@ def _now() -> dt.datetime:
 @login_required
 def schedule():
     """The published roster as each role may see it; a volunteer sees their own shifts only."""
+    paging = Paging.asked()
     roster = store.published()
     query = _schedule_query(roster.id if roster else None)
-    rows = db.session.execute(query).all() if query is not None else []
+    total, rows = paging.rows(query) if query is not None else (0, [])
     return jsonify(
         published_at=roster.published_at.isoformat() if roster and roster.published_at else None,
+        **paging.fields(total),
         assignments=[
             {
                 "need_id": need.id,
@@ -224,7 +353,10 @@ def _schedule_query(roster_id: int | None) -> Select | None:
         .join(m.Facility, m.Facility.id == m.Need.facility_id)
         .outerjoin(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
         .where(m.Assignment.roster_id == roster_id)
-        .order_by(m.Need.start, m.Facility.name, m.Need.role, m.Volunteer.name)
+        # ending in ids, so pages neither repeat nor skip a row
+        .order_by(
+            m.Need.start, m.Facility.name, m.Need.role, m.Volunteer.name, m.Need.id, m.Assignment.id
+        )
     )
     if current_user.kind is Role.VOLUNTEER:
         if not current_user.volunteer_id:

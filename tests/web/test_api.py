@@ -56,6 +56,17 @@ def error_of(response) -> dict:
     return response.get_json()["error"]
 
 
+def every(client, url: str, key: str) -> list[dict]:
+    """Every item of a paged list, following `next` as a client would."""
+    items: list[dict] = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        items += response.get_json()[key]
+        url = response.get_json()["next"]
+    return items
+
+
 # --- who may call what --------------------------------------------------------------------------
 
 
@@ -138,7 +149,7 @@ def test_unsafe_calls_without_the_csrf_header_are_400(client, app, demo, method,
 
 def test_hospital_staff_list_their_facilitys_needs_with_who_is_coming(client, demo) -> None:
     signed_in(client, Accounts.hospital)
-    needs = client.get("/api/needs").get_json()["needs"]
+    needs = every(client, "/api/needs?per_page=10", "needs")
     mine = [n for n in demo["dataset"].needs if n.facility_id == demo["facility"]]
     assert sorted(n["need_id"] for n in needs) == sorted(n.id for n in mine)
     coming: dict[str, list[str]] = {}
@@ -149,14 +160,18 @@ def test_hospital_staff_list_their_facilitys_needs_with_who_is_coming(client, de
         assert people == sorted(coming.get(need["need_id"], []))
         assert need["filled"] + need["open"] == need["count"]
     assert client.get(f"/api/needs?facility_id={demo['other_facility']}").get_json() == {
-        "needs": []
+        "needs": [],
+        "page": 1,
+        "per_page": 100,
+        "total": 0,
+        "next": None,
     }
 
 
 def test_needs_filter_by_facility_and_date(client, demo) -> None:
     signed_in(client, Accounts.national)
-    url = f"/api/needs?facility_id={demo['facility']}&date=2020-05-20"
-    needs = client.get(url).get_json()["needs"]
+    url = f"/api/needs?facility_id={demo['facility']}&date=2020-05-20&per_page=2"
+    needs = every(client, url, "needs")
     wanted = [
         n.id
         for n in demo["dataset"].needs
@@ -245,6 +260,65 @@ def test_a_body_that_is_not_needs_columns_is_400(client, app, demo, body, column
     assert count(app) == len(demo["dataset"].needs)
 
 
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ("[" * 100_000, "nested too deeply"),
+        ('{"count": ' + "[" * 100_000, "nested too deeply"),
+        ('{"count": 2,', "not valid JSON"),
+        ('{"count": ' + "9" * 5000 + "}", "not valid JSON"),
+        (b'{"role": "\xff"}', "not valid JSON"),
+        ("1e30", "send a JSON object"),
+        ('"nurse"', "send a JSON object"),
+        ("null", "send a JSON object"),
+        ("", "send a JSON object"),
+    ],
+)
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_a_body_that_is_not_a_json_object_is_400_with_what_to_send(
+    client, app, demo, data, words, method
+) -> None:
+    headers = signed_in(client, Accounts.national) | {"Content-Type": "application/json"}
+    url = "/api/needs" if method == "post" else f"/api/needs/{need_at(demo, demo['facility'])}"
+    response = getattr(client, method)(url, data=data, headers=headers)
+    assert response.status_code == 400
+    error = error_of(response)
+    assert words in error["problems"][0]["message"], error
+    assert count(app) == len(demo["dataset"].needs) and audit_actions(app) == []
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"count": 1e30},
+        {"count": 2**63},
+        {"count": -(2**63) - 1},
+        {"count": "1e30"},
+        {"count": "abc"},
+        {"count": 1.5},
+        {"priority": 1e308},
+        {"start": 99999999999999999999},
+        {"date": 20200525},
+        {"date": "9999-12-31"},
+        {"facility_id": 12},
+        {"role": "nurse\x00"},
+        {"need_id": "N\x00"},
+    ],
+)
+def test_wrong_values_in_a_need_are_400(client, app, demo, values) -> None:
+    headers = signed_in(client, Accounts.national)
+    body = {**NEED, "facility_id": demo["facility"], **values}
+    response = client.post("/api/needs", json=body, headers=headers)
+    assert response.status_code == 400, response.get_data(as_text=True)[:500]
+    assert [p["column"] for p in error_of(response)["problems"]] == list(values)
+    need_id = need_at(demo, demo["facility"])
+    if "need_id" not in values:
+        response = client.patch(f"/api/needs/{need_id}", json=values, headers=headers)
+        assert response.status_code == 400, response.get_data(as_text=True)[:500]
+        assert [p["column"] for p in error_of(response)["problems"]] == list(values)
+    assert count(app) == len(demo["dataset"].needs) and audit_actions(app) == []
+
+
 def test_patching_changes_only_what_is_sent_and_keeps_the_id(client, app, demo) -> None:
     headers = signed_in(client, Accounts.regional)
     need_id = need_at(demo, demo["facility"])
@@ -283,6 +357,98 @@ def test_deleting_withdraws_the_need_once(client, app, demo) -> None:
     assert audit_actions(app) == [("withdraw", need_id)]
 
 
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/needs/N%00"),
+        ("patch", "/api/needs/N%00"),
+        ("delete", "/api/needs/N%00"),
+        ("get", "/api/needs?facility_id=%00"),
+        ("get", "/api/needs?date=2020-05-19%00"),
+        ("get", "/api/schedule?facility_id=F%00"),
+        ("get", "/api/needs?page=1&%00=1"),
+    ],
+)
+def test_a_nul_character_in_the_address_is_400_json(client, app, demo, method, url) -> None:
+    """PostgreSQL refuses NUL in text: looking such an id up was a 500 there."""
+    headers = signed_in(client, Accounts.national)
+    response = getattr(client, method)(url, json={"count": 3}, headers=headers)
+    assert response.status_code == 400
+    assert "NUL character (%00)" in error_of(response)["message"]
+    assert count(app) == len(demo["dataset"].needs) and audit_actions(app) == []
+
+
+# --- paging -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "key"), [("/api/needs", "needs"), ("/api/schedule", "assignments")]
+)
+def test_a_list_comes_a_page_at_a_time_in_a_stable_order(client, demo, path, key) -> None:
+    signed_in(client, Accounts.national)
+    whole = client.get(f"{path}?per_page=1000").get_json()
+    assert whole["next"] is None and len(whole[key]) == whole["total"] > 100
+    first = client.get(path).get_json()
+    assert (first["page"], first["per_page"], first["total"]) == (1, 100, whole["total"])
+    assert first[key] == whole[key][:100]
+    assert first["next"] == f"{path}?page=2&per_page=100"
+    assert every(client, f"{path}?per_page=7", key) == whole[key]
+
+
+def test_the_next_page_keeps_the_filters(client, demo) -> None:
+    signed_in(client, Accounts.national)
+    url = f"/api/needs?facility_id={demo['facility']}&per_page=3"
+    first = client.get(url).get_json()
+    assert f"facility_id={demo['facility']}" in first["next"] and "page=2" in first["next"]
+    needs = every(client, url, "needs")
+    assert {n["facility_id"] for n in needs} == {demo["facility"]}
+    assert (
+        len(needs)
+        == first["total"]
+        == sum(n.facility_id == demo["facility"] for n in demo["dataset"].needs)
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/needs", "/api/schedule"])
+@pytest.mark.parametrize("page", ["3", "99999999999999999999", "9223372036854775807", "9" * 4000])
+def test_a_page_after_the_last_is_empty(client, demo, path, page) -> None:
+    """A huge page overflowed the database's OFFSET: the page after the last is asked of nobody."""
+    signed_in(client, Accounts.national)
+    response = client.get(f"{path}?page={page}&per_page=1000")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["page"] == int(page) and body["next"] is None and body["total"] > 0
+    assert body["needs" if path.endswith("needs") else "assignments"] == []
+
+
+@pytest.mark.parametrize("path", ["/api/needs", "/api/schedule"])
+@pytest.mark.parametrize(
+    ("query", "column"),
+    [
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=abc", "page"),
+        ("page=1.5", "page"),
+        ("page=1e3", "page"),
+        ("page=٣", "page"),
+        (f"page={'9' * 5000}", "page"),
+        ("per_page=0", "per_page"),
+        ("per_page=1001", "per_page"),
+        ("per_page=99999999999999999999", "per_page"),
+        ("per_page=ten", "per_page"),
+    ],
+)
+def test_a_page_or_page_size_that_is_not_one_says_what_to_send(
+    client, demo, path, query, column
+) -> None:
+    signed_in(client, Accounts.national)
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    (problem,) = error_of(response)["problems"]
+    assert (problem["sheet"], problem["column"]) == ("query", column)
+    assert "1" in problem["message"] and len(problem["message"]) < 200
+
+
 # --- the schedule -------------------------------------------------------------------------------
 
 
@@ -294,7 +460,7 @@ def in_may_2020(monkeypatch):
 
 def test_a_volunteer_sees_their_own_upcoming_shifts_only(client, demo, in_may_2020) -> None:
     signed_in(client, Accounts.volunteer)
-    rows = client.get("/api/schedule").get_json()["assignments"]
+    rows = every(client, "/api/schedule", "assignments")
     own = [n for n, v in demo["result"].assignments if v == demo["volunteer"]]
     assert sorted(r["need_id"] for r in rows) == sorted(own) and own
     assert all(set(r) == ASSIGNMENT_FIELDS for r in rows)
@@ -312,7 +478,7 @@ def test_a_volunteer_does_not_see_shifts_that_have_ended(client, demo) -> None:
 def test_a_volunteer_cannot_widen_their_schedule_with_filters(client, demo, in_may_2020) -> None:
     signed_in(client, Accounts.volunteer)
     url = f"/api/schedule?facility_id={demo['other_facility']}"
-    rows = client.get(url).get_json()["assignments"]
+    rows = every(client, url, "assignments")
     assert {r["volunteer_id"] for r in rows} <= {demo["volunteer"]}
 
 
@@ -326,7 +492,7 @@ def test_a_volunteer_cannot_widen_their_schedule_with_filters(client, demo, in_m
 )
 def test_staff_see_the_assignments_in_their_scope(client, demo, email, facilities) -> None:
     signed_in(client, email)
-    rows = client.get("/api/schedule").get_json()["assignments"]
+    rows = every(client, "/api/schedule?per_page=50", "assignments")
     where = {n.id: n.facility_id for n in demo["dataset"].needs}
     region = {f.id for f in demo["dataset"].facilities if f.region == demo["region"]}
     allowed = {
@@ -342,7 +508,7 @@ def test_staff_see_the_assignments_in_their_scope(client, demo, email, facilitie
 def test_the_schedule_filters_by_facility_and_date(client, demo) -> None:
     signed_in(client, Accounts.national)
     url = f"/api/schedule?facility_id={demo['facility']}&date=2020-05-19"
-    rows = client.get(url).get_json()["assignments"]
+    rows = every(client, url, "assignments")
     assert rows and {(r["facility_id"], r["date"]) for r in rows} == {
         (demo["facility"], "2020-05-19")
     }
@@ -385,6 +551,24 @@ def test_the_openapi_document_describes_auth_and_errors(client) -> None:
         assert name in document["components"][kind], name
 
 
-def test_the_served_document_is_the_file_in_static(client) -> None:
-    static = Path(__file__).resolve().parents[2] / "web" / "static" / "openapi.json"
-    assert client.get("/api/openapi.json").get_json() == json.loads(static.read_text())
+def test_the_served_document_is_the_file_in_static_with_the_paging(client) -> None:
+    static = json.loads(
+        (Path(__file__).resolve().parents[2] / "web/static/openapi.json").read_text()
+    )
+    served = client.get("/api/openapi.json").get_json()
+    for path, key in api.PAGED.items():
+        operation = served["paths"][path]["get"]
+        names = [p["name"] for p in operation["parameters"]]
+        assert names[-2:] == ["page", "per_page"] and "next" in operation["description"]
+        body = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert {key, "page", "per_page", "total", "next"} <= set(body["required"])
+        del operation["parameters"][-2:]
+        for name in ("page", "per_page", "total", "next"):
+            del body["properties"][name]
+            body["required"].remove(name)
+        operation["description"] = (
+            operation["description"].replace(api.PAGING_DESCRIPTION.format(key=key), "").strip()
+        )
+        if not operation["description"]:
+            del operation["description"]
+    assert served == static
