@@ -247,13 +247,7 @@ def _matched(
     """The need with the id of the stored need it replaces, or a new id; or why it may not."""
     stored = base.need_by_id.get(need.id) if need.id_given else base.need_by_key.get(need.key)
     if stored is not None and not scope.has_facility(stored.facility_id):
-        return Problem(
-            "needs",
-            number,
-            "need_id",
-            f"'{stored.id}' is a need of {stored.facility_id}, "
-            "which you do not manage; use a new need_id",
-        )
+        return _taken("needs", number, "need_id", stored.id)
     if stored is not None:  # calendars keep their events when the id keeps its origin
         return replace(need, id=stored.id, id_given=stored.id_given)
     if need.id_given:
@@ -340,15 +334,7 @@ def _volunteer_changes(
         if volunteer.region is not None and not scope.has_region(volunteer.region):
             problems.append(_not_yours("volunteers", number, "region", volunteer.region))
         elif stored is not None and not scope.has_region(stored.region):
-            problems.append(
-                Problem(
-                    "volunteers",
-                    number,
-                    "volunteer_id",
-                    f"'{volunteer.id}' is a volunteer of region '{stored.region}', which "
-                    "you do not coordinate; use another volunteer_id",
-                )
-            )
+            problems.append(_taken("volunteers", number, "volunteer_id", volunteer.id))
         else:
             allowed[volunteer.id] = volunteer
     return allowed, problems
@@ -360,18 +346,36 @@ def _availability_changes(
     rows, problems = validate_rows(sheet, MODELS["availability"])
     if rows is None:
         return {}, problems
-    known = base.volunteer_by_id | uploaded
+    # another region's volunteer is answered as an unknown one, as a read would answer 404
+    mine = {v.id: v for v in base.volunteers if scope.has_region(v.region)}
+    known = mine | uploaded
     windows, more = availability_list(rows, known)
-    problems += more
-    for number, row, _ in rows:
-        volunteer = known.get(row.volunteer_id)  # type: ignore[attr-defined]
-        if volunteer is not None and not scope.has_region(volunteer.region):
-            problems.append(_not_yours("availability", number, "volunteer_id", volunteer.id))
+    problems += [_unknown_volunteer(p) for p in more]
     named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
     grouped: dict[str, list[Availability]] = {v: [] for v in named}
     for window in windows:
         grouped[window.volunteer_id].append(window)
     return {v: tuple(w) for v, w in grouped.items()}, problems
+
+
+def _taken(sheet: str, number: int, column: str, value: str) -> Problem:
+    """An id someone else's data holds: say no more than that it is taken.
+
+    Ids are the contract's keys, one namespace for the country, so a taken
+    one cannot be given again; whose it is and where stays unsaid.
+    """
+    return Problem(sheet, number, column, f"'{value}' is already taken; use another {column}")
+
+
+def _unknown_volunteer(problem: Problem) -> Problem:
+    """An upload has no full volunteers sheet: unknown means neither uploaded nor yours."""
+    wording = "is not a volunteer_id of the volunteers sheet"
+    if problem.column == "volunteer_id" and problem.message.endswith(wording):
+        message = problem.message.removesuffix(wording) + (
+            "is neither in this file's volunteers sheet nor among the volunteers you manage"
+        )
+        return replace(problem, message=message)
+    return problem
 
 
 def _not_yours(sheet: str, number: int, column: str, value: str) -> Problem:

@@ -122,7 +122,7 @@ def test_an_unknown_facility_is_one_problem_for_anyone() -> None:
 def test_another_facilitys_need_cannot_be_replaced_by_its_id() -> None:
     found = problems(lambda: needs(SHIFT | {"need_id": "N2", "count": 1}, scope=NORTH))
     assert where(found) == [("needs", 2, "need_id")]
-    assert "'N2' is a need of F2, which you do not manage" in found[0].message
+    assert found[0].message == "'N2' is already taken; use another need_id"  # not whose
 
 
 def test_a_new_id_for_a_posted_shift_is_refused() -> None:
@@ -191,6 +191,7 @@ def test_volunteers_out_of_region_are_refused() -> None:
     found = problems(lambda: people(sheet("volunteers", elsewhere, moved_in)))
     assert where(found) == [("volunteers", 2, "region"), ("volunteers", 3, "volunteer_id")]
     assert "'south' is not a region you manage" in found[0].message
+    assert found[1].message == "'V2' is already taken; use another volunteer_id"  # not where
 
 
 def test_a_volunteer_row_with_a_bad_region_gets_one_problem() -> None:
@@ -215,7 +216,14 @@ def test_availability_of_a_volunteer_of_another_region_is_refused() -> None:
     rows = sheet(
         "availability", {"volunteer_id": "V2", "day": "Fri", "start": "06:00", "end": "14:00"}
     )
-    assert where(problems(lambda: people(rows))) == [("availability", 2, "volunteer_id")]
+    theirs = problems(lambda: people(rows))
+    assert where(theirs) == [("availability", 2, "volunteer_id")]
+    rows["availability"].rows[0][1][0] = "V99"  # nobody's: answered the same way
+    nobodys = problems(lambda: people(rows))
+    assert [p.message.replace("V99", "V2") for p in nobodys] == [p.message for p in theirs]
+    assert theirs[0].message == (
+        "'V2' is neither in this file's volunteers sheet nor among the volunteers you manage"
+    )
 
 
 def test_availability_may_name_a_volunteer_of_the_same_upload() -> None:

@@ -192,3 +192,40 @@ def test_an_account_name_with_a_nul_byte_is_refused(client, app, demo) -> None:
 def test_any_page_number_gives_a_page(client, demo, page, number) -> None:
     login(client, Accounts.national)
     assert client.get(f"{page}?page={number}").status_code == 200
+
+
+# --- what a write tells about other people's data --------------------------------------------
+
+
+def test_another_hospitals_need_id_is_only_said_to_be_taken(client, app, demo) -> None:
+    """A read answers 404; a write may not say more than that the id cannot be had."""
+    theirs = next(n for n in demo["dataset"].needs if n.facility_id == demo["other_facility"])
+    headers = api_headers(client, Accounts.hospital)
+    assert client.get(f"/api/needs/{theirs.id}").status_code == 404
+    body = {**NEED, "facility_id": demo["facility"], "need_id": theirs.id}
+    response = client.post("/api/needs", json=body, headers=headers)
+    assert response.status_code == 400
+    [problem] = error_of(response)["problems"]
+    assert problem["message"] == f"'{theirs.id}' is already taken; use another need_id"
+    assert demo["other_facility"] not in response.get_data(as_text=True)
+
+
+def test_another_regions_volunteer_is_answered_as_an_unknown_one(client, app, demo) -> None:
+    theirs = next(v for v in demo["dataset"].volunteers if v.region != demo["region"].lower())
+    login(client, Accounts.regional)
+    listed = upload(client, csv_file("volunteers", [volunteer(theirs.id)]), "volunteers.csv")
+    assert listed.status_code == 400
+    page = listed.get_data(as_text=True)
+    assert f"&#39;{theirs.id}&#39; is already taken; use another volunteer_id" in page
+    assert theirs.region not in page.lower()
+    windows = [{"volunteer_id": theirs.id, "day": "Mon", "start": "08:00", "end": "16:00"}]
+    nobody = [dict(windows[0], volunteer_id="V99999")]
+    answers = [
+        upload(client, csv_file("availability", rows), "availability.csv").get_data(as_text=True)
+        for rows in (windows, nobody)
+    ]
+    assert (
+        "is neither in this file&#39;s volunteers sheet nor among the volunteers you manage"
+        in (answers[0])
+    )
+    assert answers[0].replace(theirs.id, "V99999") == answers[1]
