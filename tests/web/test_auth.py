@@ -113,7 +113,7 @@ def sign_in_then(client, next_page: str):
         "https:/evil.example",
         "javascript:alert(document.cookie)",
         "%20//evil.example",  # browsers strip a leading space
-        "%00//evil.example",
+        "%01//evil.example",  # browsers strip leading control characters too
         "%2F%2Fevil.example",
         "/%0D%0ASet-Cookie:%20stolen=1",  # a header injected into the redirect
         "http://[evil.example",  # a URL Python cannot even parse
