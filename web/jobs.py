@@ -9,6 +9,12 @@ limit ends it together with its pool workers, and a solver that crashes
 takes only the child down. A job writes a draft roster and nothing else: the
 published roster is never touched here.
 
+A database that refuses the worker's writes (read-only, full, not permitted)
+is told apart from a busy one, and the job says so in the database's words.
+When it refuses even the job's end, the worker leaves that end in the queue's
+own store (`_leave_note`); the next web request that shows the job, or the
+next worker start, stores it, so the job does not end as "the worker stopped".
+
 Where the queue lives, from the app config (SCHEDULER_* in the environment):
 SQLite in the instance folder by default (no server to run; HUEY_SQLITE_PATH
 moves it), Redis when HUEY_REDIS_URL is set, and in the web process itself
@@ -26,11 +32,13 @@ import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
@@ -42,7 +50,7 @@ from flask.cli import with_appcontext
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.signals import SIGNAL_INTERRUPTED
 from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from scheduler import solver
 from scheduler.domain import Dataset
@@ -60,6 +68,16 @@ NOT_STORED = (
     f"the roster could not be stored (the database stayed busy); {UNCHANGED}. "
     "Start the solve again."
 )
+NOT_STARTED = (
+    f"the solve could not start (the database stayed busy); {UNCHANGED}. Start the solve again."
+)
+ASK_ADMIN = (
+    "Ask whoever runs the server to check the database's disk space and write permission, "
+    "then start the solve again."
+)
+# PostgreSQL's codes for "busy": serialization failure, deadlock, lock or statement timeout
+BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
+ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 DEFAULT_TIME_LIMIT = 120
 RETRY_PAUSES = (0.5, 1.0)  # seconds between attempts at a job write the database refused
 T = TypeVar("T")
@@ -183,8 +201,11 @@ class Ticket:
 def run_solve(job_id: int) -> None:
     """Run one queued job to its end. Never raises: the job row says what happened."""
     ticket = _write(lambda: _take(job_id))
+    if isinstance(ticket, Refused):
+        _conclude(job_id, Outcome(JobStatus.FAILED, ticket.start_message()))
+        return
     if not ticket:
-        return  # cancelled while queued, taken by another worker, or the database refused
+        return  # cancelled while queued, or taken by another worker
     try:
         outcome = _solve_in_child(ticket)
     except Exception as exc:
@@ -320,7 +341,7 @@ def _heartbeat(job_id: int, progress: dict[str, float]) -> Outcome | None:
         return tuple(db.session.execute(query).one())  # type: ignore[return-value]
 
     state = _write(beat, attempts=1)  # a missed beat is harmless; the next one retries
-    if state is None:
+    if isinstance(state, Refused):
         return None
     status, cancel = state
     if status != JobStatus.RUNNING:
@@ -397,19 +418,26 @@ def _describe(exc: BaseException) -> str:
 
 
 def _finish(ticket: Ticket, outcome: Outcome) -> None:
-    """Store how the job ended; if the database refuses even that, the heartbeat stops."""
+    """Store how the job ended: the draft, or why there is none."""
     if outcome.status is None:
         return
     if outcome.status is JobStatus.DONE:
         stored = _write(lambda: _store_draft(ticket, outcome))
         if stored == "stored":
             return
-        if stored is None:
-            outcome = Outcome(JobStatus.FAILED, NOT_STORED, progress=outcome.progress)
+        if isinstance(stored, Refused):
+            outcome = Outcome(JobStatus.FAILED, stored.result_message(), progress=outcome.progress)
         else:  # a cancel came in as the solver answered
             outcome = Outcome(JobStatus.CANCELLED)
-    if _write(lambda: _end(ticket.id, outcome)) is None:
-        log.error("solve job %s: could not store %s; it will show as stale", ticket.id, outcome)
+    _conclude(ticket.id, outcome)
+
+
+def _conclude(job_id: int, outcome: Outcome, attempts: int = len(RETRY_PAUSES) + 1) -> None:
+    """Store the job's end; if the database refuses it, leave it for the web to store."""
+    stored = _write(partial(_end, job_id, outcome), attempts)
+    if isinstance(stored, Refused):
+        log.error("solve job %s: the database refused its end (%s)", job_id, stored.reason)
+        _leave_note(job_id, outcome)
 
 
 def _store_draft(ticket: Ticket, outcome: Outcome) -> str:
@@ -458,7 +486,7 @@ def _end(job_id: int, outcome: Outcome) -> bool:
         values["message"] = outcome.message
     db.session.execute(
         update(SolveJob)
-        .where(SolveJob.id == job_id, SolveJob.status == JobStatus.RUNNING)
+        .where(SolveJob.id == job_id, SolveJob.status.in_(ACTIVE))  # queued: the start refused
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -469,29 +497,66 @@ def _interrupt(job_id: int) -> None:
     """The consumer is shutting down under a running solve: stop it and say so."""
     if child := _children.get(job_id):
         _kill_group(child)
-    _write(lambda: _end(job_id, Outcome(JobStatus.FAILED, INTERRUPTED)), attempts=1)
+    _conclude(job_id, Outcome(JobStatus.FAILED, INTERRUPTED), attempts=1)
 
 
-# --- writes that may meet a busy database -----------------------------------------------------
+# --- writes that may meet a busy or refusing database ------------------------------------------
 
 
-def _write(work: Callable[[], T], attempts: int = len(RETRY_PAUSES) + 1) -> T | None:
+@dataclass(frozen=True)
+class Refused:
+    """A job write the database did not take, in the database's own words.
+
+    `busy`: another writer held the lock until the attempts ran out. Otherwise the
+    database refused outright (read-only, full, not permitted) and was not asked again.
+    """
+
+    reason: str
+    busy: bool
+
+    def result_message(self) -> str:
+        if self.busy:
+            return NOT_STORED
+        return f"the database refused to store the roster ({self.reason}); {UNCHANGED}. {ASK_ADMIN}"
+
+    def start_message(self) -> str:
+        if self.busy:
+            return NOT_STARTED
+        return f"the database refused to start the solve ({self.reason}); {UNCHANGED}. {ASK_ADMIN}"
+
+
+def _write(work: Callable[[], T], attempts: int = len(RETRY_PAUSES) + 1) -> T | Refused:
     """Run `work` and commit, retrying briefly when the database is busy or locked.
 
-    Returns what `work` returned, or None when no attempt got through.
+    Returns what `work` returned, or how the database refused the last attempt.
     """
+    refused = Refused("", busy=True)
     for attempt in range(attempts):
         try:
             _busy_timeout()
             value = work()
             db.session.commit()
             return value
-        except OperationalError as exc:
+        except DBAPIError as exc:
             db.session.rollback()
-            log.warning("job write refused (attempt %d): %s", attempt + 1, exc.orig)
+            refused = _refusal(exc)
+            log.warning("job write refused (attempt %d): %s", attempt + 1, refused.reason)
+            if not (refused.busy or exc.connection_invalidated):
+                break  # read-only, full or forbidden: asking again changes nothing
             if attempt < min(attempts - 1, len(RETRY_PAUSES)):
                 time.sleep(RETRY_PAUSES[attempt])
-    return None
+    return refused
+
+
+def _refusal(exc: DBAPIError) -> Refused:
+    """Busy (SQLite BUSY or LOCKED, PostgreSQL's lock and serialization codes) or refused."""
+    cause = exc.orig
+    if (code := getattr(cause, "sqlite_errorcode", None)) is not None:
+        busy = code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    else:
+        busy = getattr(cause, "sqlstate", None) in BUSY_SQLSTATES
+    lines = str(cause or exc).strip().splitlines()
+    return Refused((lines[0] if lines else type(cause).__name__)[:300], busy)
 
 
 def _busy_timeout() -> None:
@@ -524,20 +589,69 @@ def is_stale(job: SolveJob) -> bool:
 
 
 def expire_stale(job: SolveJob) -> bool:
-    """Store a stale job as failed; True when it is stale, even if the store failed."""
-    if not is_stale(job):
+    """End a job whose worker left its end behind (see `_leave_note`) or stopped beating.
+
+    True when the job has ended so, even if the database refused to store it.
+    """
+    if not JobStatus(job.status).active:
         return False
-    if _write(lambda: _fail_stale(SolveJob.id == job.id), attempts=1) is not None:
+    if (note := _left_note(job.id)) is not None:
+        work: Callable[[], Any] = partial(_end, job.id, note)
+    elif is_stale(job):
+        work = partial(_fail_stale, SolveJob.id == job.id)
+    else:
+        return False
+    if not isinstance(_write(work, attempts=1), Refused):
+        if note is not None:
+            _forget_note(job.id)
         db.session.refresh(job)
     return True
 
 
 def sweep_stale() -> int:
-    """At worker start: every job whose worker stopped is failed, with the reason."""
-    count = _write(lambda: _fail_stale())
+    """At worker start: every job whose worker gave up or stopped is failed, with the reason."""
+    query = select(SolveJob.id).where(SolveJob.status.in_(ACTIVE))
+    active = _write(lambda: list(db.session.scalars(query)))
+    noted = 0
+    for job_id in [] if isinstance(active, Refused) else active:
+        note = _left_note(job_id)
+        if note is not None and not isinstance(_write(partial(_end, job_id, note)), Refused):
+            _forget_note(job_id)
+            noted += 1
+    count = _write(_fail_stale)
+    count = 0 if isinstance(count, Refused) else count
     if count:
         log.warning("%d solve job(s) had lost their worker; marked failed", count)
-    return count or 0
+    return count + noted
+
+
+# --- a job's end the database refused, kept in the queue's store ------------------------------
+
+
+def _note_key(job_id: int) -> str:
+    return f"solve-job-{job_id}-end"
+
+
+def _leave_note(job_id: int, outcome: Outcome) -> None:
+    """Keep a job's end the database refused where the web and the next worker look."""
+    try:
+        queue(current_app).put(_note_key(job_id), (str(outcome.status), outcome.message))
+    except Exception:  # the queue's store refused as well: the job will end as stale
+        log.exception("solve job %s: could not keep its end (%s) either", job_id, outcome)
+
+
+def _left_note(job_id: int) -> Outcome | None:
+    try:
+        note = queue(current_app).get(_note_key(job_id), peek=True)
+    except Exception:
+        log.exception("solve job %s: could not read the queue's store", job_id)
+        return None
+    return None if note is None else Outcome(JobStatus(note[0]), note[1])
+
+
+def _forget_note(job_id: int) -> None:
+    with contextlib.suppress(Exception):  # a note left over is ignored once the job ended
+        queue(current_app).delete(_note_key(job_id))
 
 
 def _fail_stale(*where: Any) -> int:

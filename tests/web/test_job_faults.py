@@ -3,13 +3,15 @@
 The worker killed mid-solve and a cancel of a running solve use a real
 `huey_consumer` process on a SQLite queue in the test's folder, configured
 through SCHEDULER_* variables as in production, with a dataset big enough
-to take several seconds. The solver failing and the database locked run
-the job inside the request (the queue's immediate mode).
+to take several seconds. The solver failing, the database locked and the
+database refusing writes (read-only or full) run the job inside the request
+(the queue's immediate mode) or call the task directly.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import sqlite3
@@ -25,13 +27,14 @@ import psutil
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select, update
+from sqlalchemy import create_engine, func, select, text, update
 
 from scheduler.domain import Dataset
 from scheduler.loading import load_dataset
 from scheduler.synthetic import GeneratorSpec, generate
 from scheduler.writing import write_tables
 from tests.web.conftest import PASSWORD, POSTGRES_URL, Accounts, csrf_token, login
+from tests.web.faults import RefusedWrites
 from web import jobs, store
 from web.auth import hash_password
 from web.models import NATIONAL, Assignment, JobStatus, Role, Roster, SolveJob, User, db
@@ -344,3 +347,111 @@ def test_a_brief_lock_is_waited_out(app, demo) -> None:
         assert db.session.get(SolveJob, job_id).message == "written"
     connection.close()
     assert len(attempts) == 2
+
+
+# --- the database refusing writes ---------------------------------------------------------------
+
+# What each database says, as the job's message must repeat it
+REFUSALS = {
+    ("sqlite", "read-only"): "attempt to write a readonly database",
+    ("sqlite", "full"): "database or disk is full",
+    ("postgresql", "read-only"): "read-only transaction",
+}
+
+
+def database_kind(app: Flask) -> str:
+    return (
+        "postgresql" if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgres") else "sqlite"
+    )
+
+
+def refuse_once_running(app: Flask, refusal: RefusedWrites) -> None:
+    """Once the job runs, the database refuses writes: a disk remounted read-only, or full."""
+    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])  # not the app's pool
+    running = text("SELECT count(*) FROM solve_job WHERE status = 'running'")
+    deadline = time.monotonic() + 60
+    try:
+        with engine.connect() as connection:
+            while not connection.execute(running).scalar() and time.monotonic() < deadline:
+                connection.rollback()
+                time.sleep(0.01)
+        refusal.on.set()
+    finally:
+        engine.dispose()
+
+
+def start_from_the_page(client: FlaskClient) -> int:
+    assert login(client, Accounts.national).status_code == 302
+    token = csrf_token(client, "/plan/solves")
+    response = client.post(
+        "/plan/solves", data={"scope": NATIONAL, "time_limit": 60, "csrf_token": token}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+@pytest.mark.parametrize("kind", ["read-only", pytest.param("full", marks=sqlite_only)])
+def test_a_database_that_refuses_the_result_says_so_in_the_job(app, client, demo, kind) -> None:
+    """Not "the worker stopped while solving": the database's refusal, in its own words."""
+    app.config.update(JOB_HEARTBEAT_SECONDS=0.2, JOB_STALE_SECONDS=1)
+    before = published(app)
+    refusal = RefusedWrites(app, kind)
+    watcher = threading.Thread(target=refuse_once_running, args=(app, refusal))
+    watcher.start()
+    try:
+        job_id = start_from_the_page(client)
+    finally:
+        watcher.join()
+        assert refusal.on.is_set()  # the job met the refusal
+        refusal.close()  # the disk is writable again when someone looks
+    time.sleep(1.1)  # and the job's heartbeat is older than JOB_STALE_SECONDS by then
+    state = job_state(client, job_id)
+    assert state["status"] == "failed"
+    assert state["message"].startswith("the database refused to store the roster (")
+    assert REFUSALS[database_kind(app), kind] in state["message"]
+    assert jobs.UNCHANGED in state["message"] and "whoever runs the server" in state["message"]
+    assert drafts(app) == (0, 0)
+    assert published(app) == before
+
+
+def test_a_worker_whose_database_is_read_only_fails_the_job_with_the_reason(
+    app, client, demo, tmp_path
+) -> None:
+    """The worker cannot even mark the job running: it does not stay queued for ever."""
+    app.config.update(HUEY_IMMEDIATE=False, HUEY_SQLITE_PATH=str(tmp_path / "huey.sqlite3"))
+    before = published(app)
+    job_id = start_from_the_page(client)
+    assert job_state(client, job_id)["status"] == "queued"
+    refusal = RefusedWrites(app)
+    refusal.on.set()
+    try:
+        with app.app_context():
+            jobs.run_solve(job_id)  # as the worker would, on a read-only database
+        assert client.get(f"/plan/solves/{job_id}.json").status_code == 200  # no 500 meanwhile
+    finally:
+        refusal.close()
+    state = job_state(client, job_id)
+    assert state["status"] == "failed"
+    assert state["message"].startswith("the database refused to start the solve (")
+    assert REFUSALS[database_kind(app), "read-only"] in state["message"]
+    assert published(app) == before
+
+
+def test_a_worker_starting_again_stores_the_end_its_predecessor_could_not(app, demo) -> None:
+    """The sweep at worker start stores a refused end, not "the worker stopped"."""
+    app.config.update(JOB_STALE_SECONDS=1)
+    refused = "the database refused to store the roster (database or disk is full); ..."
+    with app.app_context():
+        an_hour_ago = jobs.utcnow() - dt.timedelta(hours=1)
+        noted, lost = (
+            SolveJob(scope=scope, status=JobStatus.RUNNING, heartbeat_at=an_hour_ago)
+            for scope in (NATIONAL, "somewhere")
+        )
+        db.session.add_all([noted, lost])
+        db.session.commit()
+        jobs._leave_note(noted.id, jobs.Outcome(JobStatus.FAILED, refused))
+        assert jobs.sweep_stale() == 2
+        db.session.expire_all()
+        assert (noted.status, noted.message) == (JobStatus.FAILED, refused)
+        assert (lost.status, lost.message) == (JobStatus.FAILED, jobs.STALE)
+        assert jobs._left_note(noted.id) is None  # stored once, then forgotten
