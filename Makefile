@@ -19,7 +19,10 @@ install: $(STAMP)
 # The web app and its solve worker (Huey, queue in instance/huey.sqlite3) on an embedded
 # SQLite database (instance/), with the demo data and a published roster; prints the
 # address and one demo account per role.
-FLASK := SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_REMEMBER_COOKIE_SECURE=false $(VENV)/bin/flask --app web
+# The demo's week is in May 2020: needs may be posted for its dates too.
+DEMO_DAYS_BACK := $(shell echo $$(( ($$(date +%s) - $$(date -d 2020-01-01 +%s)) / 86400 )))
+FLASK := SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_REMEMBER_COOKIE_SECURE=false \
+	SCHEDULER_NEED_DAYS_BACK=$(DEMO_DAYS_BACK) $(VENV)/bin/flask --app web
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 run: install

@@ -30,7 +30,7 @@ from scheduler.domain import (
     Volunteer,
 )
 from scheduler.garbage import collector_paused
-from scheduler.problems import InvalidInput, Problem, Severity
+from scheduler.problems import MAX_LISTED, InvalidInput, Problem, Severity
 from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
 from scheduler.schema import (
     EARTH_KM,
@@ -125,7 +125,7 @@ def validate_rows(sheet: RawSheet, model: type[Row]) -> tuple[Rows | None, list[
         (column, index) for column, index in sheet.header.items() if column in model.model_fields
     ]
     rows: Rows = []
-    for number, cells_ in sheet.rows:
+    for k, (number, cells_) in enumerate(sheet.rows):
         record = {c: cells_[i] for c, i in known if i < len(cells_) and not _empty(cells_[i])}
         try:
             rows.append((number, model.model_validate(record), frozenset()))
@@ -133,12 +133,27 @@ def validate_rows(sheet: RawSheet, model: type[Row]) -> tuple[Rows | None, list[
             found = _row_problems(sheet, number, model, exc)
             problems += found
             rows.append((number, _partial(model, record), frozenset(p.column for p in found)))
+            if len(problems) >= MAX_LISTED and k + 1 < len(sheet.rows):
+                return None, [*problems, _stopped(sheet, number, len(sheet.rows) - k - 1)]
     if not sheet.rows and model is not RuleRow and model is not RoleRow:
         severity = Severity.ERROR if sheet.name in REQUIRED_SHEETS else Severity.WARNING
         problems.append(
             Problem(sheet.name, None, None, "the sheet has a header but no rows below it", severity)
         )
     return rows, problems
+
+
+def _stopped(sheet: RawSheet, number: int, unchecked: int) -> Problem:
+    """Past MAX_LISTED problems a sheet is wrong wholesale: checking the rest costs time and
+    memory (a 100,000-row upload) and tells the clerk nothing new."""
+    return Problem(
+        sheet.name,
+        None,
+        None,
+        f"checking stopped after {MAX_LISTED:,} problems at row {number:,}; the {unchecked:,} "
+        "rows below it were not checked. Fix the problems listed (often a whole column is "
+        "wrong) and try again",
+    )
 
 
 @cache

@@ -83,10 +83,11 @@ def _listed(problems: list[Problem]) -> list[Problem]:
     listed: dict[str, int] = {}
     unlisted: dict[str, int] = {}
     for p in problems:
-        if p.is_error and listed.get(p.sheet, 0) >= MAX_LISTED:
+        whole_sheet = p.row is None and p.column is None  # a few at most: always listed
+        if p.is_error and not whole_sheet and listed.get(p.sheet, 0) >= MAX_LISTED:
             unlisted[p.sheet] = unlisted.get(p.sheet, 0) + (p.unlisted or 1)
             continue
-        if p.is_error:
+        if p.is_error and not whole_sheet:
             listed[p.sheet] = listed.get(p.sheet, 0) + 1
         kept.append(p)
     kept += [

@@ -70,7 +70,7 @@ class Scope:
 
 # Uploads through the web app: a sheet of more rows is refused before it fills the
 # server's memory (the command line takes the reader's larger defaults).
-UPLOAD_LIMITS = Limits(max_rows=100_000)
+UPLOAD_LIMITS = Limits(max_rows=30_000)
 
 
 @dataclass(frozen=True)

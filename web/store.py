@@ -149,10 +149,11 @@ def _upsert(
         stored.update(session.scalars(select(model.id).where(model.id.in_(chunk))))
     old = [row for row in rows if row["id"] in stored]
     new = [row for row in rows if row["id"] not in stored]
-    if old:
-        session.execute(update(model), old)  # ORM bulk update by primary key
-    if new:
-        session.execute(insert(model), new)
+    # a few thousand rows a statement: one statement of 40,000 holds all their parameters
+    for chunk in _chunks(old, 5000):
+        session.execute(update(model), chunk)  # ORM bulk update by primary key
+    for chunk in _chunks(new, 5000):
+        session.execute(insert(model), chunk)
 
 
 def _chunks(values: list, size: int = 500) -> Iterable[list]:
