@@ -243,22 +243,24 @@ def stored_coverage(
     rows = db.session.execute(_groups(roster_id, facility_ids)).all()
     facilities = _facilities({facility_id for facility_id, *_ in rows})
     weight = _rules().weight
-    tallied: list[tuple[Facility, dt.date, Priority, Tally]] = []
-    for facility_id, day, priority, wanted, filled in rows:
-        demand, places, w = int(wanted), int(filled), weight(priority)
-        tally = Tally(demand, places, demand * w, places * w)
-        tallied.append((facilities[facility_id], day, Priority(priority), tally))
+    groups = [
+        (facilities[facility_id], day, Priority(priority), int(wanted), int(filled))
+        for facility_id, day, priority, wanted, filled in rows
+    ]
 
     def by(key: Callable[[Facility, dt.date, Priority], Hashable]) -> dict:
-        groups: dict = {}
-        for f, day, p, tally in tallied:
-            k = key(f, day, p)
-            groups[k] = groups.get(k, Tally()) + tally
-        return groups
+        sums: dict = defaultdict(lambda: [0, 0, 0.0, 0.0])  # a Tally's fields, added up
+        for f, day, p, demand, filled in groups:
+            total, w = sums[key(f, day, p)], weight(p)
+            total[0] += demand
+            total[1] += filled
+            total[2] += demand * w
+            total[3] += filled * w
+        return {k: Tally(*total) for k, total in sums.items()}
 
     regions = by(lambda f, day, p: f.region_name)
     tallies = Tallies(
-        total=sum((t for *_, t in tallied), Tally()),
+        total=by(lambda f, day, p: None).get(None, Tally()),
         by_priority=dict(sorted(by(lambda f, day, p: p).items())),
         by_region=dict(sorted(regions.items(), key=lambda kv: kv[0].casefold())),
         by_facility=dict(sorted(by(lambda f, day, p: f.id).items())),
