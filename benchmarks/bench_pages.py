@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench_web import _send, free_port, get, prepare, sqlalchemy_url, start_server, stop_server
+from flask_migrate import upgrade
 from sqlalchemy import delete, func, select
 
 from web import create_app
@@ -71,6 +72,7 @@ def create_accounts(url: str) -> list[Coordinator]:
     """A national and a regional coordinator and hospital staff, on the busiest region and site."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
     with app.app_context():
+        upgrade()  # a database kept by --sqlite may predate a migration
         session = m.db.session
         busiest_facility = session.scalar(
             select(m.Need.facility_id)
