@@ -27,7 +27,14 @@ from wtforms.validators import DataRequired, Email, Length
 from scheduler import cells, schema
 from web import access, audit
 from web import models as m
-from web.auth import MIN_PASSWORD, PASSWORD_RULES, NewPasswordForm, hash_password, set_password
+from web.auth import (
+    MIN_PASSWORD,
+    PASSWORD_RULES,
+    NewPasswordForm,
+    end_sessions,
+    hash_password,
+    set_password,
+)
 from web.coordination import bp, read_as, region_labels, strip
 from web.models import Role, db
 from web.paging import page_number
@@ -241,6 +248,7 @@ def deactivate_account(account_id: int):
         flash("You cannot deactivate your own account; ask another coordinator.", "error")
     elif account.active:
         account.active = False
+        end_sessions(account)  # reactivating it later must not revive an old cookie
         audit.record("deactivate", "account", str(account.id), email=account.email)
         db.session.commit()
         flash(f"Account {account.email} deactivated; it can no longer sign in.")

@@ -93,12 +93,17 @@ def hash_password(password: str) -> str:
 def set_password(user: User, password: str, action: str) -> None:
     """Store a new password, ending every session of the account, with an audit entry."""
     user.password_hash = hash_password(password)
+    end_sessions(user)
+    audit.record(action, "account", str(user.id), email=user.email)
+
+
+def end_sessions(user: User) -> None:
+    """End every open session of the account, on every device (no commit)."""
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
         .values(ended_at=_utcnow())
     )
-    audit.record(action, "account", str(user.id), email=user.email)
 
 
 # --- sessions kept on the server ----------------------------------------------------------------

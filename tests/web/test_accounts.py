@@ -387,6 +387,18 @@ def test_a_deactivated_account_is_reactivated_with_its_old_password(app, client,
     assert actions == ["deactivate", "reactivate"]
 
 
+def test_reactivating_does_not_revive_a_session_from_before(app, client, demo) -> None:
+    target = account(app, Accounts.hospital)
+    phone = app.test_client()
+    assert login(phone, Accounts.hospital).status_code == 302
+    assert phone.get("/needs").status_code == 200
+    login(client, Accounts.regional)
+    post(client, f"/accounts/{target.id}/deactivate", page="/accounts")
+    post(client, f"/accounts/{target.id}/reactivate", page="/accounts")
+    assert phone.get("/needs").status_code == 302  # to sign in: that session ended for good
+    assert login(app.test_client(), Accounts.hospital).status_code == 302
+
+
 def test_a_regional_coordinator_reactivates_only_in_their_scope(app, client, demo) -> None:
     user = account(app, Accounts.other_hospital)
     with app.app_context():
