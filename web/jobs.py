@@ -37,7 +37,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -49,13 +49,13 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 from huey import Huey, RedisHuey, SqliteHuey
 from huey.signals import SIGNAL_INTERRUPTED
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from scheduler import solver
 from scheduler.domain import Dataset
 from web import store
-from web.models import NATIONAL, Assignment, JobStatus, Roster, SolveJob, db
+from web.models import NATIONAL, JobStatus, SolveJob, db
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")
@@ -186,6 +186,7 @@ class Outcome:
     message: str = ""
     result: dict[str, Any] = field(default_factory=dict)
     progress: dict[str, float] = field(default_factory=dict)  # the last the child sent
+    based_on: int | None = None  # the published roster when the data was read
 
 
 @dataclass(frozen=True)
@@ -236,6 +237,7 @@ def _take(job_id: int) -> Ticket | bool:
 def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
     dataset = scoped(store.load(), ticket.scope)
+    current = store.published()
     settings = solver.Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: the worker has threads
@@ -249,7 +251,8 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     sender.close()  # the child holds the only sending end: its death reads as EOF
     _children[ticket.id] = child
     try:
-        return _supervise(ticket.id, child, receiver, settings.time_limit)
+        outcome = _supervise(ticket.id, child, receiver, settings.time_limit)
+        return replace(outcome, based_on=current.id if current else None)
     finally:
         _children.pop(ticket.id, None)
         _kill_group(child)
@@ -443,17 +446,13 @@ def _conclude(job_id: int, outcome: Outcome, attempts: int = len(RETRY_PAUSES) +
 def _store_draft(ticket: Ticket, outcome: Outcome) -> str:
     """The draft roster, its assignments and the job's end, in one transaction."""
     summary = outcome.result["summary"]
-    roster = Roster(
-        status="draft", scope=ticket.scope, created_by=ticket.created_by, summary=summary
+    roster = store.save_draft(
+        outcome.result["assignments"],
+        based_on=outcome.based_on,
+        scope=ticket.scope,
+        summary=summary,
+        created_by=ticket.created_by,
     )
-    db.session.add(roster)
-    db.session.flush()
-    rows = [
-        {"roster_id": roster.id, "need_id": need, "volunteer_id": volunteer}
-        for need, volunteer in outcome.result["assignments"]
-    ]
-    if rows:
-        db.session.execute(insert(Assignment), rows)
     ended = db.session.execute(
         update(SolveJob)
         .where(

@@ -210,6 +210,11 @@ class Rule(Base):
 NATIONAL = "national"  # the scope of a solve or roster that covers every region
 
 
+class RosterStatus(enum.StrEnum):
+    DRAFT = "draft"  # a solve's result; coordinators of its scope see it
+    PUBLISHED = "published"  # what hospital staff and volunteers see, the newest one
+
+
 class Roster(Base):
     """A solved roster; hospital staff and volunteers see the newest published one.
 
@@ -224,12 +229,18 @@ class Roster(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=_now)
     published_at: Mapped[dt.datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    status: Mapped[RosterStatus] = mapped_column(String(20), default=RosterStatus.DRAFT)
     scope: Mapped[str] = mapped_column(String(200), default=NATIONAL)  # or a region
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     published_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    # a draft: the published roster it was solved against; a published roster: the one
+    # it replaced
     based_on: Mapped[int | None] = mapped_column(ForeignKey("roster.id", ondelete="SET NULL"))
+    # a draft once published: the published roster it became
+    published_as: Mapped[int | None] = mapped_column(
+        ForeignKey("roster.id", ondelete="SET NULL"), unique=True
+    )
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="roster", cascade="all, delete-orphan"
     )

@@ -47,7 +47,7 @@ from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
 from web.dashboard import Pairs, cut, figures, region_facilities, scope_of, scoped_roster
-from web.models import Role, db
+from web.models import Role, RosterStatus, db
 from web.paging import page_number
 
 bp = Blueprint("publishing", __name__)
@@ -69,21 +69,19 @@ def roster_or_404(user: m.User, roster_id: int) -> m.Roster:
     if roster is None:
         abort(404)
     mine = user.kind is Role.NATIONAL or roster.scope == user.region
-    if roster.status != "published" and not mine:
+    if roster.status != RosterStatus.PUBLISHED and not mine:
         abort(404)
     return roster
 
 
 def drafts_query(user: m.User) -> Select:
-    query = select(m.Roster).where(m.Roster.status == "draft")
+    """The user's drafts that are not published yet, newest first."""
+    query = select(m.Roster).where(
+        m.Roster.status == RosterStatus.DRAFT, m.Roster.published_as.is_(None)
+    )
     if user.kind is not Role.NATIONAL:
         query = query.where(m.Roster.scope == (user.region or ""))
     return query.order_by(m.Roster.created_at.desc(), m.Roster.id.desc())
-
-
-def published_as(draft: m.Roster) -> int | None:
-    """The published roster a draft became, if it was published."""
-    return (draft.summary or {}).get("published_as")
 
 
 def is_stale(draft: m.Roster, current: m.Roster | None) -> bool:
@@ -217,8 +215,7 @@ def diff_from(earlier: m.Roster | None, dataset: Dataset, after: Pairs) -> Diff:
 @roles_required(*COORDINATORS)
 def index():
     drafts = db.session.scalars(drafts_query(current_user).limit(DRAFTS_SHOWN)).all()
-    drafts = [d for d in drafts if not published_as(d)]
-    history_query = select(m.Roster).where(m.Roster.status == "published")
+    history_query = select(m.Roster).where(m.Roster.status == RosterStatus.PUBLISHED)
     history = db.paginate(
         history_query.order_by(m.Roster.published_at.desc(), m.Roster.id.desc()),
         page=page_number(),
@@ -246,9 +243,9 @@ def show(roster_id: int):
     roster = roster_or_404(current_user, roster_id)
     ids = scope_of(current_user, roster)
     current = store.published()
-    draft = roster.status == "draft"
+    draft = roster.status == RosterStatus.DRAFT
     dataset, pairs = scoped_roster(roster, ids)
-    pending = draft and not published_as(roster)
+    pending = draft and roster.published_as is None
     labels = region_labels()
     return render_template(
         "publishing/show.html",
@@ -256,7 +253,7 @@ def show(roster_id: int):
         draft=draft,
         current=current,
         stale=draft and is_stale(roster, current),
-        published_as=published_as(roster) if draft else None,
+        published_as=roster.published_as if draft else None,
         figures=figures(dataset, pairs, by_region=ids is None, links=False),
         changes=diff_from(current, dataset, pairs) if pending else None,
         names=account_names([roster]),
@@ -306,7 +303,7 @@ def publish(roster_id: int):
 def changes(roster_id: int):
     """What changed for whom when this roster was published, against the one before it."""
     roster = roster_or_404(current_user, roster_id)
-    if roster.status != "published":
+    if roster.status != RosterStatus.PUBLISHED:
         return redirect(url_for("publishing.show", roster_id=roster.id))
     previous = store.previous_published(roster)
     found = None

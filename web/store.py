@@ -237,7 +237,7 @@ def facility_row(f: domain.Facility) -> dict[str, object]:
 def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) -> m.Roster:
     """Store a roster as the published one (no commit)."""
     hold("publish")
-    roster = m.Roster(status="published", published_at=m._now(), summary=summary)
+    roster = m.Roster(status=m.RosterStatus.PUBLISHED, published_at=m._now(), summary=summary)
     db.session.add(roster)
     db.session.flush()
     rows = [{"roster_id": roster.id, "need_id": n, "volunteer_id": v} for n, v in assignments]
@@ -255,7 +255,7 @@ def published_id() -> ScalarSelect[int]:
     """The id of `published()` as a scalar subquery, for pages that join to it in one query."""
     return (
         select(m.Roster.id)
-        .where(m.Roster.status == "published")
+        .where(m.Roster.status == m.RosterStatus.PUBLISHED)
         .order_by(m.Roster.published_at.desc(), m.Roster.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -307,22 +307,23 @@ def hold(lock: str) -> None:
 def save_draft(
     assignments: Iterable[tuple[str, str]],
     *,
+    based_on: int | None,
     scope: str = m.NATIONAL,
     summary: dict[str, object] | None = None,
     created_by: int | None = None,
 ) -> m.Roster:
-    """Store a solved roster as a draft of `scope`, solved against the current published one.
+    """Store a solved roster as a draft of `scope` (no commit).
 
-    No commit. `based_on` records that published roster, so publishing the
-    draft later can warn that it was solved against an older state.
+    `based_on` is the published roster that stood when the solve read its
+    data (None if none did): publishing the draft later warns when another
+    has been published since.
     """
-    current = published()
     draft = m.Roster(
-        status="draft",
+        status=m.RosterStatus.DRAFT,
         scope=scope,
         summary=summary or {},
         created_by=created_by,
-        based_on=current.id if current else None,
+        based_on=based_on,
     )
     db.session.add(draft)
     db.session.flush()
@@ -341,14 +342,14 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     """
     hold("publish")
     db.session.refresh(draft)  # another click may have published it while we waited
-    if draft.status != "draft" or (draft.summary or {}).get("published_as"):
+    if draft.status != m.RosterStatus.DRAFT or draft.published_as is not None:
         raise AlreadyPublished(draft.id)
     previous = published()
     pairs = _stored_pairs(draft.id, draft.scope, inside=True)
     if previous is not None and draft.scope != m.NATIONAL:
         pairs += _stored_pairs(previous.id, draft.scope, inside=False)
     roster = m.Roster(
-        status="published",
+        status=m.RosterStatus.PUBLISHED,
         published_at=m._now(),
         scope=draft.scope,
         summary={"draft": draft.id},
@@ -359,8 +360,7 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     db.session.add(roster)
     db.session.flush()
     _insert_assignments(roster.id, pairs)
-    # A new dict, not an update in place: SQLAlchemy sees a JSON column change only so.
-    draft.summary = {**(draft.summary or {}), "published_as": roster.id}
+    draft.published_as = roster.id
     return roster
 
 
@@ -392,7 +392,7 @@ def previous_published(roster: m.Roster) -> m.Roster | None:
     """The published roster just before this one in the history (what it replaced)."""
     if roster.based_on is not None:
         before = db.session.get(m.Roster, roster.based_on)
-        if before is not None and before.status == "published":
+        if before is not None and before.status == m.RosterStatus.PUBLISHED:
             return before
     if roster.published_at is None:
         return None
@@ -401,7 +401,7 @@ def previous_published(roster: m.Roster) -> m.Roster | None:
     )
     return db.session.scalars(
         select(m.Roster)
-        .where(m.Roster.status == "published", earlier)
+        .where(m.Roster.status == m.RosterStatus.PUBLISHED, earlier)
         .order_by(m.Roster.published_at.desc(), m.Roster.id.desc())
         .limit(1)
     ).first()

@@ -52,7 +52,8 @@ def in_region(demo, pairs, region: str) -> set[Pair]:
 def make_draft(app, pairs, scope: str = NATIONAL, by: str | None = None) -> int:
     with app.app_context():
         user = db.session.scalar(select(User.id).where(User.email == by)) if by else None
-        draft = store.save_draft(sorted(pairs), scope=scope, created_by=user)
+        current = store.published()
+        draft = store.save_draft(sorted(pairs), based_on=current.id, scope=scope, created_by=user)
         db.session.commit()
         return draft.id
 

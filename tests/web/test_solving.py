@@ -212,6 +212,8 @@ def test_a_national_solve_makes_a_draft_and_leaves_the_published_roster(app, cli
         roster = db.session.get(Roster, job.roster_id)
         national = db.session.scalars(select(User).where(User.email == Accounts.national)).one()
         assert (roster.status, roster.scope, roster.created_by) == ("draft", NATIONAL, national.id)
+        # what it was solved against: the stale-draft warning depends on it
+        assert roster.based_on == store.published().id
         assert len(roster.assignments) == demo["result"].filled
         assert roster.summary["filled"] == demo["result"].filled
         assert set(roster.summary) >= {"weighted_coverage", "upper_bound", "demand", "gap"}

@@ -1,0 +1,39 @@
+"""Migrations that move data, run on a database holding the old shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import text
+
+from tests.web.conftest import settings
+from web import create_app
+from web.models import db
+
+
+def test_published_as_moves_from_the_summary_to_its_column_and_back(tmp_path: Path) -> None:
+    app = create_app(settings(f"sqlite:///{tmp_path / 'old.sqlite3'}"))
+    with app.app_context():
+        upgrade(revision="1d77fe7a0ef8")
+        db.session.execute(
+            text(
+                "INSERT INTO roster (id, created_at, status, scope, summary) VALUES "
+                "(1, '2026-12-01', 'draft', 'national', '{\"filled\": 5, \"published_as\": 2}'),"
+                "(2, '2026-12-01', 'published', 'national', '{\"draft\": 1}'),"
+                "(3, '2026-12-02', 'draft', 'national', '{\"filled\": 4}')"
+            )
+        )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(text("SELECT id, published_as, summary FROM roster ORDER BY id"))
+        assert [(i, p, s) for i, p, s in rows] == [
+            (1, 2, '{"filled": 5}'),
+            (2, None, '{"draft": 1}'),
+            (3, None, '{"filled": 4}'),
+        ]
+        downgrade(revision="1d77fe7a0ef8")
+        rows = db.session.execute(text("SELECT id, summary FROM roster ORDER BY id"))
+        assert tuple(rows.first()) == (1, '{"filled": 5, "published_as": 2}')
+        db.session.remove()
+        db.engine.dispose()
