@@ -103,7 +103,7 @@ PAGING = [
         "name": "page",
         "in": "query",
         "required": False,
-        "schema": {"type": "integer", "minimum": 1, "default": 1},
+        "schema": {"type": "integer", "format": "int64", "minimum": 1, "default": 1},
         "description": "Which page, counting from 1. A page after the last is empty.",
     },
     {
