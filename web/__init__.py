@@ -3,10 +3,11 @@
 Views translate HTTP into calls of `scheduler` functions and `web.store`;
 they hold no optimisation or pandas logic. One blueprint per feature:
 `auth` (sign in), `needs` (hospital staff post shifts), `schedule` (a
-volunteer's own shifts and calendar), `coordination` (volunteer lists,
-facilities, accounts, audit), `dashboard` (coverage and why places are
-open), `solving` (solve jobs run by the task-queue worker), `publishing`
-(drafts, publishing, history, downloads) and `api` (JSON under /api/).
+volunteer's own shifts and calendar), `coordination` (volunteer lists and
+facilities), `accounts` (accounts and the audit log), `dashboard`
+(coverage and why places are open), `solving` (solve jobs run by the
+task-queue worker), `publishing` (drafts, publishing, history, downloads)
+and `api` (JSON under /api/). The worker's entry point is `web.worker`.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see this page."
 
     from web import (
+        accounts,
         api,
         auth,
         commands,
@@ -80,7 +82,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         solving,
     )
 
-    blueprints = (auth, needs, schedule, coordination, dashboard, solving, publishing, api)
+    blueprints = (
+        auth,
+        needs,
+        schedule,
+        coordination,
+        accounts,
+        dashboard,
+        solving,
+        publishing,
+        api,
+    )
     for blueprint in (b.bp for b in blueprints):
         app.register_blueprint(blueprint)
     csrf.exempt(schedule.feed)  # a calendar app fetches the feed with its token, no session

@@ -1,4 +1,4 @@
-"""Coordinators' pages for accounts and the audit log (views of the `coordination` blueprint).
+"""Coordinators' pages for accounts and the audit log.
 
 Who is in a regional coordinator's scope, for the account list, for
 deactivating and for the audit log alike: themselves, hospital staff all of
@@ -15,7 +15,7 @@ national coordinators only.
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
@@ -35,13 +35,15 @@ from web.auth import (
     hash_password,
     set_password,
 )
-from web.coordination import bp, read_as, region_labels, strip
+from web.coordination import read_as, region_labels, strip
 from web.models import Role, db
 from web.paging import page_number
 from web.schedule import new_token
 
 ACCOUNTS_PER_PAGE = 100
 AUDIT_PER_PAGE = 50
+
+bp = Blueprint("accounts", __name__)
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -86,10 +88,10 @@ def creatable_roles(user: m.User) -> list[Role]:
 
 @bp.get("/accounts")
 @access.roles_required(*access.COORDINATORS)
-def accounts():
+def index():
     query = accounts_query(current_user).options(selectinload(m.User.facilities))
     page = db.paginate(query, page=page_number(), per_page=ACCOUNTS_PER_PAGE, error_out=False)
-    return render_template("coordination/accounts.html", page=page, regions=region_labels())
+    return render_template("accounts/index.html", page=page, regions=region_labels())
 
 
 class AccountForm(FlaskForm):
@@ -144,7 +146,7 @@ def account_form() -> AccountForm:
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 @access.roles_required(*access.COORDINATORS)
-def new_account():
+def new():
     form = account_form()
     if form.validate_on_submit() and role_fields_valid(form) and email_free(form):
         user = build_account(form)
@@ -158,9 +160,9 @@ def new_account():
             audit.record("create", "account", str(user.id), email=user.email, role=user.role)
             db.session.commit()
             flash(f"Account {user.email} ({user.kind.label}) created.")
-            return redirect(url_for("coordination.accounts"))
+            return redirect(url_for("accounts.index"))
     status = 400 if request.method == "POST" else 200
-    return render_template("coordination/account_form.html", form=form), status
+    return render_template("accounts/form.html", form=form), status
 
 
 def role_fields_valid(form: AccountForm) -> bool:
@@ -241,7 +243,7 @@ def account_or_404(account_id: int) -> m.User:
 
 @bp.post("/accounts/<int:account_id>/deactivate")
 @access.roles_required(*access.COORDINATORS)
-def deactivate_account(account_id: int):
+def deactivate(account_id: int):
     """Sign the account out for good; its rows and audit entries stay."""
     account = account_or_404(account_id)
     if account.id == current_user.id:
@@ -252,12 +254,12 @@ def deactivate_account(account_id: int):
         audit.record("deactivate", "account", str(account.id), email=account.email)
         db.session.commit()
         flash(f"Account {account.email} deactivated; it can no longer sign in.")
-    return redirect(url_for("coordination.accounts"))
+    return redirect(url_for("accounts.index"))
 
 
 @bp.post("/accounts/<int:account_id>/reactivate")
 @access.roles_required(*access.COORDINATORS)
-def reactivate_account(account_id: int):
+def reactivate(account_id: int):
     """Let a deactivated account sign in again, with the password it had."""
     account = account_or_404(account_id)
     if not account.active:
@@ -268,7 +270,7 @@ def reactivate_account(account_id: int):
             f"Account {account.email} can sign in again with its old password; "
             "set a new one if it may have been lost."
         )
-    return redirect(url_for("coordination.accounts"))
+    return redirect(url_for("accounts.index"))
 
 
 @bp.route("/accounts/<int:account_id>/password", methods=["GET", "POST"])
@@ -283,7 +285,7 @@ def reset_password(account_id: int):
         set_password(account, form.password.data, "reset password")
         db.session.commit()
         flash(f"New password set for {account.email}; hand it over in person or by phone.")
-        return redirect(url_for("coordination.accounts"))
+        return redirect(url_for("accounts.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("password.html", form=form, account=account), status
 
@@ -302,4 +304,4 @@ def audit_log():
     page = db.paginate(query, page=page_number(), per_page=AUDIT_PER_PAGE, error_out=False)
     user_ids = {e.user_id for e in page.items if e.user_id is not None}
     users = {u.id: u for u in db.session.scalars(select(m.User).where(m.User.id.in_(user_ids)))}
-    return render_template("coordination/audit.html", page=page, users=users)
+    return render_template("accounts/audit.html", page=page, users=users)

@@ -3,8 +3,7 @@
 National coordinators see and change everything; a regional coordinator
 only their region's volunteers and facilities (anything else is 404, as
 `web.access` filters every query by the account's scope). Hospital staff and
-volunteers get 403. Accounts and the audit log are in `web.accounts`, on
-this same blueprint.
+volunteers get 403. Accounts and the audit log are `web.accounts`.
 """
 
 from __future__ import annotations
@@ -336,6 +335,3 @@ def fill_facility(facility: m.Facility, form: FacilityForm) -> dict[str, list]:
             changed[name] = [old, value]
             setattr(facility, name, value)
     return changed
-
-
-from web import accounts  # noqa: E402, F401 - its views join this blueprint

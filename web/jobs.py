@@ -21,7 +21,7 @@ moves it), Redis when HUEY_REDIS_URL is set, and in the web process itself
 ("immediate") when HUEY_IMMEDIATE is true, which is the default under TESTING.
 
 Start the worker beside the web app with `flask --app web worker` or
-`huey_consumer web.jobs.huey`; both build the app from the environment.
+`huey_consumer web.worker.huey`; both build the app from the environment.
 """
 
 from __future__ import annotations
@@ -139,25 +139,6 @@ def enqueue(job_id: int) -> None:
 
 def revoke(job_id: int) -> None:
     queue(current_app).revoke_by_id(task_id(job_id), revoke_once=True)
-
-
-_worker_app: Flask | None = None
-
-
-def __getattr__(name: str) -> Huey:
-    """`huey_consumer web.jobs.huey`: the queue of an app built from the environment.
-
-    Built on first access rather than at import: `create_app` imports the
-    blueprints, and they import this module.
-    """
-    global _worker_app
-    if name != "huey":
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if _worker_app is None:
-        from web import create_app
-
-        _worker_app = create_app()
-    return queue(_worker_app)
 
 
 @click.command("worker")

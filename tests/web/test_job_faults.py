@@ -179,7 +179,7 @@ def consumer(app: Flask, tmp_path: Path) -> Iterator[subprocess.Popen]:
         SCHEDULER_JOB_STALE_SECONDS=str(STALE_SECONDS),
     )
     log = (tmp_path / "consumer.log").open("w")
-    command = [str(CONSUMER), "web.jobs.huey", "-w", "1", "-k", "thread", "-m", "0.5"]
+    command = [str(CONSUMER), "web.worker.huey", "-w", "1", "-k", "thread", "-m", "0.5"]
     process = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -1,0 +1,13 @@
+"""The solve worker's entry point: `huey_consumer web.worker.huey`.
+
+Importing this module builds the app from the environment (SCHEDULER_*,
+DATABASE_URL) and exposes its task queue, as Flask's Celery example does in
+`make_celery.py`. The web app never imports it; `flask --app web worker`
+(`web.jobs.worker`) is the other way to start the same consumer.
+"""
+
+from web import create_app
+from web.jobs import queue
+
+app = create_app()
+huey = queue(app)
