@@ -137,8 +137,8 @@ def csrf_token():
 @bp.get("/needs")
 @roles_required(*STAFF)
 def list_needs():
-    paging = Paging.asked()
-    query = needs_in_scope(request.args.get("facility_id", "").strip(), _day())
+    paging, day = _listing()
+    query = needs_in_scope(request.args.get("facility_id", "").strip(), day)
     total, rows = paging.rows(query)
     needs = [need for (need,) in rows]
     return jsonify(
@@ -226,16 +226,6 @@ class Paging:
     page: int
     per_page: int
 
-    @classmethod
-    def asked(cls) -> Paging:
-        """`page` and `per_page` of the query; raises `InvalidInput` naming what to send."""
-        page = _whole("page", 1, "pages are counted from 1")
-        per_page = _whole("per_page", PER_PAGE, f"ask for 1 to {MAX_PER_PAGE} per page")
-        if per_page > MAX_PER_PAGE:
-            message = f"{per_page} per page is too many; ask for 1 to {MAX_PER_PAGE} per page"
-            raise InvalidInput([Problem("query", None, "per_page", message)])
-        return cls(page, per_page)
-
     def rows(self, query: Select) -> tuple[int, list]:
         """How many rows the query has, and this page's; a page past the end is not asked for."""
         counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
@@ -257,17 +247,33 @@ class Paging:
         }
 
 
-def _whole(name: str, default: int, rule: str) -> int:
-    """A whole number of 1 or more from the query string."""
+def _listing() -> tuple[Paging, dt.date | None]:
+    """The page, its size and the date filter of a list; raises `InvalidInput`, every problem."""
+    problems: list[Problem] = []
+    page = _whole("page", "a page number; pages are counted from 1", problems)
+    size = f"a page size; ask for 1 to {MAX_PER_PAGE} per page"
+    per_page = _whole("per_page", size, problems, most=MAX_PER_PAGE) or PER_PAGE
+    day = None
+    try:
+        day = _day()
+    except InvalidInput as exc:
+        problems += exc.problems
+    if problems:
+        raise InvalidInput(problems)
+    return Paging(page or 1, per_page), day
+
+
+def _whole(name: str, what: str, problems: list[Problem], most: int | None = None) -> int | None:
+    """A whole number from 1 (to `most`) in the query string; None if not given or not one."""
     text = request.args.get(name, "").strip()
     if not text:
-        return default
+        return None
     with contextlib.suppress(ValueError):  # int() refuses over 4300 digits
-        if text.isascii() and text.isdigit() and int(text) >= 1:
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= (most or int(text)):
             return int(text)
     shown = text if len(text) <= 40 else text[:40] + "…"
-    message = f"'{shown}' is not a whole number of 1 or more; {rule}"
-    raise InvalidInput([Problem("query", None, name, message)])
+    problems.append(Problem("query", None, name, f"'{shown}' is not {what}, e.g. {name}=2"))
+    return None
 
 
 def _day() -> dt.date | None:
@@ -317,9 +323,9 @@ def _now() -> dt.datetime:
 @login_required
 def schedule():
     """The published roster as each role may see it; a volunteer sees their own shifts only."""
-    paging = Paging.asked()
+    paging, day = _listing()
     roster = store.published()
-    query = _schedule_query(roster.id if roster else None)
+    query = _schedule_query(roster.id if roster else None, day)
     total, rows = paging.rows(query) if query is not None else (0, [])
     return jsonify(
         published_at=roster.published_at.isoformat() if roster and roster.published_at else None,
@@ -342,7 +348,7 @@ def schedule():
     )
 
 
-def _schedule_query(roster_id: int | None) -> Select | None:
+def _schedule_query(roster_id: int | None, day: dt.date | None) -> Select | None:
     """Assignments of the roster within the user's scope; None when there is nothing to see."""
     if roster_id is None:
         return None
@@ -370,6 +376,6 @@ def _schedule_query(roster_id: int | None) -> Select | None:
             query = query.where(m.Need.facility_id.in_(ids))
     if facility_id := request.args.get("facility_id", "").strip():
         query = query.where(m.Need.facility_id == facility_id)
-    if (day := _day()) is not None:
+    if day is not None:
         query = query.where(m.Need.date == day)
     return query

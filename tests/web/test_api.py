@@ -449,6 +449,17 @@ def test_a_page_or_page_size_that_is_not_one_says_what_to_send(
     assert "1" in problem["message"] and len(problem["message"]) < 200
 
 
+@pytest.mark.parametrize("path", ["/api/needs", "/api/schedule"])
+def test_every_problem_of_a_list_query_is_named_at_once(client, demo, path) -> None:
+    signed_in(client, Accounts.national)
+    response = client.get(f"{path}?page=0&per_page=5000&date=19.05.2020")
+    assert response.status_code == 400
+    problems = error_of(response)["problems"]
+    assert [p["column"] for p in problems] == ["page", "per_page", "date"]
+    assert "pages are counted from 1, e.g. page=2" in problems[0]["message"]
+    assert "ask for 1 to 1000 per page" in problems[1]["message"]
+
+
 # --- the schedule -------------------------------------------------------------------------------
 
 
