@@ -61,7 +61,9 @@ def signed_in():
 @bp.errorhandler(InvalidInput)
 def invalid(exc: InvalidInput):
     errors = [p for p in exc.problems if p.is_error]
-    return failure(400, f"{len(errors)} problem(s); nothing was stored.", errors)
+    looked_up = request.method == "GET"
+    after = "fix the query and ask again" if looked_up else "nothing was stored"
+    return failure(400, f"{len(errors)} problem(s); {after}.", errors)
 
 
 def failure(status: int, message: str, problems: list[Problem] | None = None):
@@ -80,7 +82,10 @@ def openapi():
 
 
 def contract() -> dict:
-    """web/static/openapi.json with the paging of the lists (`PAGED`) written in."""
+    """web/static/openapi.json with the paging of the lists (`PAGED`) written in.
+
+    The paging's contract is kept here, beside the code that pages.
+    """
     document = json.loads(Path(current_app.static_folder or "", "openapi.json").read_text())
     for path, key in PAGED.items():
         operation = document["paths"][path]["get"]

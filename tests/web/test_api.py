@@ -454,6 +454,7 @@ def test_every_problem_of_a_list_query_is_named_at_once(client, demo, path) -> N
     signed_in(client, Accounts.national)
     response = client.get(f"{path}?page=0&per_page=5000&date=19.05.2020")
     assert response.status_code == 400
+    assert error_of(response)["message"] == "3 problem(s); fix the query and ask again."
     problems = error_of(response)["problems"]
     assert [p["column"] for p in problems] == ["page", "per_page", "date"]
     assert "pages are counted from 1, e.g. page=2" in problems[0]["message"]
