@@ -69,8 +69,10 @@ def invalid(exc: InvalidInput):
 def failure(status: int, message: str, problems: list[Problem] | None = None):
     error: dict[str, object] = {"status": status, "message": message}
     if problems is not None:
+        # A JSON body is one need, not a sheet row: the engine judges it as row 2 of a
+        # one-row sheet, but the contract promises null, as it names no row to look at.
         error["problems"] = [
-            {"sheet": p.sheet, "row": p.row, "column": p.column, "message": p.message}
+            {"sheet": p.sheet, "row": None, "column": p.column, "message": p.message}
             for p in problems
         ]
     return jsonify(error=error), status

@@ -239,6 +239,7 @@ def test_an_invalid_need_lists_every_problem_and_stores_nothing(client, app, dem
         "start",
     ]
     assert {p["sheet"] for p in error["problems"]} == {"needs"}
+    assert {p["row"] for p in error["problems"]} == {None}  # a body is no sheet row
     assert response.mimetype == "application/json"
     assert count(app) == len(demo["dataset"].needs) and audit_actions(app) == []
 
