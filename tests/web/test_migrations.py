@@ -24,8 +24,16 @@ def test_published_as_moves_from_the_summary_to_its_column_and_back(tmp_path: Pa
                 "(3, '2026-12-02', 'draft', 'national', '{\"filled\": 4}')"
             )
         )
+        db.session.execute(
+            text(
+                "INSERT INTO assignment (roster_id, need_id, volunteer_id) VALUES "
+                "(1, 'N1', 'V1'), (2, 'N1', 'V1'), (2, 'N2', 'V2'), (3, 'N1', 'V2')"
+            )
+        )
         db.session.commit()
         upgrade()
+        # SQLite rebuilt the roster table: with foreign keys on, that cascaded into them
+        assert db.session.execute(text("SELECT count(*) FROM assignment")).scalar() == 4
         rows = db.session.execute(text("SELECT id, published_as, summary FROM roster ORDER BY id"))
         assert [(i, p, s) for i, p, s in rows] == [
             (1, 2, '{"filled": 5}'),
@@ -35,5 +43,6 @@ def test_published_as_moves_from_the_summary_to_its_column_and_back(tmp_path: Pa
         downgrade(revision="1d77fe7a0ef8")
         rows = db.session.execute(text("SELECT id, summary FROM roster ORDER BY id"))
         assert tuple(rows.first()) == (1, '{"filled": 5, "published_as": 2}')
+        assert db.session.execute(text("SELECT count(*) FROM assignment")).scalar() == 4
         db.session.remove()
         db.engine.dispose()
