@@ -40,6 +40,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 from web import audit
 from web.extensions import limiter
 from web.models import LoginSession, User, db
+from web.refusals import TELL, judge
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -56,7 +57,6 @@ PASSWORD_RULES = [
 
 # last_seen_at is refreshed when older than this: a write now and then, not on every request
 SEEN_EVERY = dt.timedelta(minutes=15)
-TELL = "Tell whoever runs the server."
 
 # Compared against when the account does not exist, so a wrong email takes as long as a
 # wrong password and the timing does not tell which accounts exist.
@@ -161,7 +161,7 @@ def _mark_seen(token_hash: str) -> None:
                 .values(last_seen_at=_utcnow())
             )
     except DBAPIError as exc:
-        log.warning("could not mark a session as seen: %s", database_says(exc))
+        log.warning("could not mark a session as seen: %s", judge(exc).reason)
 
 
 def end_session(session_id: str) -> None:
@@ -184,17 +184,11 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def database_says(exc: DBAPIError) -> str:
-    """The database's own first line about a refused statement, for a message."""
-    words = str(exc.orig or exc).strip().splitlines()
-    return (words[0] if words else type(exc.orig).__name__)[:300]
-
-
 def refused(what: str, exc: DBAPIError):
     """503 with a page saying what could not be stored, the database's words and whom to tell."""
     db.session.rollback()
     log.error("%s: the database refused: %s", what, exc)
-    abort(503, description=f"{what} ({database_says(exc)}). {TELL}")
+    abort(503, description=f"{what} ({judge(exc).reason}). {TELL}")
 
 
 def same_site_path(target: str) -> str | None:
@@ -250,7 +244,7 @@ def logout():
         log.error("sign-out: the database refused: %s", exc)
         logout_user()
         message = "You are signed out in this browser, but the server could not end the session"
-        flash(f"{message} ({database_says(exc)}). {TELL}", "error")
+        flash(f"{message} ({judge(exc).reason}). {TELL}", "error")
     else:
         logout_user()
         flash("You are signed out.")

@@ -8,9 +8,17 @@ of every page that looks an id up.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
+
+from web.models import db
+from web.refusals import judge, message
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: "The request could not be understood.",
@@ -41,6 +49,13 @@ def register(app: Flask) -> None:
     def csrf_failed(error: CSRFError):
         message = "The form expired or was not sent from this site; reload the page and try again."
         return _answer(400, message)
+
+    @app.errorhandler(DBAPIError)
+    def database_refused(error: DBAPIError):
+        """A write the database did not take (busy, read-only, full): 503, nothing half-stored."""
+        db.session.rollback()
+        log.error("%s %s: the database refused: %s", request.method, request.path, error)
+        return _answer(503, message(judge(error)))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

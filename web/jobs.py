@@ -32,7 +32,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import sqlite3
 import threading
 import time
 import traceback
@@ -56,6 +55,7 @@ from scheduler import solver
 from scheduler.domain import Dataset
 from web import store
 from web.models import NATIONAL, JobStatus, SolveJob, db
+from web.refusals import Refusal, judge
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")
@@ -76,7 +76,6 @@ ASK_ADMIN = (
     "then start the solve again."
 )
 # PostgreSQL's codes for "busy": serialization failure, deadlock, lock or statement timeout
-BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
 DEFAULT_TIME_LIMIT = 120
 RETRY_PAUSES = (0.5, 1.0)  # seconds between attempts at a job write the database refused
@@ -484,15 +483,17 @@ def _interrupt(job_id: int) -> None:
 
 
 @dataclass(frozen=True)
-class Refused:
+class Refused(Refusal):
     """A job write the database did not take, in the database's own words.
 
     `busy`: another writer held the lock until the attempts ran out. Otherwise the
     database refused outright (read-only, full, not permitted) and was not asked again.
     """
 
-    reason: str
-    busy: bool
+    @classmethod
+    def of(cls, exc: DBAPIError) -> Refused:
+        found = judge(exc)
+        return cls(found.reason, found.busy)
 
     def result_message(self) -> str:
         if self.busy:
@@ -519,24 +520,13 @@ def _write(work: Callable[[], T], attempts: int = len(RETRY_PAUSES) + 1) -> T | 
             return value
         except DBAPIError as exc:
             db.session.rollback()
-            refused = _refusal(exc)
+            refused = Refused.of(exc)
             log.warning("job write refused (attempt %d): %s", attempt + 1, refused.reason)
             if not (refused.busy or exc.connection_invalidated):
                 break  # read-only, full or forbidden: asking again changes nothing
             if attempt < min(attempts - 1, len(RETRY_PAUSES)):
                 time.sleep(RETRY_PAUSES[attempt])
     return refused
-
-
-def _refusal(exc: DBAPIError) -> Refused:
-    """Busy (SQLite BUSY or LOCKED, PostgreSQL's lock and serialization codes) or refused."""
-    cause = exc.orig
-    if (code := getattr(cause, "sqlite_errorcode", None)) is not None:
-        busy = code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-    else:
-        busy = getattr(cause, "sqlstate", None) in BUSY_SQLSTATES
-    lines = str(cause or exc).strip().splitlines()
-    return Refused((lines[0] if lines else type(cause).__name__)[:300], busy)
 
 
 def _busy_timeout() -> None:

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import Accounts, csrf_token, login
+from tests.web.faults import RefusedWrites
 from tests.web.test_api import NEED, error_of
 from tests.web.test_api import signed_in as api_headers
 from tests.web.test_coordination import csv_file, facility_form, upload, volunteer
@@ -229,3 +230,33 @@ def test_another_regions_volunteer_is_answered_as_an_unknown_one(client, app, de
         in (answers[0])
     )
     assert answers[0].replace(theirs.id, "V99999") == answers[1]
+
+
+# --- a database that will not take the write -----------------------------------------------
+
+
+@pytest.fixture
+def refused(app):
+    refusal = RefusedWrites(app)
+    yield refusal
+    refusal.close()
+
+
+def test_a_change_the_database_refuses_is_a_503_that_says_so(client, app, demo, refused) -> None:
+    """Read-only or full: every write path answers in the database's words, never a 500."""
+    headers = api_headers(client, Accounts.national)
+    token = csrf_token(client, "/plan/solves")
+    before = stored(app, Need)
+    refused.on.set()
+    api = client.post("/api/needs", json={**NEED, "facility_id": demo["facility"]}, headers=headers)
+    page = client.post(
+        "/plan/solves", data={"scope": "national", "time_limit": 60, "csrf_token": token}
+    )
+    refused.on.clear()
+    assert (api.status_code, page.status_code) == (503, 503)
+    said = error_of(api)["message"]
+    assert said.startswith("This change was not stored: the database refused it (")
+    assert "readonly database" in said or "read-only transaction" in said
+    assert said.endswith("Tell whoever runs the server.")
+    assert "the database refused it" in page.get_data(as_text=True)
+    assert stored(app, Need) == before
