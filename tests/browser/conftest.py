@@ -37,6 +37,8 @@ from web.models import Facility, Role, User, db
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "demo"
+# The demo's week is in May 2020: needs are taken for its dates too.
+DEMO_DAYS_BACK = (dt.date.today() - dt.date(2020, 1, 1)).days
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS_IMAGES = ROOT / "docs" / "images"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -137,6 +139,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
             "SESSION_COOKIE_SECURE": False,  # the live server speaks plain http
             "REMEMBER_COOKIE_SECURE": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
+            "NEED_DAYS_BACK": DEMO_DAYS_BACK,
         }
     )
     dataset, _ = load_dataset(DEMO)

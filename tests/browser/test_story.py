@@ -27,6 +27,7 @@ import pytest
 from tests.browser.conftest import (
     CHROMIUM,
     DEMO,
+    DEMO_DAYS_BACK,
     PASSWORD,
     Person,
     QuietHandler,
@@ -84,6 +85,7 @@ def story(tmp_path_factory) -> Iterator[Story]:
         "LOGIN_RATE_LIMIT": "1000 per minute",
         "HUEY_IMMEDIATE": False,
         "HUEY_SQLITE_PATH": str(folder / "huey.sqlite3"),
+        "NEED_DAYS_BACK": DEMO_DAYS_BACK,
     }
     app = create_app(config)
     dataset, _ = load_dataset(DEMO)
