@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
+from scheduler.intake.writing import write_tables
 from scheduler.synthetic import GeneratorSpec, generate
-from scheduler.writing import write_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 NATIONAL = GeneratorSpec(volunteers=7000, facilities=160, days=7, regions=40, seed=2020)

@@ -23,10 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from scheduler.loading import load_dataset
-from scheduler.roster import facility_sheet_names, split_folder, write_roster
-from scheduler.solver import Settings, solve
-from scheduler.unfilled import explain_unfilled
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster import facility_sheet_names, split_folder, write_roster
+from scheduler.outputs.unfilled import explain_unfilled
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -28,15 +28,15 @@ from pathlib import Path
 import numpy as np
 import psutil
 
-from scheduler.cbc import cbc_solver
-from scheduler.eligibility import build_instance
-from scheduler.greedy import greedy_part
-from scheduler.loading import load_dataset
-from scheduler.model import build_model
-from scheduler.parts import single_part, split_into_parts
-from scheduler.solver import Settings
+from scheduler.engine.cbc import cbc_solver
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.greedy import greedy_part
+from scheduler.engine.model import build_model
+from scheduler.engine.parts import single_part, split_into_parts
+from scheduler.engine.results import Settings
+from scheduler.intake.loading import load_dataset
+from scheduler.intake.writing import write_tables
 from scheduler.synthetic import GeneratorSpec, generate
-from scheduler.writing import write_tables
 
 BIN = Path(sys.executable).parent
 INSTANCES = {

@@ -33,8 +33,8 @@ from bench_web import HOST, _send, free_port, get, sqlalchemy_url, start_server,
 from flask_migrate import upgrade
 from sqlalchemy import delete
 
-from scheduler.loading import load_dataset
-from scheduler.updates import UPLOAD_LIMITS
+from scheduler.intake.loading import load_dataset
+from scheduler.intake.updates import UPLOAD_LIMITS
 from web import create_app, store
 from web import models as m
 from web.auth import hash_password

@@ -49,8 +49,8 @@ import psutil
 from flask_migrate import upgrade
 from sqlalchemy import delete, func, insert, select
 
-from scheduler.loading import load_dataset
-from scheduler.solver import solve
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
 from web import create_app, store
 from web import models as m
 from web.auth import hash_password

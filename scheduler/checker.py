@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from scheduler.domain import Dataset, Need, Volunteer
 from scheduler.geo import distance_km
-from scheduler.roster_reading import SHEET, Assignment
+from scheduler.outputs.roster_reading import SHEET, Assignment
 
 RULE_NAMES = {
     1: "role",

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import click
 
+from scheduler.engine import results
+from scheduler.engine.results import SolverName
 from scheduler.problems import InvalidInput
-from scheduler.solver import SolverName
 
 INPUT = click.Path(exists=True, path_type=Path)
 
@@ -37,8 +38,8 @@ def validate(input_path: Path, quiet: bool) -> None:
     numbered as Excel shows them (the header is row 1). Exit status 0 when
     the input is valid, 1 when it is not.
     """
-    from scheduler.loading import load_dataset
-    from scheduler.summary import describe
+    from scheduler.intake.loading import load_dataset
+    from scheduler.intake.summary import describe
 
     try:
         dataset, warnings = load_dataset(input_path)
@@ -98,9 +99,9 @@ def generate(
     students available mostly in evenings and at weekends, and demand above
     what the volunteers can cover. docs/generator.md lists every assumption.
     """
+    from scheduler.intake.writing import write_tables
     from scheduler.synthetic import GeneratorSpec
     from scheduler.synthetic import generate as make
-    from scheduler.writing import write_tables
 
     spec = GeneratorSpec(
         volunteers=volunteers,
@@ -128,7 +129,7 @@ def template(output: Path) -> None:
     Give a name ending in .xlsx for the Excel workbook, or a folder name for
     one CSV file per sheet.
     """
-    from scheduler.template import write_csv_template, write_template
+    from scheduler.intake.template import write_csv_template, write_template
 
     if output.suffix.lower() == ".xlsx":
         write_template(output)
@@ -205,9 +206,9 @@ def solve(
     rules sheet); among rosters that fill as much, work is spread fairly.
     The roster never breaks a hard rule. Exit status 0 when it is written.
     """
-    from scheduler.roster import write_roster
-    from scheduler.solver import Settings
-    from scheduler.solver import solve as run
+    from scheduler.engine.results import Settings
+    from scheduler.engine.solver import solve as run
+    from scheduler.outputs.roster import write_roster
 
     started = time.monotonic()
     dataset = _load_or_exit(input_path)
@@ -221,14 +222,7 @@ def solve(
         _cannot_write(output, exc)
     seconds = {"read": loaded - started, **result.seconds, "write": time.monotonic() - solved}
     figures = {
-        "weighted_coverage": result.weighted_coverage,
-        "upper_bound": result.upper_bound,
-        "filled": result.filled,
-        "demand": result.demand,
-        "status": result.status.value,
-        "gap": result.gap,
-        "parts": len(result.parts),
-        "termination": result.termination,
+        **result.summary(),
         "seconds": round(time.monotonic() - started, 3),
         "phases": {k: round(v, 3) for k, v in seconds.items()},
         "part_seconds": {
@@ -255,7 +249,7 @@ def _cannot_write(path: Path, exc: OSError, what: str = "the roster") -> None:
 
 
 def _load_or_exit(path: Path):
-    from scheduler.loading import load_dataset
+    from scheduler.intake.loading import load_dataset
 
     try:
         dataset, _ = load_dataset(path)
@@ -275,11 +269,10 @@ def _progress_printer():
         return None
 
     def show(done: int, total: int, found: float, bound: float) -> None:
-        gap = (bound - found) / bound if bound else 0.0
         end = "\n" if done == total else ""
         click.echo(
             f"\r  parts {done}/{total}  coverage {found:,.0f}  bound {bound:,.0f}  "
-            f"gap {gap:.2%}   ",
+            f"gap {results.gap(found, bound):.2%}   ",
             nl=False,
             err=True,
         )
@@ -300,7 +293,7 @@ def check(input_path: Path, roster_path: Path) -> None:
     broken rule.
     """
     from scheduler.checker import check_roster, roster_summary
-    from scheduler.roster_reading import read_assignments
+    from scheduler.outputs.roster_reading import read_assignments
 
     dataset = _load_or_exit(input_path)
     try:
@@ -374,11 +367,11 @@ def export(
     does; a roster that breaks a hard rule is not exported unless
     --allow-broken is given.
     """
-    from scheduler.calendars import write_calendars
     from scheduler.checker import check_roster
-    from scheduler.exchange import write_assignments_csv
-    from scheduler.roster import write_roster
-    from scheduler.roster_reading import read_assignments
+    from scheduler.outputs.calendars import write_calendars
+    from scheduler.outputs.exchange import write_assignments_csv
+    from scheduler.outputs.roster import write_roster
+    from scheduler.outputs.roster_reading import read_assignments
 
     dataset = _load_or_exit(input_path)
     try:

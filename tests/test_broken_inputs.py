@@ -90,8 +90,8 @@ def test_a_cell_over_the_csv_field_limit_is_named_by_row(tmp_path: Path) -> None
 
 
 def test_a_sheet_over_the_row_limit_is_refused_before_it_is_validated(tmp_path: Path) -> None:
+    from scheduler.intake.reading import Limits, read_csv_sheet
     from scheduler.problems import InvalidInput
-    from scheduler.reading import Limits, read_csv_sheet
 
     row = b"F1,2026-03-02,08:00,16:00,nurse,1,2\n"
     file = csv_input(tmp_path, HEADER + row * 101) / "needs.csv"

@@ -18,16 +18,17 @@ import pytest
 from icalendar import Calendar, Event
 from icalendar.parser import unescape_backslash
 
-from scheduler import exchange
-from scheduler.calendars import (
+from scheduler.domain import Dataset
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs import exchange
+from scheduler.outputs.calendars import (
     assignment_uid,
     calendar_file_names,
     volunteer_calendar,
     write_calendars,
 )
-from scheduler.domain import Dataset
-from scheduler.loading import load_dataset
-from scheduler.solver import Settings, solve
 from tests.factories import make_dataset, make_facility, make_need, make_volunteer
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"

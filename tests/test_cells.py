@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from scheduler import cells
-from scheduler.cells import CellError
+from scheduler.intake import cells
+from scheduler.intake.cells import CellError
 
 
 @pytest.mark.parametrize(

@@ -21,9 +21,9 @@ from scheduler.domain import (
     Rules,
 )
 from scheduler.geo import distance_km
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import Assignment, read_assignments
 from scheduler.problems import InvalidInput
-from scheduler.roster_reading import Assignment, read_assignments
 from tests.broken.make_cases import base, save_xlsx
 from tests.factories import make_facility, make_volunteer
 

@@ -14,13 +14,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from scheduler import exchange
 from scheduler.domain import Dataset
-from scheduler.exchange import defuse, restore, write_assignments_csv
-from scheduler.loading import load_dataset
-from scheduler.roster import ASSIGNMENT_COLUMNS
-from scheduler.roster_reading import read_assignments
-from scheduler.solver import Settings, solve
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs import exchange
+from scheduler.outputs.exchange import defuse, restore, write_assignments_csv
+from scheduler.outputs.roster import ASSIGNMENT_COLUMNS
+from scheduler.outputs.roster_reading import read_assignments
 from tests.factories import make_dataset, make_facility, make_need, make_volunteer
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"

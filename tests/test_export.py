@@ -13,9 +13,10 @@ from click.testing import CliRunner
 
 from scheduler.cli import main
 from scheduler.domain import Dataset
-from scheduler.loading import load_dataset
-from scheduler.roster import write_roster
-from scheduler.solver import Settings, SolveResult, solve
+from scheduler.engine.results import Settings, SolveResult
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster import write_roster
 
 DEMO = Path(__file__).parent.parent / "data" / "demo"
 
@@ -139,7 +140,7 @@ def test_export_of_a_file_that_is_no_roster_says_so(tmp_path) -> None:
 def test_a_national_roster_reads_back_from_every_export(tmp_path) -> None:
     """Solve the national week, export everything, and read each file back as data."""
     from scheduler.checker import check_roster
-    from scheduler.roster_reading import read_assignments
+    from scheduler.outputs.roster_reading import read_assignments
 
     national = Path(__file__).parent.parent / "data" / "national"
     dataset, _ = load_dataset(national)

@@ -6,9 +6,10 @@ import concurrent.futures as cf
 from pathlib import Path
 
 from scheduler.checker import check_roster
-from scheduler.loading import load_dataset
-from scheduler.roster_reading import Assignment
-from scheduler.solver import PartMethod, Settings, Status, solve
+from scheduler.engine.results import PartMethod, Settings, Status
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import Assignment
 
 DEMO = Path(__file__).parent.parent / "data" / "demo"
 

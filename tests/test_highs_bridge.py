@@ -8,11 +8,11 @@ import numpy as np
 import pulp
 import pytest
 
-from scheduler.eligibility import build_instance
-from scheduler.highs_bridge import Phase, solve_relax_and_fix, to_arrays
-from scheduler.loading import load_dataset
-from scheduler.model import build_model
-from scheduler.parts import split_into_parts
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.highs_bridge import Phase, solve_relax_and_fix, to_arrays
+from scheduler.engine.model import build_model
+from scheduler.engine.parts import split_into_parts
+from scheduler.intake.loading import load_dataset
 
 DEMO = Path(__file__).parent.parent / "data" / "demo"
 

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from scheduler.domain import Priority, RoleTable, Rules
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
 from scheduler.problems import InvalidInput
 from tests.broken.make_cases import D, T, base, save_csv, save_xlsx
 
@@ -183,7 +183,7 @@ def test_a_semicolon_separated_csv_reads_like_a_comma_separated_one(tmp_path: Pa
 
 
 def test_the_row_models_hold_exactly_the_contracts_columns() -> None:
-    from scheduler import schema
+    from scheduler.intake import schema
 
     for sheet, model in schema.MODELS.items():
         assert set(model.model_fields) == set(schema.columns(sheet))

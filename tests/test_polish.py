@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np
 
 from scheduler.checker import check_roster
-from scheduler.eligibility import build_instance
-from scheduler.greedy import greedy_part
-from scheduler.loading import load_dataset
-from scheduler.parts import split_into_parts
-from scheduler.polish import comfort, polish
-from scheduler.roster_reading import Assignment
-from scheduler.solver import Settings, solve
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.greedy import greedy_part
+from scheduler.engine.parts import split_into_parts
+from scheduler.engine.polish import comfort, polish
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import Assignment
 from tests.factories import make_dataset, make_facility, make_need, make_volunteer
 
 DEMO = Path(__file__).parent.parent / "data" / "demo"

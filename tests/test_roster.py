@@ -13,10 +13,12 @@ import openpyxl
 import pytest
 
 from scheduler.checker import check_roster
-from scheduler.coverage import coverage
 from scheduler.domain import Dataset, Priority
-from scheduler.loading import load_dataset
-from scheduler.roster import (
+from scheduler.engine.results import Settings, SolveResult
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.coverage import coverage
+from scheduler.outputs.roster import (
     ASSIGNMENT_COLUMNS,
     STAGE_WORDS,
     UNFILLED_COLUMNS,
@@ -27,8 +29,7 @@ from scheduler.roster import (
     week_grids,
     write_roster,
 )
-from scheduler.roster_reading import read_assignments
-from scheduler.solver import Settings, SolveResult, solve
+from scheduler.outputs.roster_reading import read_assignments
 from tests.factories import make_dataset, make_facility, make_need, make_volunteer
 
 DEMO = Path(__file__).parent.parent / "data" / "demo"
@@ -334,7 +335,7 @@ def test_a_roster_streamed_to_disk_reads_the_same_as_one_held_in_memory(
 ) -> None:
     """Very large rosters stream rows to disk; every sheet must come out the same."""
     dataset, result = demo
-    monkeypatch.setattr("scheduler.roster.STREAM_FROM_ROWS", 0)
+    monkeypatch.setattr("scheduler.outputs.roster.STREAM_FROM_ROWS", 0)
     streamed = tmp_path / "streamed.xlsx"
     write_roster(dataset, result.assignments, streamed, result=result)
     held, disk = (openpyxl.load_workbook(p) for p in (demo_book, streamed))
@@ -356,7 +357,7 @@ def test_a_failed_write_leaves_the_previous_roster(tmp_path, monkeypatch) -> Non
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("scheduler.roster._volunteers", broken)
+    monkeypatch.setattr("scheduler.outputs.roster._volunteers", broken)
     with pytest.raises(RuntimeError):
         write_roster(dataset, assignments[:1], path)
     assert path.read_bytes() == before

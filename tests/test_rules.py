@@ -15,11 +15,12 @@ from hypothesis import strategies as st
 
 from scheduler.checker import check_roster, roster_summary
 from scheduler.domain import Dataset
+from scheduler.engine.parts import coverage_unit
+from scheduler.engine.results import Settings
+from scheduler.engine.rules import clash_cliques, shift_count_caps
+from scheduler.engine.solver import solve
 from scheduler.geo import distance_km
-from scheduler.parts import coverage_unit
-from scheduler.roster_reading import Assignment
-from scheduler.rules import clash_cliques, shift_count_caps
-from scheduler.solver import Settings, solve
+from scheduler.outputs.roster_reading import Assignment
 from tests.factories import (
     HOSPITAL,
     make_dataset,

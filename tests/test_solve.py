@@ -23,12 +23,13 @@ from hypothesis import strategies as st
 from scheduler.checker import check_roster, roster_summary
 from scheduler.cli import main
 from scheduler.domain import DEFAULT_COVER, Availability, Dataset, Need, Priority, Rules
-from scheduler.eligibility import build_instance
-from scheduler.greedy import greedy_part
-from scheduler.loading import load_dataset
-from scheduler.parts import split_into_parts
-from scheduler.roster_reading import Assignment, read_assignments
-from scheduler.solver import Settings, SolverName, solve
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.greedy import greedy_part
+from scheduler.engine.parts import split_into_parts
+from scheduler.engine.results import Settings, SolverName
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import Assignment, read_assignments
 from tests.factories import HOSPITAL, make_dataset, make_facility, make_volunteer
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"

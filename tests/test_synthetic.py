@@ -18,11 +18,11 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scheduler import schema
 from scheduler.domain import DEFAULT_COVER, WEEKDAYS
 from scheduler.geo import distances_km
+from scheduler.intake import schema
+from scheduler.intake.writing import write_tables
 from scheduler.synthetic import GeneratorSpec, generate, weekly_capacity
-from scheduler.writing import write_tables
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTRACT = {sheet: schema.columns(sheet) for sheet in schema.MODELS if sheet != "roles"}
@@ -282,7 +282,7 @@ def test_a_failed_write_leaves_the_old_data_whole(small, tmp_path, monkeypatch):
 
 
 def test_generated_data_passes_the_validator(small, tmp_path):
-    loading = pytest.importorskip("scheduler.loading")
+    loading = pytest.importorskip("scheduler.intake.loading")
     write_tables(small, tmp_path / "data")
     dataset, warnings = loading.load_dataset(tmp_path / "data")
     assert [str(w) for w in warnings] == []

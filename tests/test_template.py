@@ -1,7 +1,7 @@
 """The shipped template: contract headers, real date/time cells, consistent examples.
 
 The expected headers are written out here rather than taken from
-`scheduler.template`, so a slip in the module cannot agree with itself.
+`scheduler.intake.template`, so a slip in the module cannot agree with itself.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from scheduler import schema
 from scheduler.domain import DEFAULT_COVER, Rules
-from scheduler.template import write_csv_template, write_template
+from scheduler.intake import schema
+from scheduler.intake.template import write_csv_template, write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_XLSX = ROOT / "data" / "templates" / "staffing-template.xlsx"
@@ -191,7 +191,7 @@ def test_csv_folder_matches_the_workbook(frames):
 
 @pytest.mark.parametrize("path", [SHIPPED_XLSX, SHIPPED_CSV], ids=["xlsx", "csv"])
 def test_the_template_loads_without_problems(path):
-    loading = pytest.importorskip("scheduler.loading")
+    loading = pytest.importorskip("scheduler.intake.loading")
     dataset, warnings = loading.load_dataset(path)
     assert [str(w) for w in warnings] == []
     assert (len(dataset.facilities), len(dataset.volunteers), len(dataset.needs)) == (2, 3, 4)

@@ -25,12 +25,13 @@ from scheduler.checker import (
     weekly_limits,
 )
 from scheduler.domain import Dataset, Priority
-from scheduler.eligibility import build_instance
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
 from scheduler.geo import distance_km
-from scheduler.loading import load_dataset
-from scheduler.roster_reading import Assignment
-from scheduler.solver import Settings, solve
-from scheduler.unfilled import BLOCKING_RULES, STAGES, Funnel, explain_unfilled
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import Assignment
+from scheduler.outputs.unfilled import BLOCKING_RULES, STAGES, Funnel, explain_unfilled
 from tests.factories import HOME, HOSPITAL, make_dataset, make_need, make_volunteer, make_window
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "demo"

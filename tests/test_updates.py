@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.intake.reading import RawSheet
+from scheduler.intake.schema import columns
+from scheduler.intake.updates import (
+    Changes,
+    Scope,
+    changes_from_sheets,
+    merge,
+    one_row,
+    read_changes,
+)
 from scheduler.problems import InvalidInput, Problem
-from scheduler.reading import RawSheet
-from scheduler.schema import columns
-from scheduler.updates import Changes, Scope, changes_from_sheets, merge, one_row, read_changes
 from tests.broken.make_cases import save_xlsx
 from tests.factories import (
     MONDAY,

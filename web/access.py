@@ -16,7 +16,7 @@ from flask import abort, current_app
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
-from scheduler.updates import Scope
+from scheduler.intake.updates import Scope
 from web import models as m
 from web.models import Role, db
 

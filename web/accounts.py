@@ -24,7 +24,7 @@ from sqlalchemy.orm import selectinload
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
-from scheduler import cells, schema
+from scheduler.intake import cells, schema
 from web import access, audit
 from web import models as m
 from web.auth import (

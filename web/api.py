@@ -23,9 +23,9 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, func, select
 
-from scheduler import cells
+from scheduler.intake import cells
+from scheduler.intake.schema import columns
 from scheduler.problems import InvalidInput, Problem
-from scheduler.schema import columns
 from web import access, store
 from web import models as m
 from web.access import STAFF, roles_required

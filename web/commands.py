@@ -48,7 +48,7 @@ def load_data(path: Path, solve: bool, unlink: bool) -> None:
     Accounts stay linked to their facilities and volunteers by id. When PATH
     lacks an id an account is linked to, nothing is loaded (unless --unlink).
     """
-    from scheduler.loading import load_dataset
+    from scheduler.intake.loading import load_dataset
 
     try:
         dataset, _ = load_dataset(path)
@@ -67,13 +67,10 @@ def load_data(path: Path, solve: bool, unlink: bool) -> None:
     store.replace_all(dataset)
     audit.record("load", "dataset", str(path), needs=len(dataset.needs), unlinked=lost)
     if solve:
-        from scheduler.solver import solve as run
+        from scheduler.engine.solver import solve as run
 
         result = run(dataset)
-        store.publish(
-            result.assignments,
-            {"weighted_coverage": result.weighted_coverage, "filled": result.filled},
-        )
+        store.publish(result.assignments, result.summary())
     db.session.commit()
     click.echo(
         f"loaded {len(dataset.facilities)} facilities, {len(dataset.volunteers)} volunteers, "

@@ -23,12 +23,12 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from scheduler import cells, schema
-from scheduler.cells import CellError
 from scheduler.domain import Dataset
+from scheduler.intake import cells, schema
+from scheduler.intake.cells import CellError
+from scheduler.intake.schema import COLUMNS
+from scheduler.intake.updates import Changes, read_changes
 from scheduler.problems import InvalidInput
-from scheduler.schema import COLUMNS
-from scheduler.updates import Changes, read_changes
 from web import access, audit, store
 from web import models as m
 from web.access import COORDINATORS, roles_required

@@ -3,12 +3,12 @@
 Coordinators only: a national coordinator sees every region (and may
 narrow to one with `?region=`), a regional coordinator their own region;
 hospital staff and volunteers get 403. The figures are the engine's
-(`scheduler.coverage`) on the stored input cut to the scope, so they are the
+(`scheduler.outputs.coverage`) on the stored input cut to the scope, so they are the
 same numbers as the roster workbook's Summary sheet; the dashboard has the
 database sum them (`stored_coverage`), as loading the national input for it
 took most of a second. A facility's page lists
 its shifts with who comes and, for every open place, the engine's reason
-(`scheduler.unfilled`), judged on the whole region so a volunteer's shifts
+(`scheduler.outputs.unfilled`), judged on the whole region so a volunteer's shifts
 at other facilities count against their limits.
 
 `cut` and `scope_of` are shared with `web.publishing`, which shows drafts
@@ -27,10 +27,10 @@ from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
-from scheduler.coverage import Tally, coverage
 from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
-from scheduler.roster import PRIORITY_NAMES, STAGE_WORDS, clock
-from scheduler.unfilled import Funnel, explain_unfilled
+from scheduler.outputs.coverage import Tally, coverage
+from scheduler.outputs.roster import PRIORITY_NAMES, STAGE_WORDS, clock
+from scheduler.outputs.unfilled import Funnel, explain_unfilled
 from web import access, store
 from web import models as m
 from web.access import COORDINATORS, roles_required
@@ -179,7 +179,7 @@ class Figures:
 
 @dataclass(frozen=True)
 class Tallies:
-    """The groups of `scheduler.coverage.Coverage` the dashboard shows, each sorted for display."""
+    """The groups of `scheduler.outputs.coverage.Coverage` the dashboard shows, sorted."""
 
     total: Tally
     by_priority: dict[Priority, Tally]

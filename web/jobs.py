@@ -51,8 +51,9 @@ from huey.signals import SIGNAL_INTERRUPTED
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from scheduler import solver
 from scheduler.domain import Dataset
+from scheduler.engine import solver
+from scheduler.engine.results import Settings, SolveResult, gap
 from web import store
 from web.models import NATIONAL, JobStatus, SolveJob, db
 from web.refusals import Refusal, judge
@@ -82,7 +83,7 @@ RETRY_PAUSES = (0.5, 1.0)  # seconds between attempts at a job write the databas
 T = TypeVar("T")
 
 # The function the child process runs; tests swap it for one that fails.
-solve_function: Callable[..., solver.SolveResult] = solver.solve
+solve_function: Callable[..., SolveResult] = solver.solve
 _children: dict[int, BaseProcess] = {}  # job id -> its solve process, in this worker only
 
 
@@ -218,7 +219,7 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
     dataset = scoped(store.load(), ticket.scope)
     current = store.published()
-    settings = solver.Settings(time_limit=ticket.time_limit)
+    settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: the worker has threads
     receiver, sender = context.Pipe(duplex=False)
@@ -297,7 +298,7 @@ def _receive(receiver: Connection) -> tuple[str, Any]:
 
 def _with_gap(progress: dict[str, float]) -> dict[str, float]:
     bound, found = progress.get("bound", 0.0), progress.get("found", 0.0)
-    return {**progress, "gap": max(0.0, (bound - found) / bound) if bound > 0 else 0.0}
+    return {**progress, "gap": gap(found, bound)}
 
 
 def _crash_message(exitcode: int | None) -> str:
@@ -336,9 +337,9 @@ def _heartbeat(job_id: int, progress: dict[str, float]) -> Outcome | None:
 
 
 def _child_main(
-    solve: Callable[..., solver.SolveResult],
+    solve: Callable[..., SolveResult],
     dataset: Dataset,
-    settings: solver.Settings,
+    settings: Settings,
     sender: Connection,
     parent_pid: int,
 ) -> None:
@@ -356,7 +357,7 @@ def _child_main(
         traceback.print_exc()
         sender.send(("error", _describe(exc)))
         raise SystemExit(1) from None
-    sender.send(("result", {"assignments": result.assignments, "summary": summary(result)}))
+    sender.send(("result", {"assignments": result.assignments, "summary": result.summary()}))
     sender.close()
 
 
@@ -367,19 +368,6 @@ def _die_with_parent(parent_pid: int) -> None:
     if os.getpgrp() == os.getpid():
         os.killpg(os.getpid(), signal.SIGKILL)
     os._exit(1)
-
-
-def summary(result: solver.SolveResult) -> dict[str, Any]:
-    return {
-        "weighted_coverage": result.weighted_coverage,
-        "upper_bound": result.upper_bound,
-        "filled": result.filled,
-        "demand": result.demand,
-        "gap": result.gap,
-        "status": result.status.value,
-        "termination": result.termination,
-        "seconds": round(sum(result.seconds.values()), 1),
-    }
 
 
 def _kill_group(child: BaseProcess) -> None:

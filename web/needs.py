@@ -1,7 +1,7 @@
 """Needs: hospital staff post the shifts they want filled; coordinators see their region's.
 
 A form, a JSON body and an uploaded file are all judged by the engine
-(`scheduler.updates`) exactly as a whole input is, against what is stored and
+(`scheduler.intake.updates`) exactly as a whole input is, against what is stored and
 what the person may change, so a hospital cannot post for another hospital
 however it fills the form. The view only stores what comes back, in one
 transaction, with its audit entry. `web.api` shares the helpers here.
@@ -26,12 +26,13 @@ from werkzeug.datastructures import FileStorage
 from wtforms import Field, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
-from scheduler import cells, domain
+from scheduler import domain
 from scheduler.domain import DEFAULT_COVER
+from scheduler.intake import cells
+from scheduler.intake.schema import columns
+from scheduler.intake.template import write_template
+from scheduler.intake.updates import changes_from_sheets, one_row, read_changes
 from scheduler.problems import InvalidInput, Problem
-from scheduler.schema import columns
-from scheduler.template import write_template
-from scheduler.updates import changes_from_sheets, one_row, read_changes
 from web import access, audit, store
 from web import models as m
 from web.access import STAFF, roles_required

@@ -37,11 +37,11 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
-from scheduler.calendars import calendar_file_names, volunteer_calendar
 from scheduler.domain import Dataset, Facility, Need, Volunteer
-from scheduler.exchange import write_assignments_csv
-from scheduler.roster import clock, write_roster
-from scheduler.unfilled import explain_unfilled
+from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
+from scheduler.outputs.exchange import write_assignments_csv
+from scheduler.outputs.roster import clock, write_roster
+from scheduler.outputs.unfilled import explain_unfilled
 from web import access, audit, store
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required

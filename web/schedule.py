@@ -25,7 +25,7 @@ from flask_login import current_user
 from sqlalchemy import and_, select
 
 from scheduler import domain
-from scheduler.calendars import volunteer_calendar
+from scheduler.outputs.calendars import volunteer_calendar
 from web import audit, store
 from web import models as m
 from web.access import roles_required

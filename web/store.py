@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from scheduler import domain
-from scheduler.updates import Changes
+from scheduler.intake.updates import Changes
 from web import models as m
 from web.models import db
 
@@ -410,7 +410,7 @@ def previous_published(roster: m.Roster) -> m.Roster | None:
 def filled_places(roster_ids: Iterable[int], facility_ids: Iterable[str] | None) -> dict[int, int]:
     """Places each roster fills among today's needs (of some facilities), in one query.
 
-    As in `scheduler.coverage`, people beyond a need's count fill nothing.
+    As in `scheduler.outputs.coverage`, people beyond a need's count fill nothing.
     """
     ids = list(roster_ids)
     if not ids:

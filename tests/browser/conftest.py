@@ -29,8 +29,9 @@ from flask_migrate import upgrade
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from scheduler import domain
-from scheduler.loading import load_dataset
-from scheduler.solver import SolveResult, solve
+from scheduler.engine.results import SolveResult
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
 from web import create_app, store
 from web.auth import hash_password
 from web.models import Facility, Role, User, db

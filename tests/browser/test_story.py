@@ -46,9 +46,9 @@ from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from scheduler.checker import check_roster
-from scheduler.loading import load_dataset
-from scheduler.roster_reading import read_assignments
-from scheduler.solver import solve
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
+from scheduler.outputs.roster_reading import read_assignments
 from web import create_app, store
 from web.auth import hash_password
 from web.models import Role, User, db

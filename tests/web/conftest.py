@@ -22,8 +22,9 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 
-from scheduler.loading import load_dataset
-from scheduler.solver import SolveResult, solve
+from scheduler.engine.results import SolveResult
+from scheduler.engine.solver import solve
+from scheduler.intake.loading import load_dataset
 from web import create_app, store
 from web.auth import hash_password
 from web.models import Base, Facility, Role, User, db

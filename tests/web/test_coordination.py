@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from scheduler.schema import COLUMNS
+from scheduler.intake.schema import COLUMNS
 from tests.web.conftest import Accounts, csrf_token, login
 from web import coordination
 from web.models import AuditEntry, Facility, User, Volunteer, Window, db

@@ -12,8 +12,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import delete, insert, select, update
 
-from scheduler.coverage import coverage
-from scheduler.unfilled import explain_unfilled
+from scheduler.outputs.coverage import coverage
+from scheduler.outputs.unfilled import explain_unfilled
 from tests.web.conftest import Accounts, login
 from web import dashboard, store
 from web.models import Assignment, Facility, Need, Roster, Rule, Volunteer, db

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
 from tests.web import conftest
 from tests.web.conftest import Accounts, login
 from web import create_app

@@ -30,9 +30,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, func, select, text, update
 
 from scheduler.domain import Dataset
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
+from scheduler.intake.writing import write_tables
 from scheduler.synthetic import GeneratorSpec, generate
-from scheduler.writing import write_tables
 from tests.web.conftest import PASSWORD, POSTGRES_URL, Accounts, csrf_token, login
 from tests.web.faults import RefusedWrites
 from web import jobs, store

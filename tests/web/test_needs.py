@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from scheduler.loading import load_dataset
+from scheduler.intake.loading import load_dataset
 from tests.broken.make_cases import save_xlsx
 from tests.web.conftest import Accounts, csrf_token, login
 from web import store

@@ -18,7 +18,7 @@ from icalendar import Calendar
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from scheduler.unfilled import explain_unfilled
+from scheduler.outputs.unfilled import explain_unfilled
 from tests.web.conftest import Accounts, csrf_token, login
 from web import store
 from web.models import NATIONAL, AuditEntry, Roster, User, Volunteer, db

@@ -14,7 +14,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import delete, func, select
 
-from scheduler.calendars import assignment_uid
+from scheduler.outputs.calendars import assignment_uid
 from tests.factories import make_facility, make_need
 from tests.web.conftest import Accounts, csrf_token, login
 from web import schedule

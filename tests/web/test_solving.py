@@ -16,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from scheduler.domain import Dataset
-from scheduler.solver import Settings, solve
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
 from web import jobs, solving, store
 from web.models import (

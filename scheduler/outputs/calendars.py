@@ -43,7 +43,7 @@ from icalendar import Calendar, Event, vText
 from icalendar.enums import STATUS
 
 from scheduler.domain import Dataset, Facility, Need
-from scheduler.exchange import resolve, write_atomically
+from scheduler.outputs.exchange import resolve, write_atomically
 
 PRODID = "-//volunteer-scheduler//Volunteer shifts//EN"
 # Fixed for good: changing it changes every UID, and calendars would duplicate every shift.

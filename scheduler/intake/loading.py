@@ -1,6 +1,6 @@
 """From raw sheets to a validated `Dataset`, collecting every problem on the way.
 
-Row-level checks are declared in `scheduler.schema`; this module runs them
+Row-level checks are declared in `scheduler.intake.schema`; this module runs them
 and adds what spans rows and sheets: unique ids, references between sheets,
 known roles, duplicate needs and the rules table. Nothing is returned unless
 the whole input is valid, so a caller never stores half a dataset.
@@ -18,7 +18,6 @@ from typing import Annotated
 
 from pydantic import TypeAdapter, ValidationError
 
-from scheduler import cells
 from scheduler.domain import (
     Availability,
     Dataset,
@@ -30,9 +29,9 @@ from scheduler.domain import (
     Volunteer,
 )
 from scheduler.garbage import collector_paused
-from scheduler.problems import MAX_LISTED, InvalidInput, Problem, Severity
-from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
-from scheduler.schema import (
+from scheduler.intake import cells
+from scheduler.intake.reading import DEFAULT_LIMITS, Limits, RawSheet, read_sheets
+from scheduler.intake.schema import (
     EARTH_KM,
     MODELS,
     REQUIRED_SHEETS,
@@ -45,6 +44,7 @@ from scheduler.schema import (
     RuleRow,
     VolunteerRow,
 )
+from scheduler.problems import MAX_LISTED, InvalidInput, Problem, Severity
 
 Rows = list[tuple[int, Row, frozenset]]  # (Excel row, row, columns that failed)
 
@@ -68,13 +68,13 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
     rows: dict[str, Rows] = {}
     for name in REQUIRED_SHEETS:
         if name not in sheets:
-            found = ", ".join(sorted(sheets)) or "none of the known sheets"
+            present = ", ".join(sorted(sheets)) or "none of the known sheets"
             problems.append(
                 Problem(
                     name,
                     None,
                     None,
-                    f"the sheet '{name}' is missing (found: {found}); add it with its header row",
+                    f"the sheet '{name}' is missing (found: {present}); add it with its header row",
                 )
             )
     for name, sheet in sheets.items():
@@ -159,7 +159,7 @@ def _stopped(sheet: RawSheet, number: int, unchecked: int) -> Problem:
 @cache
 def _field_adapter(model: type[Row], column: str) -> TypeAdapter:
     info = model.model_fields[column]
-    return TypeAdapter(Annotated[info.annotation, *info.metadata])
+    return TypeAdapter(Annotated[info.annotation, *info.metadata])  # type: ignore[arg-type]
 
 
 def _partial(model: type[Row], record: dict[str, object]) -> Row:
@@ -171,7 +171,7 @@ def _partial(model: type[Row], record: dict[str, object]) -> Row:
             continue
         with contextlib.suppress(ValidationError):  # a bad cell stays None
             values[column] = _field_adapter(model, column).validate_python(record[column])
-    return model.model_construct(**values)
+    return model.model_construct(None, **values)
 
 
 def _header_problems(sheet: RawSheet, model: type[Row]) -> list[Problem]:
@@ -209,7 +209,7 @@ def _row_problems(
         ctx = error.get("ctx") or {}
         column = str(error["loc"][0]) if error["loc"] else ctx.get("column")
         if error["type"] == "missing":
-            message = f"{column} is empty; it needs {model.hint(column)}"
+            message = f"{column} is empty; it needs {model.hint(str(column))}"
         elif "error" in ctx:
             message = str(ctx["error"])
         else:

@@ -3,7 +3,7 @@
 Files come from hospitals and may be broken or hostile: this module refuses
 what is too big, what only pretends to be a workbook, zip bombs, formulas and
 merged cells, and turns every parse failure into a `Problem`. It knows
-nothing of what the columns mean; `scheduler.schema` does.
+nothing of what the columns mean; `scheduler.intake.schema` does.
 """
 
 from __future__ import annotations

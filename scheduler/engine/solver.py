@@ -10,92 +10,29 @@ deadline is staffed by the greedy coordinator instead, and the result says so.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import math
 import multiprocessing
 import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
 from scheduler.domain import Dataset
-from scheduler.eligibility import build_instance
+from scheduler.engine.eligibility import build_instance
+from scheduler.engine.greedy import greedy_part
+from scheduler.engine.parts import Part, split_into_parts
+from scheduler.engine.polish import polish
+from scheduler.engine.results import (
+    PartMethod,
+    PartResult,
+    Settings,
+    SolveResult,
+    SolverName,
+    Status,
+    bound_from_lp,
+)
 from scheduler.garbage import collector_paused
-from scheduler.greedy import greedy_part
-from scheduler.parts import Part, split_into_parts
-from scheduler.polish import polish
-
-
-class SolverName(StrEnum):
-    HIGHS = "highs"
-    CBC = "cbc"
-
-
-class Status(StrEnum):
-    OPTIMAL = "optimal"  # coverage equals the proven bound
-    FEASIBLE = "feasible"  # a valid roster; the bound may be higher
-    FALLBACK = "fallback"  # some parts were staffed by the greedy coordinator
-
-
-class PartMethod(StrEnum):
-    LP_INTEGRAL = "lp_integral"
-    RESIDUAL_MIP = "residual_mip"
-    ROUNDED_DOWN = "rounded_down"
-    CBC = "cbc"
-    GREEDY = "greedy"  # fallback: the solver failed or ran out of time
-
-
-@dataclass(frozen=True)
-class Settings:
-    solver: SolverName = SolverName.HIGHS
-    time_limit: float = 120.0  # seconds for the whole solve
-    gap: float = 1e-4  # relative MIP gap at which a part's search stops
-    threads: int = 1  # solver threads per part
-    workers: int = 0  # parallel parts; 0 = one per core
-
-
-@dataclass(frozen=True)
-class PartResult:
-    index: int
-    chosen: np.ndarray  # bool per pair of the part
-    upper_bound: float  # proven bound on the part's weighted coverage
-    method: PartMethod
-    undecided: int = 0
-    seconds: dict[str, float] = field(default_factory=dict)
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class SolveResult:
-    assignments: tuple[tuple[str, str], ...]  # (need_id, volunteer_id), one per filled place
-    status: Status
-    weighted_coverage: float
-    upper_bound: float
-    filled: int
-    demand: int
-    seconds: dict[str, float]
-    parts: tuple[PartResult, ...]
-    eligible: dict[str, int] = field(default_factory=dict)  # eligible volunteers per need id
-
-    @property
-    def gap(self) -> float:
-        """Relative distance to the bound: 0 means provably the best roster."""
-        if self.upper_bound <= 0:
-            return 0.0
-        return max(0.0, (self.upper_bound - self.weighted_coverage) / self.upper_bound)
-
-    @property
-    def is_ok(self) -> bool:
-        return self.status is not Status.FALLBACK
-
-    @property
-    def termination(self) -> str:
-        methods = sorted({p.method.value for p in self.parts})
-        return ", ".join(methods) or "nothing to solve"
-
 
 Progress = Callable[[int, int, float, float], None]  # parts done, parts, found, bound
 
@@ -198,7 +135,12 @@ def _process_pool(settings: Settings, jobs: int) -> cf.ProcessPoolExecutor:
     if threading.active_count() > 1:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(
-            ["scheduler.solver", "scheduler.model", "scheduler.highs_bridge", "scheduler.cbc"]
+            [
+                "scheduler.engine.solver",
+                "scheduler.engine.model",
+                "scheduler.engine.highs_bridge",
+                "scheduler.engine.cbc",
+            ]
         )
     else:
         context = multiprocessing.get_context("fork")
@@ -223,13 +165,13 @@ def solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
 
 
 def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
-    from scheduler.model import build_model
+    from scheduler.engine.model import build_model
 
     started = time.monotonic()
     model = build_model(part)
     built = time.monotonic()
     if settings.solver is SolverName.CBC:
-        from scheduler.cbc import solve_with_cbc
+        from scheduler.engine.cbc import solve_with_cbc
 
         result = solve_with_cbc(model, settings, max(1.0, time_left - (built - started)))
     else:
@@ -241,7 +183,7 @@ def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
 
 
 def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult:
-    from scheduler.highs_bridge import Phase, solve_relax_and_fix, to_arrays
+    from scheduler.engine.highs_bridge import Phase, solve_relax_and_fix, to_arrays
 
     part = model.part
     started = time.monotonic()
@@ -285,18 +227,6 @@ def sifting_start(part: Part, columns: int) -> np.ndarray:
     start[order[rank < SIFTING_PER_NEED]] = True
     start[: part.size] |= greedy_part(part)
     return start
-
-
-def bound_from_lp(lp_objective: float | None, part: Part) -> float:
-    """A proven bound on weighted coverage from the relaxation's optimum.
-
-    Tie-break terms are non-negative, so coverage <= LP optimum; coverage is
-    a multiple of the unit, so round down (with room for solver tolerance).
-    """
-    if lp_objective is None:
-        return part.demand_weight
-    unit = part.rules.unit
-    return min(part.demand_weight, unit * math.floor(lp_objective / unit + 1e-3))
 
 
 def _greedy(part: Part, why: str) -> PartResult:

@@ -33,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from scheduler.domain import Dataset, Facility, Need, Volunteer
-from scheduler.roster import ASSIGNMENT_COLUMNS, shift_cells
+from scheduler.outputs.roster import ASSIGNMENT_COLUMNS, shift_cells
 
 # OWASP's list (= + - @ tab CR), plus LF and the quote itself (see the module docstring).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "'")

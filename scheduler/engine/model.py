@@ -1,7 +1,7 @@
 """The integer program of one part, as a PuLP model.
 
 The model is plain PuLP: it can be written to an LP or MPS file, read by a
-person and solved by any solver PuLP supports. `scheduler.highs_bridge`
+person and solved by any solver PuLP supports. `scheduler.engine.highs_bridge`
 hands this very model to HiGHS without PuLP's row-by-row copy.
 """
 
@@ -21,8 +21,8 @@ from pulp import (
     LpVariable,
 )
 
-from scheduler.parts import Part
-from scheduler.rules import HARD_RULES, SOFT_RULES, Context, tie_break_epsilon
+from scheduler.engine.parts import Part
+from scheduler.engine.rules import HARD_RULES, SOFT_RULES, Context, tie_break_epsilon
 
 
 @dataclass

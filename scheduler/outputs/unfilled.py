@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from scheduler.domain import Dataset, Priority, Rules
-from scheduler.eligibility import (
+from scheduler.engine.eligibility import (
     F64,
     I64,
     _available,
@@ -35,8 +35,8 @@ from scheduler.eligibility import (
     _ranks,
     _workable,
 )
+from scheduler.engine.parts import part_rules
 from scheduler.geo import distances_km
-from scheduler.parts import part_rules
 
 Mask = NDArray[np.bool_]
 

@@ -12,7 +12,7 @@ import bisect
 import numpy as np
 from numpy.typing import NDArray
 
-from scheduler.parts import Part
+from scheduler.engine.parts import Part
 
 
 def greedy_part(part: Part, start: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:

@@ -24,16 +24,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scheduler.domain import Availability, Dataset, Need, Volunteer
-from scheduler.loading import (
+from scheduler.intake.loading import (
     _generated_id,
     availability_list,
     need_list,
     validate_rows,
     volunteer_list,
 )
+from scheduler.intake.reading import Limits, RawSheet, read_csv_sheet, read_sheets
+from scheduler.intake.schema import MODELS, columns
 from scheduler.problems import InvalidInput, Problem, Severity
-from scheduler.reading import Limits, RawSheet, read_csv_sheet, read_sheets
-from scheduler.schema import MODELS, columns
 
 WARNING = Severity.WARNING
 

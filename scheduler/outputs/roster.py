@@ -6,7 +6,7 @@ Sheets, in the order a coordinator reads them:
   by priority, by region (with a chart), by day and by facility; how the
   solver finished (status, bound, gap, time).
 - `Assignments` and `Unfilled`: the data contract's sheets. `Unfilled` says
-  in words why each open place is open (`scheduler.unfilled`).
+  in words why each open place is open (`scheduler.outputs.unfilled`).
 - `Volunteers`: each volunteer's shifts, hours and facilities, and the
   people x dates grid hospital rosters use, with totals.
 - one sheet per facility (or one workbook per facility with `split`): the
@@ -44,13 +44,13 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from scheduler.coverage import Coverage, Tally, coverage
 from scheduler.domain import Dataset, Facility, Need, Priority, Volunteer
 from scheduler.garbage import collector_paused
-from scheduler.unfilled import Funnel, explain_unfilled
+from scheduler.outputs.coverage import Coverage, Tally, coverage
+from scheduler.outputs.unfilled import Funnel, explain_unfilled
 
 if TYPE_CHECKING:
-    from scheduler.solver import SolveResult
+    from scheduler.engine.results import SolveResult
 
 # The shift a row is about: what Assignments and Unfilled both start with.
 SHIFT_COLUMNS = (

@@ -20,7 +20,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from scheduler.domain import Dataset
-from scheduler.eligibility import F64, I32, I64, Instance
+from scheduler.engine.eligibility import F64, I32, I64, Instance
 
 
 @dataclass(frozen=True)

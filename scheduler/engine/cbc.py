@@ -12,8 +12,8 @@ import cbcbox
 import numpy as np
 from pulp import COIN_CMD, LpStatusNotSolved, LpStatusOptimal
 
-from scheduler.model import StaffingModel
-from scheduler.solver import PartMethod, PartResult, Settings, bound_from_lp
+from scheduler.engine.model import StaffingModel
+from scheduler.engine.results import PartMethod, PartResult, Settings, bound_from_lp
 
 
 def cbc_solver(settings: Settings, time_limit: float, mip: bool = True) -> COIN_CMD:

@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler import cells
-from scheduler.cells import MINUTES_PER_DAY, CellError
 from scheduler.domain import Dataset, Need
-from scheduler.exchange import FORMULA_STARTS
+from scheduler.intake import cells
+from scheduler.intake.cells import MINUTES_PER_DAY, CellError
+from scheduler.intake.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_workbook
+from scheduler.outputs.exchange import FORMULA_STARTS
 from scheduler.problems import InvalidInput, Problem
-from scheduler.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_workbook
 
 SHEET = "Assignments"
 KEY_COLUMNS = ("facility_id", "date", "start", "end", "role")

@@ -2,7 +2,7 @@
 
 Hard rules yield named constraints; soft rules return objective terms. Rules
 1 (role), 3 (availability) and 7 (region, distance) need no rows: the model
-only has variables for eligible pairs (`scheduler.eligibility`).
+only has variables for eligible pairs (`scheduler.engine.eligibility`).
 
 Row names are built from the rule and the ids (`min_rest__V17__c3`), so an
 exported LP file reads like the rules.
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pulp import LpAffineExpression, LpConstraint, LpConstraintEQ, LpConstraintLE, LpVariable
 
-from scheduler.parts import Part
+from scheduler.engine.parts import Part
 
 Row = tuple[str, LpConstraint]
 
@@ -326,5 +326,5 @@ SOFT_RULES: tuple[Callable[[Context, float], Terms], ...] = (
 )
 # Preferred facilities and short travel are per-pair preferences: as LP costs they
 # cost the simplex ten times the iterations on a national part (48 s against 4 s,
-# measured), so they are served after the solve by `scheduler.polish`, which swaps
+# measured), so they are served after the solve by `scheduler.engine.polish`, which swaps
 # volunteers between equal places without touching coverage or fair load.

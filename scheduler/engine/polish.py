@@ -1,7 +1,7 @@
 """After the solve: move people to facilities they prefer and closer to home.
 
 Preferred facilities and short travel are the last tie-breakers. As LP
-costs they would multiply the simplex's work (see `scheduler.rules`), so
+costs they would multiply the simplex's work (see `scheduler.engine.rules`), so
 they are served here instead, on the finished roster of each part: a place
 is handed from one volunteer to another only if every need keeps exactly the
 volunteers it had in number, no hard rule breaks, and the load does not get
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from scheduler.greedy import Bookings
-from scheduler.parts import Part
+from scheduler.engine.greedy import Bookings
+from scheduler.engine.parts import Part
 
 PREFERRED = 1.0  # a shift at a preferred facility
 CLOSE = 0.5  # at most, for a trip of no distance; none at the distance limit

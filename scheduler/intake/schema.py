@@ -2,7 +2,7 @@
 
 The models check one row at a time (types, ranges, pairs such as lat/lon);
 what needs several rows or sheets (unique ids, known roles, duplicate needs)
-is `scheduler.loading`'s job. Messages come from `scheduler.cells` and name
+is `scheduler.intake.loading`'s job. Messages come from `scheduler.intake.cells` and name
 the bad value and what would be accepted.
 """
 
@@ -15,8 +15,8 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from scheduler import cells
-from scheduler.cells import MINUTES_PER_DAY, CellError
+from scheduler.intake import cells
+from scheduler.intake.cells import MINUTES_PER_DAY, CellError
 
 
 def _between(low: float | None, high: float | None, *, above: bool = False) -> AfterValidator:
