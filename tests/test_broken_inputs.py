@@ -90,7 +90,8 @@ def test_a_cell_over_the_csv_field_limit_is_named_by_row(tmp_path: Path) -> None
 
 
 def test_a_sheet_over_the_row_limit_is_refused_before_it_is_validated(tmp_path: Path) -> None:
-    from scheduler.intake.reading import Limits, read_csv_sheet
+    from scheduler.intake.csv_files import read_csv_sheet
+    from scheduler.intake.raw import Limits
     from scheduler.problems import InvalidInput
 
     row = b"F1,2026-03-02,08:00,16:00,nurse,1,2\n"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.intake.reading import RawSheet
+from scheduler.intake.raw import RawSheet
 from scheduler.intake.schema import columns
 from scheduler.intake.updates import (
     Changes,

@@ -24,15 +24,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scheduler.domain import Availability, Dataset, Need, Volunteer
-from scheduler.intake.loading import (
-    _generated_id,
-    availability_list,
-    need_list,
-    validate_rows,
-    volunteer_list,
-)
-from scheduler.intake.reading import Limits, RawSheet, read_csv_sheet, read_sheets
+from scheduler.intake.csv_files import read_csv_sheet
+from scheduler.intake.raw import Limits, RawSheet
+from scheduler.intake.reading import read_sheets
 from scheduler.intake.schema import MODELS, columns
+from scheduler.intake.tables import availability_list, generated_id, need_list, volunteer_list
+from scheduler.intake.validation import validate_rows
 from scheduler.problems import InvalidInput, Problem, Severity
 
 WARNING = Severity.WARNING
@@ -252,7 +249,7 @@ def _matched(
         return replace(need, id=stored.id, id_given=stored.id_given)
     if need.id_given:
         return need
-    return replace(need, id=_generated_id(need.key, taken), id_given=False)
+    return replace(need, id=generated_id(need.key, taken), id_given=False)
 
 
 def _clashes(

@@ -17,7 +17,9 @@ from pathlib import Path
 from scheduler.domain import Dataset, Need
 from scheduler.intake import cells
 from scheduler.intake.cells import MINUTES_PER_DAY, CellError
-from scheduler.intake.reading import DEFAULT_LIMITS, Limits, RawSheet, read_csv_sheet, read_workbook
+from scheduler.intake.csv_files import read_csv_sheet
+from scheduler.intake.raw import DEFAULT_LIMITS, Limits, RawSheet
+from scheduler.intake.workbook import read_workbook
 from scheduler.outputs.exchange import FORMULA_STARTS
 from scheduler.problems import InvalidInput, Problem
 

@@ -1,0 +1,337 @@
+"""Each sheet's checked rows as domain objects, with what spans rows and sheets.
+
+Unique ids, references between sheets, known roles, duplicate needs, the
+rules table and the generated need ids.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import fields
+
+from scheduler.domain import (
+    Availability,
+    Facility,
+    Need,
+    Priority,
+    RoleTable,
+    Rules,
+    Volunteer,
+)
+from scheduler.intake import cells
+from scheduler.intake.schema import (
+    EARTH_KM,
+    WEEK_HOURS,
+    AvailabilityRow,
+    FacilityRow,
+    NeedRow,
+    RoleRow,
+    RuleRow,
+    VolunteerRow,
+)
+from scheduler.intake.validation import Rows
+from scheduler.problems import Problem, Severity
+
+
+def _duplicates(rows: Iterable[tuple[int, object]], sheet: str, column: str) -> list[Problem]:
+    first: dict[object, int] = {}
+    problems = []
+    for number, key in rows:
+        if key is None:
+            continue
+        if key in first:
+            problems.append(
+                Problem(
+                    sheet,
+                    number,
+                    column,
+                    f"'{key}' is already used in row {first[key]}; each {column} must be unique",
+                )
+            )
+        else:
+            first[key] = number
+    return problems
+
+
+def role_table(rows: Rows) -> tuple[RoleTable, list[Problem]]:
+    """The roles sheet replaces the default table; every covered role must be a row."""
+    if not rows:
+        return RoleTable.default(), []
+    typed: list[tuple[int, RoleRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
+    problems = _duplicates(((n, r.role) for n, r in typed), "roles", "role")
+    names = {r.role for _, r in typed if r.role}
+    for number, row in typed:
+        for other in row.can_cover or ():
+            if other not in names:
+                problems.append(
+                    Problem(
+                        "roles",
+                        number,
+                        "can_cover",
+                        f"'{other}' is not a role "
+                        f"of this sheet; add a row for it or remove it (roles: "
+                        f"{', '.join(sorted(names))})",
+                    )
+                )
+    table = RoleTable.from_lists({r.role: r.can_cover or () for _, r in typed if r.role})
+    return table, problems
+
+
+MAX_WEIGHT = 1e6  # larger weights only make the MIP's arithmetic imprecise
+
+
+RULE_CHECKS = {
+    "min_rest_hours": (lambda v: 0 <= v <= WEEK_HOURS, f"a number of hours from 0 to {WEEK_HOURS}"),
+    "max_consecutive_days": (
+        lambda v: 1 <= v <= 366 and float(v).is_integer(),
+        "a whole number from 1 to 366",
+    ),
+    "max_distance_km": (
+        lambda v: 0 < v <= EARTH_KM,
+        f"a distance in km, more than 0 and at most {EARTH_KM:,}",
+    ),
+    **{
+        f"weight_priority_{p}": (
+            lambda v: 0 < v <= MAX_WEIGHT,
+            "a weight, more than 0 and at most 1,000,000",
+        )
+        for p in (1, 2, 3)
+    },
+}
+
+
+def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
+    typed: list[tuple[int, RuleRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
+    problems = _duplicates(((n, r.rule) for n, r in typed), "rules", "rule")
+    values: dict[str, float] = {}
+    known = ", ".join(f.name for f in fields(Rules))
+    for number, row in typed:
+        if row.rule is None:
+            continue
+        if row.rule not in RULE_CHECKS:
+            problems.append(
+                Problem(
+                    "rules",
+                    number,
+                    "rule",
+                    f"'{row.rule}' is not a known rule; the rules are {known}",
+                )
+            )
+            continue
+        accept, wanted = RULE_CHECKS[row.rule]
+        if row.value is None:
+            continue
+        if not accept(row.value):
+            problems.append(
+                Problem(
+                    "rules",
+                    number,
+                    "value",
+                    f"{cells.shown(row.value)} is not accepted for {row.rule}; it must be {wanted}",
+                )
+            )
+            continue
+        values[row.rule] = int(row.value) if row.rule == "max_consecutive_days" else row.value
+    return Rules(**values), problems  # type: ignore[arg-type]
+
+
+def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:
+    typed: list[tuple[int, FacilityRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
+    problems = _duplicates(((n, r.facility_id) for n, r in typed), "facilities", "facility_id")
+    facilities: dict[str, Facility] = {}
+    for _, row in typed:
+        if row.facility_id is not None:
+            facilities.setdefault(
+                row.facility_id,
+                Facility(
+                    row.facility_id,
+                    row.name,
+                    _key(row.region),
+                    row.lat,
+                    row.lon,
+                    row.address,
+                    row.region,
+                ),
+            )
+    return facilities, problems
+
+
+def _key(name: str | None) -> str | None:
+    """Region names compare trimmed and without case (as the contract says, nothing more)."""
+    return None if name is None else name.strip().lower()
+
+
+def _unknown_role(sheet: str, number: int, role: str, roles: RoleTable) -> Problem:
+    return Problem(
+        sheet,
+        number,
+        "role",
+        f"'{role}' is not a known role; known roles are "
+        f"{', '.join(roles.roles)} (a roles sheet can define others)",
+    )
+
+
+def volunteer_list(
+    rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
+) -> tuple[dict[str, Volunteer], list[Problem]]:
+    typed: list[tuple[int, VolunteerRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
+    problems = _duplicates(((n, r.volunteer_id) for n, r in typed), "volunteers", "volunteer_id")
+    volunteers: dict[str, Volunteer] = {}
+    for number, row in typed:
+        if row.role is not None and row.role not in roles:
+            problems.append(_unknown_role("volunteers", number, row.role, roles))
+        for facility in row.preferred_facilities or ():
+            if facility not in facilities:
+                hint = "; separate several ids with ';'" if "," in facility else ""
+                problems.append(
+                    Problem(
+                        "volunteers",
+                        number,
+                        "preferred_facilities",
+                        f"'{facility}' is not a facility_id of the facilities sheet{hint}",
+                    )
+                )
+        if row.volunteer_id is not None:
+            volunteers.setdefault(
+                row.volunteer_id,
+                Volunteer(
+                    row.volunteer_id,
+                    row.name,
+                    row.role,
+                    _key(row.region),
+                    row.lat,
+                    row.lon,
+                    row.max_shifts_per_week,
+                    row.max_hours_per_week,
+                    row.max_distance_km,
+                    frozenset(row.preferred_facilities or ()),
+                    row.email,
+                    row.phone,
+                ),
+            )
+    return volunteers, problems
+
+
+def availability_list(
+    rows: Rows, volunteers: dict[str, Volunteer]
+) -> tuple[list[Availability], list[Problem]]:
+    problems = []
+    windows = []
+    for number, r, failed in rows:
+        row: AvailabilityRow = r  # type: ignore[assignment]
+        if row.volunteer_id is not None and row.volunteer_id not in volunteers:
+            problems.append(
+                Problem(
+                    "availability",
+                    number,
+                    "volunteer_id",
+                    f"'{row.volunteer_id}' is not a volunteer_id of the volunteers sheet",
+                )
+            )
+        if failed or row.volunteer_id not in volunteers:
+            continue
+        start, end = row.minutes
+        dated = isinstance(row.day, dt.date)
+        windows.append(
+            Availability(
+                row.volunteer_id,
+                start,
+                end,
+                row.available,
+                row.day if dated else None,  # type: ignore[arg-type]
+                None if dated else row.day,
+            )
+        )  # type: ignore[arg-type]
+    return windows, problems
+
+
+def need_list(
+    rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
+) -> tuple[list[Need], list[Problem]]:
+    problems = _duplicates(((n, r.need_id) for n, r, _ in rows), "needs", "need_id")  # type: ignore[attr-defined]
+    given = {r.need_id for _, r, _ in rows if r.need_id}  # type: ignore[attr-defined]
+    seen: dict[tuple, int] = {}
+    needs = []
+    for number, r, failed in rows:
+        row: NeedRow = r  # type: ignore[assignment]
+        if row.facility_id is not None and row.facility_id not in facilities:
+            problems.append(
+                Problem(
+                    "needs",
+                    number,
+                    "facility_id",
+                    f"'{row.facility_id}' is not a facility_id of the facilities sheet",
+                )
+            )
+        if row.role is not None and row.role not in roles:
+            problems.append(_unknown_role("needs", number, row.role, roles))
+        if failed & {"facility_id", "date", "start", "end", "role"}:
+            continue
+        midnight = dt.datetime.combine(row.date, dt.time())
+        start, end = (midnight + dt.timedelta(minutes=m) for m in row.minutes)
+        key = (row.facility_id, row.date, start, end, row.role)
+        if key in seen:
+            problems.append(
+                Problem(
+                    "needs",
+                    number,
+                    None,
+                    f"the same shift as row {seen[key]} "
+                    f"({row.facility_id}, {row.date}, {cells.clock(row.start)}-"
+                    f"{cells.clock(row.end)}, {row.role}); put the total count "
+                    "in one row",
+                )
+            )
+            continue
+        seen[key] = number
+        if not failed:
+            need_id = row.need_id or generated_id(key, given)
+            needs.append(
+                Need(
+                    need_id,
+                    row.facility_id,
+                    row.date,
+                    start,
+                    end,
+                    row.role,
+                    row.count,
+                    Priority(row.priority),
+                    id_given=row.need_id is not None,
+                )
+            )
+    return needs, problems
+
+
+def generated_id(key: tuple, taken: set[str]) -> str:
+    """Readable and stable across edits of other rows: built from the shift itself."""
+    facility, day, start, end, role = key
+    base = f"{facility}-{day:%Y%m%d}-{start:%H%M}-{end:%H%M}-{role}"
+    candidate, n = base, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{base}-{n}"
+    taken.add(candidate)
+    return candidate
+
+
+def regions_without_facilities(
+    volunteers: dict[str, Volunteer], facilities: dict[str, Facility]
+) -> list[Problem]:
+    """Not an error, but such volunteers can never be assigned: say so once per region."""
+    served = {f.region for f in facilities.values()}
+    stranded: dict[str, int] = {}
+    for v in volunteers.values():
+        if v.region not in served:
+            stranded[v.region] = stranded.get(v.region, 0) + 1
+    return [
+        Problem(
+            "volunteers",
+            None,
+            "region",
+            f"{count} volunteer(s) in region '{region}', "
+            "which has no facility; they cannot be assigned",
+            Severity.WARNING,
+        )
+        for region, count in sorted(stranded.items())
+    ]
