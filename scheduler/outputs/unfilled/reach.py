@@ -1,0 +1,163 @@
+"""Stages 1 to 3 of the funnel: the right role in the region, available, near enough.
+
+They call the engine's own eligibility functions, so the count that survives
+them is exactly the engine's eligible count for the need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scheduler.domain import Dataset
+from scheduler.engine.eligibility import (
+    F64,
+    I64,
+    _available,
+    _coordinates,
+    _exact_at_the_limit,
+    _ranks,
+    _workable,
+)
+from scheduler.geo import distances_km
+from scheduler.outputs.unfilled.shifts import Mask, Shifts
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Per open need (position k in `needs`) the stage counts, and its eligible pairs."""
+
+    needs: I64
+    with_role: I64
+    available: I64
+    limited: I64  # free by their windows, but their weekly limits allow no shift this long
+    personal: I64  # available volunteers with a distance limit of their own
+    within: I64
+    volunteer: I64  # eligible pairs: volunteer index ...
+    need: I64  # ... and the need's position k
+    km: F64  # NaN when either end has no coordinates
+
+
+def reach(dataset: Dataset, shifts: Shifts, needs: I64) -> Reach:
+    """Stages 1 to 3 with the engine's own tests, on the open needs only.
+
+    Availability depends only on the volunteer and the shift's times, so it is
+    judged once per (region and role block, shift times) that some open need
+    asks for, and shared by every need asking the same: a nurse's Monday
+    night is judged once for the nurse, junior student, orderly and support
+    needs of all the region's facilities. Only available pairs are spread out
+    to their needs, for the distance.
+    """
+    ask = _Asks.of(dataset, shifts, needs)
+    combo = np.repeat(np.arange(len(ask.group)), ask.size)
+    volunteer = ask.order[np.repeat(ask.bounds[ask.group], ask.size) + _ranks(ask.size)]
+    start, end = ask.start[combo], ask.end[combo]
+    in_window = _available(dataset, shifts.epoch, volunteer, start, end)
+    workable = _workable(dataset, volunteer, end - start)
+    ok = in_window & workable
+    k, at = _spread(ask, combo[ok])
+    volunteer = volunteer[ok][at]
+    limit = _distance_limits(dataset)
+    km = _km(dataset, volunteer, shifts.facility[needs[k]], limit)
+    near = np.isnan(km) | (km <= limit[volunteer])
+    personal = np.array([v.max_distance_km is not None for v in dataset.volunteers], bool)
+
+    def per_need(counts: I64 | None = None, positions: I64 = ask.need) -> I64:
+        """Per open need: the sum of `counts` per ask, or the number of `positions`."""
+        total = np.bincount(positions, counts, minlength=len(needs))
+        return total.round().astype(np.int64)
+
+    def per_ask(mask: Mask) -> I64:
+        return np.bincount(combo[mask], minlength=len(ask.group))[ask.combo]
+
+    return Reach(
+        needs=needs,
+        with_role=per_need(ask.size[ask.combo]),
+        available=per_need(per_ask(ok)),
+        limited=per_need(per_ask(in_window & ~workable)),
+        personal=per_need(positions=k[personal[volunteer]]),
+        within=per_need(positions=k[near]),
+        volunteer=volunteer[near],
+        need=k[near],
+        km=km[near],
+    )
+
+
+@dataclass(frozen=True)
+class _Asks:
+    """What the open needs ask of the (region, role) blocks of volunteers.
+
+    One ask per (need, role that covers it); asks for the same block at the
+    same times share a combo, which is where availability is judged.
+    """
+
+    order: I64  # volunteers sorted by block ...
+    bounds: I64  # ... block b holds order[bounds[b] : bounds[b + 1]]
+    need: I64  # per ask: the need's position in the open needs ...
+    combo: I64  # ... and its combo
+    group: I64  # per combo: the block ...
+    size: I64  # ... its number of volunteers ...
+    start: I64  # ... and the shift's times
+    end: I64
+
+    @classmethod
+    def of(cls, dataset: Dataset, shifts: Shifts, needs: I64) -> _Asks:
+        roles = {r: i for i, r in enumerate(dataset.roles.roles)}
+        regions = {r: i for i, r in enumerate(dataset.regions)}
+        covers = np.array([[dataset.roles.covers(a, b) for b in roles] for a in roles], bool)
+        block = np.array(
+            [
+                regions[v.region] * len(roles) + roles[v.role] if v.region in regions else -1
+                for v in dataset.volunteers
+            ],
+            np.int64,
+        )
+        order = np.argsort(block, kind="stable")
+        bounds = np.searchsorted(block[order], np.arange(len(regions) * len(roles) + 1))
+        region_of = {f.id: regions[f.region] for f in dataset.facilities}
+        region = np.array([region_of[dataset.needs[g].facility_id] for g in needs], np.int64)
+        role = np.array([roles[dataset.needs[g].role] for g in needs], np.int64)
+        times, when = np.unique(
+            shifts.start[needs] * (int(shifts.end.max()) + 1) + shifts.end[needs],
+            return_inverse=True,
+        )
+        need, filler = np.nonzero(covers[:, role].T)
+        combos, combo = np.unique(
+            (region[need] * len(roles) + filler) * len(times) + when[need], return_inverse=True
+        )
+        group, first = combos // len(times), np.zeros(len(times), np.int64)
+        first[when] = needs
+        shift = first[combos % len(times)]
+        size = bounds[group + 1] - bounds[group]
+        return cls(order, bounds, need, combo, group, size, shifts.start[shift], shifts.end[shift])
+
+
+def _spread(ask: _Asks, combo: I64) -> tuple[I64, I64]:
+    """Pairs judged per combo (`combo`, sorted) spread to every ask of the combo.
+
+    Returns, per resulting pair, the need's position and the index into `combo`.
+    """
+    bounds = np.searchsorted(combo, np.arange(len(ask.group) + 1))
+    size = bounds[ask.combo + 1] - bounds[ask.combo]
+    return np.repeat(ask.need, size), np.repeat(bounds[ask.combo], size) + _ranks(size)
+
+
+def _distance_limits(dataset: Dataset) -> F64:
+    """Per volunteer: their own distance limit, else the rules'."""
+    return np.array(
+        [
+            dataset.rules.max_distance_km if v.max_distance_km is None else v.max_distance_km
+            for v in dataset.volunteers
+        ]
+    )
+
+
+def _km(dataset: Dataset, volunteer: I64, facility: I64, limit: F64) -> F64:
+    """Home to facility, exactly as eligibility computes it (the scalar formula at the limit)."""
+    v_lat, v_lon = _coordinates(dataset.volunteers)
+    f_lat, f_lon = _coordinates(dataset.facilities)
+    km = distances_km(v_lat[volunteer], v_lon[volunteer], f_lat[facility], f_lon[facility])
+    return _exact_at_the_limit(
+        km, limit[volunteer], volunteer, facility, (v_lat, v_lon, f_lat, f_lon)
+    )

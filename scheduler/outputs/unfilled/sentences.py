@@ -1,0 +1,221 @@
+"""The funnel in words: each open need's figures as a Funnel, its stage and its sentence.
+
+The first stage that empties is the reason, written in words a coordinator
+can act on, with the count at each stage. Plain Python from here on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from scheduler.domain import Dataset, Need, Priority, Rules
+from scheduler.engine.eligibility import I64
+from scheduler.outputs.unfilled.funnel import BLOCKING_RULES, Funnel
+from scheduler.outputs.unfilled.limits import Stops
+from scheduler.outputs.unfilled.reach import Reach
+
+
+class _Counts(NamedTuple):
+    """A funnel's figures, in the order of Funnel's fields, before its stage and sentence."""
+
+    in_region_with_role: int
+    available: int
+    within_distance: int
+    on_this_shift: int
+    blocked: dict[str, int]
+    weigh_more: int
+    free: tuple[str, ...]
+
+    @property
+    def candidates(self) -> int:
+        return self.within_distance - self.on_this_shift
+
+
+@dataclass(frozen=True)
+class _Words:
+    """What a sentence says beyond the counts."""
+
+    role: str
+    only_role: bool  # nobody but the role itself fills it
+    region: str
+    within: str  # "within 30 km" or "within their distance limit"
+    limited: int
+    hours: float
+    heavier: str  # priority names of the shifts that weigh more: "critical"
+    labels: Mapping[str, str]  # rule -> "at their weekly shift limit"
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    """What the sentences of one dataset share: rule labels, roles, regions, the distance."""
+
+    labels: dict[str, str]
+    only_role: dict[str, bool]  # role -> nobody but the role itself fills it
+    regions: dict[str, str]  # facility id -> its region as a sentence names it
+    near: str  # "within 30 km"
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> _Phrases:
+        return cls(
+            labels=_rule_labels(dataset.rules),
+            only_role={r: dataset.roles.fillers(r) == {r} for r in dataset.roles.roles},
+            regions={f.id: _region(f.region_name) for f in dataset.facilities},
+            near=f"within {dataset.rules.max_distance_km:g} km",
+        )
+
+    def words(self, need: Need, personal: int, limited: int, heavier: tuple[int, ...]) -> _Words:
+        """The words for one need; `personal`: how many have a distance limit of their own."""
+        return _Words(
+            role=need.role,
+            only_role=self.only_role[need.role],
+            region=self.regions[need.facility_id],
+            within="within their distance limit" if personal else self.near,
+            limited=limited,
+            hours=need.hours,
+            heavier=", ".join(Priority(p).name.lower() for p in heavier),
+            labels=self.labels,
+        )
+
+
+def funnels(
+    dataset: Dataset, needs: I64, places: I64, reach: Reach, on_shift: I64, stop: Stops
+) -> dict[str, Funnel]:
+    """The figures of each open need as a Funnel with its sentence; plain Python from here."""
+    phrases = _Phrases.of(dataset)
+    ids = [v.id for v in dataset.volunteers]
+    free = [ids[v] for v in stop.free_volunteer.tolist()]
+    bounds = stop.free_bounds.tolist()
+    columns = zip(
+        *(a.tolist() for a in (reach.with_role, reach.available, reach.within, on_shift)),
+        stop.blocked.tolist(),
+        stop.heavier.tolist(),
+        reach.personal.tolist(),
+        reach.limited.tolist(),
+        strict=True,
+    )
+    explained = {}
+    for k, (g, (role, available, within, on_it, blocked, heavier, personal, limited)) in enumerate(
+        zip(needs.tolist(), columns, strict=True)
+    ):
+        need = dataset.needs[g]
+        rules = {r: c for r, c in zip(BLOCKING_RULES, blocked, strict=True) if c}
+        counts = _Counts(
+            role, available, within, on_it, rules, heavier, tuple(free[bounds[k] : bounds[k + 1]])
+        )
+        words = phrases.words(need, personal, limited, stop.heavier_priorities.get(k, ()))
+        stage = _stage(counts)
+        explained[need.id] = Funnel(
+            need.id, int(places[g]), *counts, stage, _reason(stage, counts, words)
+        )
+    return explained
+
+
+def _stage(c: _Counts) -> str:
+    """The first stage that empties; "free" when somebody could still take the shift."""
+    if not c.in_region_with_role:
+        return "role"
+    if not c.available:
+        return "availability"
+    if not c.within_distance:
+        return "distance"
+    if not c.candidates:
+        return "on_shift"
+    if c.free:
+        return "free"
+    return "weigh_more" if c.weigh_more == c.candidates else "limits"
+
+
+def _reason(stage: str, c: _Counts, w: _Words) -> str:
+    if stage == "role":
+        return f"no volunteer in {w.region} has a role that covers {w.role}"
+    said = [f"{_who(c.in_region_with_role, w)} in {w.region}"]
+    if stage == "availability":
+        return _join(said, "none available for the whole shift" + _limited(w))
+    said.append(f"{c.available} available for the whole shift")
+    if stage == "distance":
+        return _join(said, f"none {w.within}")
+    said.append(f"{c.within_distance} {w.within}")
+    if stage == "on_shift":
+        if c.on_this_shift == 1:
+            return _join(said, "the only one who could take it is already on this shift")
+        return _join(said, f"{_all(c.on_this_shift)} who could take it are already on this shift")
+    if c.on_this_shift:
+        said.append(f"{c.on_this_shift} already on this shift")
+    return _join(said, _at_limits(stage, c, w))
+
+
+def _at_limits(stage: str, c: _Counts, w: _Words) -> str:
+    """Stage 5 in words: who is kept off by which rule, or who could still take it."""
+    rules = ", ".join(f"{n} {w.labels[rule]}" for rule, n in c.blocked.items())
+    if stage == "free":
+        ids = ", ".join(c.free[:3]) + (f" and {len(c.free) - 3} more" if len(c.free) > 3 else "")
+        could = (
+            f"{len(c.free)} {_plural('volunteer', len(c.free))} could still take it without "
+            f"breaking a rule ({ids}) — assign by hand or re-run the solver"
+        )
+        stuck = c.candidates - len(c.free)
+        return f"{stuck} already at a limit: {rules}; {could}" if stuck else could
+    n = c.candidates
+    if n == 1:
+        everyone = "the other one" if c.on_this_shift else "the only one"
+    else:
+        everyone = f"the other {n}" if c.on_this_shift else _all(n)
+    if stage == "weigh_more":
+        were = "were" if n > 1 else "was"
+        return f"{everyone} {were} used on shifts that weigh more ({w.heavier}): {rules}"
+    said = f"{everyone} already at a limit: {rules}"
+    if c.weigh_more:
+        said += f"; {c.weigh_more} of them on shifts that weigh more ({w.heavier})"
+    return said
+
+
+def _rule_labels(rules: Rules) -> dict[str, str]:
+    """How a sentence names each blocking rule."""
+    return {
+        "rest": f"by the rest rule ({rules.min_rest_hours:g} h between shifts)",
+        "weekly shifts": "at their weekly shift limit",
+        "weekly hours": "at their weekly hour limit",
+        "consecutive days": f"at the limit of {rules.max_consecutive_days} days in a row",
+    }
+
+
+def _limited(w: _Words) -> str:
+    if not w.limited:
+        return ""
+    return (
+        f" ({w.limited} free then, but their weekly limits leave no room "
+        f"for this {w.hours:g}-hour shift)"
+    )
+
+
+def _who(n: int, w: _Words) -> str:
+    """'12 nurses', or '12 volunteers who can fill an orderly place' when other roles cover it."""
+    if w.only_role:
+        return f"{n} {_plural(w.role, n)}"
+    article = "an" if w.role[:1].lower() in "aeiou" else "a"
+    return f"{n} {_plural('volunteer', n)} who can fill {article} {w.role} place"
+
+
+def _all(n: int) -> str:
+    return "both" if n == 2 else f"all {n}"
+
+
+def _plural(word: str, n: int) -> str:
+    if n == 1:
+        return word
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def _region(name: str) -> str:
+    """'Sosnogorsk Region' as it is; 'North' becomes 'North region'."""
+    return name if name.lower().endswith("region") else f"{name} region"
+
+
+def _join(said: list[str], last: str) -> str:
+    return "; ".join([*said, last])
