@@ -40,9 +40,11 @@ national: install
 	$(VENV)/bin/scheduler check data/national out/national-roster.xlsx
 	$(VENV)/bin/scheduler export data/national out/national-roster.xlsx -o out/national-export
 
-# The whole suite on SQLite; then, with TEST_DATABASE_URL set (.ci/run sets it to
-# the PostgreSQL it starts), the database tests again against that server.
+# The type checker (pyproject.toml's [tool.mypy]), then the whole suite on SQLite; then,
+# with TEST_DATABASE_URL set (.ci/run sets it to the PostgreSQL it starts), the database
+# tests again against that server.
 test: install
+	$(VENV)/bin/mypy
 	env -u TEST_DATABASE_URL $(PY) -m pytest
 ifdef TEST_DATABASE_URL
 	$(PY) -m pytest tests/web

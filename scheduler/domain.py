@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
+from typing import Any
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -170,6 +171,14 @@ class Rules:
     weight_priority_1: float = 100.0
     weight_priority_2: float = 10.0
     weight_priority_3: float = 1.0
+
+    @classmethod
+    def from_stored(cls, values: Mapping[str, float]) -> Rules:
+        """Rules from stored numbers, all floats: the whole-number rule read back as one."""
+        typed: dict[str, Any] = dict(values)
+        if "max_consecutive_days" in typed:
+            typed["max_consecutive_days"] = int(typed["max_consecutive_days"])
+        return cls(**typed)
 
     def weight(self, priority: int) -> float:
         return (self.weight_priority_1, self.weight_priority_2, self.weight_priority_3)[

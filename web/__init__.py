@@ -58,7 +58,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Behind nginx every request comes from 127.0.0.1: the sign-in limit would count
         # the whole country as one client. Trust the last `proxies` X-Forwarded-* hops only
         # when there are that many proxies; otherwise a client could name any address.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
 from flask_login import current_user, login_required
@@ -191,12 +192,13 @@ class Paging:
         first = (self.page - 1) * self.per_page
         if first >= total:  # also a page whose OFFSET would overflow the database's integers
             return total, []
-        return total, db.session.execute(query.limit(self.per_page).offset(first)).all()
+        return total, list(db.session.execute(query.limit(self.per_page).offset(first)))
 
     def fields(self, total: int) -> dict[str, object]:
         """The paging fields of the answer."""
         later = self.page * self.per_page < total
-        arguments = request.args.to_dict() | {"page": self.page + 1, "per_page": self.per_page}
+        arguments: dict[str, Any] = request.args.to_dict()
+        arguments |= {"page": self.page + 1, "per_page": self.per_page}
         return {
             "page": self.page,
             "per_page": self.per_page,

@@ -125,6 +125,8 @@ def demo_accounts() -> None:
     if facility is None:
         raise click.ClickException("load data first: flask --app web load-data data/demo")
     volunteer = _busiest_volunteer()
+    if volunteer is None:
+        raise click.ClickException("the data has no volunteers: load data that has some first")
     accounts = [
         ("national@demo.example", "Nadia National", Role.NATIONAL, None, [], None),
         ("regional@demo.example", "Roman Regional", Role.REGIONAL, facility.region, [], None),
@@ -145,7 +147,7 @@ def demo_accounts() -> None:
     db.session.commit()
 
 
-def _busiest_volunteer() -> Volunteer:
+def _busiest_volunteer() -> Volunteer | None:
     """The demo volunteer: one with shifts in the published roster, if there is one."""
     from sqlalchemy import func
 

@@ -28,7 +28,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
-from scheduler.outputs.coverage import Tally, coverage
+from scheduler.outputs.coverage import Coverage, Tally, coverage
 from scheduler.outputs.roster import PRIORITY_NAMES, STAGE_WORDS, clock
 from scheduler.outputs.unfilled import Funnel, explain_unfilled
 from web import access, store
@@ -86,8 +86,8 @@ def cut(
     refuses unknown ids.
     """
     if facility_ids is None:
-        needs, volunteers = dataset.need_by_id, dataset.volunteer_by_id
-        return dataset, sorted({(n, v) for n, v in pairs if n in needs and v in volunteers})
+        needs, people_known = dataset.need_by_id, dataset.volunteer_by_id
+        return dataset, sorted({(n, v) for n, v in pairs if n in needs and v in people_known})
     facilities = tuple(f for f in dataset.facilities if f.id in facility_ids)
     wanted = {f.id for f in facilities}
     needs_kept = tuple(n for n in dataset.needs if n.facility_id in wanted)
@@ -194,11 +194,15 @@ def figures(dataset: Dataset, pairs: Pairs, *, by_region: bool, links: bool = Tr
 
 
 def laid_out(
-    tallies: Tallies, facilities: Iterable[Facility], *, by_region: bool, links: bool = True
+    tallies: Tallies | Coverage,
+    facilities: Iterable[Facility],
+    *,
+    by_region: bool,
+    links: bool = True,
 ) -> Figures:
     """Tables and chart of some tallies; `facilities` names the ids in them."""
-    facilities = {f.id: f for f in facilities}
-    region_key = {f.region_name: f.region for f in facilities.values()}
+    by_id = {f.id: f for f in facilities}
+    region_key = {f.region_name: f.region for f in by_id.values()}
 
     def facility_url(facility_id: str) -> str:
         return url_for("dashboard.facility", facility_id=facility_id) if links else ""
@@ -210,7 +214,7 @@ def laid_out(
     places = sorted(
         (
             Row(f.name, tallies.by_facility[f.id], facility_url(f.id), f.region_name)
-            for f in (facilities[i] for i in tallies.by_facility)
+            for f in (by_id[i] for i in tallies.by_facility)
         ),
         key=lambda r: (r.note.casefold(), r.label.casefold()),
     )
@@ -303,7 +307,7 @@ def _rules() -> Rules:
     """The stored priority weights (the contract's defaults for those not stored)."""
     names = [name for name in Rules.__dataclass_fields__ if name.startswith("weight_")]
     stored = db.session.execute(select(m.Rule.name, m.Rule.value).where(m.Rule.name.in_(names)))
-    return Rules(**{name: value for name, value in stored})
+    return Rules.from_stored({name: value for name, value in stored})
 
 
 # --- the pages -------------------------------------------------------------------------------

@@ -125,15 +125,18 @@ def withdraw_need(need: m.Need) -> int:
     roster = store.published()
     rostered = 0
     if roster is not None:
-        rostered = db.session.scalar(
-            select(func.count())
-            .select_from(m.Assignment)
-            .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id == need.id)
+        rostered = (
+            db.session.scalar(
+                select(func.count())
+                .select_from(m.Assignment)
+                .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id == need.id)
+            )
+            or 0
         )
     audit.record("withdraw", "need", need.id, **described(need), rostered=rostered)
     db.session.delete(need)
     db.session.commit()
-    return rostered or 0
+    return rostered
 
 
 def described(need: domain.Need | m.Need) -> dict[str, object]:

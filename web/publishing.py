@@ -329,9 +329,13 @@ def download_choices(
     query = select(m.Facility).order_by(m.Facility.region, m.Facility.name)
     if ids is not None:
         query = query.where(m.Facility.id.in_(ids))
-    facilities = db.session.scalars(query).all()
-    regions = sorted({f.region for f in facilities}, key=lambda r: labels.get(r, r).casefold())
-    return {"regions": [(r, labels.get(r, r)) for r in regions], "facilities": facilities}
+    facilities = list(db.session.scalars(query))
+
+    def label(region: str) -> str:
+        return labels.get(region) or region
+
+    regions = sorted({f.region for f in facilities}, key=lambda r: label(r).casefold())
+    return {"regions": [(r, label(r)) for r in regions], "facilities": facilities}
 
 
 def download_scope(roster: m.Roster) -> tuple[frozenset[str] | None, str, str]:

@@ -199,7 +199,8 @@ def feed(token: str):
     user = db.session.scalars(select(m.User).where(m.User.calendar_token == token)).first()
     if user is None or not user.active or user.kind is not Role.VOLUNTEER:
         abort(404)
-    data = own_data(user.volunteer_id)
-    if data is None:
+    volunteer_id = user.volunteer_id
+    data = own_data(volunteer_id)
+    if data is None or volunteer_id is None:
         abort(404)
-    return calendar_response(data, user.volunteer_id, "shifts.ics")
+    return calendar_response(data, volunteer_id, "shifts.ics")

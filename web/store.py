@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from typing import cast
 
-from sqlalchemy import ScalarSelect, case, delete, func, insert, select, update
+from sqlalchemy import ScalarSelect, Table, case, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -54,10 +55,8 @@ def load() -> domain.Dataset:
     )
     covers = {r.role: tuple(_split(r.can_cover)) for r in db.session.scalars(select(m.RoleCover))}
     roles = domain.RoleTable.from_lists(covers) if covers else domain.RoleTable.default()
-    values = {r.name: r.value for r in db.session.scalars(select(m.Rule))}
-    if "max_consecutive_days" in values:
-        values["max_consecutive_days"] = int(values["max_consecutive_days"])
-    return domain.Dataset(facilities, volunteers, needs, windows, roles, domain.Rules(**values))
+    rules = domain.Rules.from_stored({r.name: r.value for r in db.session.scalars(select(m.Rule))})
+    return domain.Dataset(facilities, volunteers, needs, windows, roles, rules)
 
 
 def _split(text: str) -> list[str]:
@@ -156,6 +155,11 @@ def _upsert(
         session.execute(insert(model), chunk)
 
 
+def _table(model: type[m.Base]) -> Table:
+    """A model's table, for Core bulk inserts that skip the ORM's work per row."""
+    return cast(Table, model.__table__)
+
+
 def _chunks(values: list, size: int = 500) -> Iterable[list]:
     """Pieces small enough for any database's limit on bound parameters."""
     for start in range(0, len(values), size):
@@ -198,18 +202,22 @@ def replace_all(dataset: domain.Dataset) -> None:
     them (`account_links` tells the caller which, before it calls this).
     """
     session = db.session
-    for model in (m.Window, m.Need, m.RoleCover, m.Rule):
-        session.execute(delete(model))
-    for model, kept in ((m.Volunteer, dataset.volunteers), (m.Facility, dataset.facilities)):
-        gone = set(session.scalars(select(model.id))) - {row.id for row in kept}
+    for table in (m.Window, m.Need, m.RoleCover, m.Rule):
+        session.execute(delete(table))
+    kept: tuple[tuple[type[m.Volunteer] | type[m.Facility], set[str]], ...] = (
+        (m.Volunteer, {v.id for v in dataset.volunteers}),
+        (m.Facility, {f.id for f in dataset.facilities}),
+    )
+    for model, ids in kept:
+        gone = set(session.scalars(select(model.id))) - ids
         for chunk in _chunks(sorted(gone)):
             session.execute(delete(model).where(model.id.in_(chunk)))
     _upsert(m.Facility, [facility_row(f) for f in dataset.facilities])
     _upsert(m.Volunteer, [volunteer_row(v) for v in dataset.volunteers])
     if dataset.availability:
-        session.execute(m.Window.__table__.insert(), window_rows(dataset.availability))
+        session.execute(_table(m.Window).insert(), window_rows(dataset.availability))
     if dataset.needs:
-        session.execute(m.Need.__table__.insert(), [need_row(n) for n in dataset.needs])
+        session.execute(_table(m.Need).insert(), [need_row(n) for n in dataset.needs])
     if dataset.roles.cover != domain.RoleTable.default().cover:
         for role, covered in dataset.roles.cover.items():
             others = sorted(covered - {role})
@@ -242,7 +250,7 @@ def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) 
     db.session.flush()
     rows = [{"roster_id": roster.id, "need_id": n, "volunteer_id": v} for n, v in assignments]
     if rows:
-        db.session.execute(m.Assignment.__table__.insert(), rows)
+        db.session.execute(_table(m.Assignment).insert(), rows)
     return roster
 
 
@@ -295,13 +303,20 @@ def hold(lock: str) -> None:
     this call is what stands at commit. Call it before reading what the
     change builds on.
     """
-    dialect = db.session.get_bind().dialect.name
-    upsert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
-    statement = upsert(m.Lock).values(name=lock, held_at=m._now())
-    statement = statement.on_conflict_do_update(
-        index_elements=[m.Lock.name], set_={"held_at": statement.excluded.held_at}
-    )
-    db.session.execute(statement)
+    row = {"name": lock, "held_at": m._now()}
+    if db.session.get_bind().dialect.name == "postgresql":
+        on_postgresql = postgresql_insert(m.Lock).values(row)
+        held = on_postgresql.excluded.held_at
+        upsert = on_postgresql.on_conflict_do_update(
+            index_elements=["name"], set_={"held_at": held}
+        )
+        db.session.execute(upsert)
+    else:
+        on_sqlite = sqlite_insert(m.Lock).values(row)
+        held = on_sqlite.excluded.held_at
+        db.session.execute(
+            on_sqlite.on_conflict_do_update(index_elements=["name"], set_={"held_at": held})
+        )
 
 
 def save_draft(
@@ -385,7 +400,7 @@ def _stored_pairs(roster_id: int, scope: str, *, inside: bool) -> Pairs:
 def _insert_assignments(roster_id: int, pairs: Iterable[tuple[str, str]]) -> None:
     rows = [{"roster_id": roster_id, "need_id": n, "volunteer_id": v} for n, v in pairs]
     if rows:
-        db.session.execute(m.Assignment.__table__.insert(), rows)
+        db.session.execute(_table(m.Assignment).insert(), rows)
 
 
 def previous_published(roster: m.Roster) -> m.Roster | None:

@@ -45,7 +45,7 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
         for k in np.flatnonzero(chosen):
             better = _better_volunteer(
                 part,
-                k,
+                int(k),
                 score,
                 by_need[bounds[part.pair_need[k]] : bounds[part.pair_need[k] + 1]],
                 book,

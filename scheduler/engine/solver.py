@@ -133,7 +133,7 @@ def _process_pool(settings: Settings, jobs: int) -> cf.ProcessPoolExecutor:
     the parent's pages until written, so the dataset is not copied."""
     workers = settings.workers or os.cpu_count() or 1
     if threading.active_count() > 1:
-        context = multiprocessing.get_context("forkserver")
+        context: multiprocessing.context.BaseContext = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(
             [
                 "scheduler.engine.solver",

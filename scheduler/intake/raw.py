@@ -115,7 +115,7 @@ def assemble(
             continue
         header[column] = i
         labels[column] = label(i)
-    body = []
+    body: list[tuple[int, list[object]]] = []
     for number, cells in rows:
         if is_blank(cells):
             continue

@@ -15,7 +15,7 @@ def _count(n: int, noun: str, plural: str = "") -> str:
 def describe(dataset: Dataset, source: Path | str) -> str:
     horizon = dataset.horizon
     span = f"{horizon[0]} to {horizon[1]}" if horizon else "no dates"
-    by_priority = Counter()
+    by_priority: Counter[int] = Counter()
     for need in dataset.needs:
         by_priority[need.priority] += need.count
     demand = ", ".join(f"{by_priority[p]:,} {p.name.lower()}" for p in Priority)

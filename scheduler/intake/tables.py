@@ -147,7 +147,7 @@ def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:
                 Facility(
                     row.facility_id,
                     row.name,
-                    _key(row.region),
+                    _key(row.region),  # type: ignore[arg-type]  # None only in a failed row
                     row.lat,
                     row.lon,
                     row.address,
@@ -199,7 +199,7 @@ def volunteer_list(
                     row.volunteer_id,
                     row.name,
                     row.role,
-                    _key(row.region),
+                    _key(row.region),  # type: ignore[arg-type]  # None only in a failed row
                     row.lat,
                     row.lon,
                     row.max_shifts_per_week,
@@ -232,17 +232,17 @@ def availability_list(
         if failed or row.volunteer_id not in volunteers:
             continue
         start, end = row.minutes
-        dated = isinstance(row.day, dt.date)
+        day = row.day
         windows.append(
             Availability(
                 row.volunteer_id,
                 start,
                 end,
                 row.available,
-                row.day if dated else None,  # type: ignore[arg-type]
-                None if dated else row.day,
+                day if isinstance(day, dt.date) else None,
+                None if isinstance(day, dt.date) else day,
             )
-        )  # type: ignore[arg-type]
+        )
     return windows, problems
 
 

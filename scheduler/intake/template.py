@@ -15,6 +15,7 @@ import os
 import pathlib
 import tempfile
 from collections.abc import Iterable
+from typing import Literal
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -157,7 +158,9 @@ WEEKDAY_LIST = "Mon,Tue,Wed,Thu,Fri,Sat,Sun"
 def build_template() -> openpyxl.Workbook:
     """The whole template: instructions first, then one sheet per contract sheet."""
     workbook = openpyxl.Workbook()
-    _fill_instructions(workbook.active)
+    instructions = workbook.active
+    assert isinstance(instructions, Worksheet)  # a new workbook's one sheet
+    _fill_instructions(instructions)
     for sheet, columns in COLUMNS.items():
         worksheet = workbook.create_sheet(sheet)
         _write_header(worksheet, columns)
@@ -271,7 +274,12 @@ def _validation_for(sheet: str, column: str) -> DataValidation | None:
     return None
 
 
-def _check(kind: str, formula: str, message: str, style: str = "stop") -> DataValidation:
+def _check(
+    kind: Literal["whole", "decimal", "list", "date", "time", "textLength", "custom"],
+    formula: str,
+    message: str,
+    style: Literal["stop", "warning", "information"] = "stop",
+) -> DataValidation:
     """One Excel data validation that explains itself both on entry and on error."""
     return DataValidation(
         type=kind,

@@ -231,8 +231,8 @@ def _need_changes(
     for need in matched:  # new needs and moved dates only: a 2020 need's count may still change
         stored = base.need_by_id.get(need.id)
         moved = stored is None or stored.date != need.date
-        if moved and (found := scope.date_problem(row_of.get(need.key, 2), need.date)):
-            problems.append(found)
+        if moved and (late := scope.date_problem(row_of.get(need.key, 2), need.date)):
+            problems.append(late)
     repeated = {need_id for need_id, n in given.items() if n > 1}  # need_list reported them
     problems += _clashes(matched, base, row_of, repeated)
     return tuple(matched), problems

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree
@@ -170,7 +171,7 @@ def _read_calamine_sheet(
                 f"the sheet cannot be read ({exc}); save the workbook again in Excel",
             )
         ]
-    rows = (
+    rows: Iterator[tuple[int, list[object]]] = (
         (number, ["" if c is None else c for c in row]) for number, row in enumerate(cells, start=1)
     )
     sheet_data, problems = assemble(name, rows, lambda i: column_letter(i), limits)

@@ -14,10 +14,12 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -66,7 +68,7 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     text = table.copy()
     for column in text.columns:
         if text[column].dtype == object:
-            text[column] = [_as_text(v) for v in text[column]]
+            text[column] = pd.Series([_as_text(v) for v in text[column]], index=text.index)
     with path.open("w", encoding="utf-8", newline="") as handle:
         text.to_csv(handle, index=False, na_rep="", lineterminator="\n")
         handle.flush()
@@ -150,7 +152,9 @@ def _write_sheet(sheet: WriteOnlyWorksheet, table: pd.DataFrame) -> None:
     columns = [_excel_column(sheet, str(name), table[name]) for name in table.columns]
     for i, name in enumerate(table.columns, start=1):
         width = max([len(str(name))] + [len(str(v)) for v in table[name].head(200)])
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 48)
+        # a write-only sheet has column_dimensions at run time; its stubs leave it out
+        dimensions = sheet.column_dimensions  # type: ignore[attr-defined]
+        dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 48)
     header = []
     for name in table.columns:
         cell = WriteOnlyCell(sheet, value=str(name))
@@ -191,7 +195,7 @@ def _time_cell(sheet: WriteOnlyWorksheet, value: object) -> object:
     return _plain_cell(sheet, value)
 
 
-def _formatted(sheet: WriteOnlyWorksheet, value: object, number_format: str) -> WriteOnlyCell:
+def _formatted(sheet: WriteOnlyWorksheet, value: Any, number_format: str) -> Cell:
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = number_format
     return cell

@@ -50,8 +50,8 @@ def read_assignments(
     if problems:
         raise InvalidInput(problems)
     shifts_by_day: dict[tuple[str, dt.date], list[Need]] = {}
-    for need in dataset.needs:
-        shifts_by_day.setdefault((need.facility_id, need.date), []).append(need)
+    for shift in dataset.needs:
+        shifts_by_day.setdefault((shift.facility_id, shift.date), []).append(shift)
     assignments = []
     for number, row in sheet.rows:
         values = {c: row[i] for c, i in sheet.header.items() if i < len(row) and not _empty(row[i])}
@@ -268,17 +268,18 @@ def _shift_key(values: dict[str, object], number: int) -> tuple[tuple | None, li
         )
     if problems:
         return None, problems
-    start, end = parsed["start"], parsed["end"]
-    if end <= start:  # type: ignore[operator]
-        end += MINUTES_PER_DAY  # type: ignore[operator]
-    midnight = dt.datetime.combine(parsed["date"], dt.time())  # type: ignore[arg-type]
+    start, end, day = int(parsed["start"]), int(parsed["end"]), parsed["date"]  # type: ignore[call-overload]
+    assert isinstance(day, dt.date)  # cells.date made it
+    if end <= start:
+        end += MINUTES_PER_DAY
+    midnight = dt.datetime.combine(day, dt.time())
     return (
-        parsed["facility_id"],
-        parsed["date"],
-        midnight + dt.timedelta(minutes=start),  # type: ignore[arg-type]
+        str(parsed["facility_id"]),
+        day,
+        midnight + dt.timedelta(minutes=start),
         midnight + dt.timedelta(minutes=end),
-        parsed["role"],
-    ), []  # type: ignore[arg-type]
+        str(parsed["role"]),
+    ), []
 
 
 def _unknown_shift(
