@@ -31,7 +31,7 @@ from werkzeug.routing import BuildError
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from web import audit, jobs
+from web import audit, job_ends, job_queue, job_writes, jobs
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.coordination import region_labels
@@ -46,7 +46,7 @@ LISTED = 50  # the newest jobs on the list page
 @bp.record_once
 def _add_worker_command(state: BlueprintSetupState) -> None:
     """`flask --app web worker` runs the solve worker beside the web app."""
-    state.app.cli.add_command(jobs.worker)
+    state.app.cli.add_command(job_queue.worker)
 
 
 class StartForm(FlaskForm):
@@ -83,7 +83,7 @@ def job_or_404(job_id: int) -> SolveJob:
     job = db.session.scalars(jobs_query(current_user).where(SolveJob.id == job_id)).first()
     if job is None:
         abort(404)
-    jobs.expire_stale(job)
+    job_ends.expire_stale(job)
     return job
 
 
@@ -112,7 +112,7 @@ def http_error(error: HTTPException):
 def index():
     listed = list(db.session.scalars(jobs_query(current_user).limit(LISTED)))
     for job in listed:
-        jobs.expire_stale(job)
+        job_ends.expire_stale(job)
     if wants_json():
         return jsonify(jobs=[state(job) for job in listed])
     form = StartForm()
@@ -159,7 +159,7 @@ def hand_over(job: SolveJob) -> bool:
     """Queue the job; if the queue cannot be reached, the job fails and says why."""
     job_id = job.id
     try:
-        jobs.enqueue(job_id)
+        job_queue.enqueue(job_id)
     except Exception as exc:  # Redis down, the queue file unwritable
         db.session.rollback()
         message = f"the task queue could not be reached ({type(exc).__name__}: {exc}); "
@@ -168,8 +168,8 @@ def hand_over(job: SolveJob) -> bool:
             .where(SolveJob.id == job_id, SolveJob.status == JobStatus.QUEUED)
             .values(
                 status=JobStatus.FAILED,
-                finished_at=jobs.utcnow(),
-                message=message[:1500] + jobs.UNCHANGED,
+                finished_at=job_writes.utcnow(),
+                message=message[:1500] + job_writes.UNCHANGED,
             )
             .execution_options(synchronize_session=False)
         )
@@ -243,13 +243,13 @@ def request_cancel(job: SolveJob) -> bool | None:
     None when the job had already ended. Each update names the status it
     expects, so a worker taking the job at the same moment is never overruled.
     """
-    when = jobs.utcnow().strftime("%H:%M")
+    when = job_writes.utcnow().strftime("%H:%M")
     values = {"message": f"cancelled by {current_user.name} at {when} UTC"}
     queued = _update(
-        job, JobStatus.QUEUED, status=JobStatus.CANCELLED, finished_at=jobs.utcnow(), **values
+        job, JobStatus.QUEUED, status=JobStatus.CANCELLED, finished_at=job_writes.utcnow(), **values
     )
     if queued:
-        jobs.revoke(job.id)
+        job_queue.revoke(job.id)
     elif not _update(job, JobStatus.RUNNING, cancel_requested=True, **values):
         db.session.rollback()
         return None

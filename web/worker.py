@@ -3,11 +3,11 @@
 Importing this module builds the app from the environment (SCHEDULER_*,
 DATABASE_URL) and exposes its task queue, as Flask's Celery example does in
 `make_celery.py`. The web app never imports it; `flask --app web worker`
-(`web.jobs.worker`) is the other way to start the same consumer.
+(`web.job_queue.worker`) is the other way to start the same consumer.
 """
 
 from web import create_app
-from web.jobs import queue
+from web.job_queue import queue
 
 app = create_app()
 huey = queue(app)

@@ -35,7 +35,7 @@ from scheduler.intake.writing import write_tables
 from scheduler.synthetic import GeneratorSpec, generate
 from tests.web.conftest import PASSWORD, POSTGRES_URL, Accounts, csrf_token, login
 from tests.web.faults import RefusedWrites
-from web import jobs, store
+from web import job_ends, job_writes, jobs, store
 from web.auth import hash_password
 from web.models import NATIONAL, Assignment, JobStatus, Role, Roster, SolveJob, User, db
 
@@ -217,7 +217,7 @@ def test_the_worker_killed_mid_solve_leaves_a_failed_job_and_the_roster(
         "the job to be declared stale",
     )
     assert state["status"] == "failed"
-    assert state["message"] == jobs.STALE
+    assert state["message"] == job_ends.STALE
     assert published(app) == before
     assert drafts(app) == (0, 0)
 
@@ -272,7 +272,7 @@ def test_a_failing_solver_fails_the_job_and_keeps_the_roster(
     state = job_state(client, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert state["status"] == "failed"
     assert state["message"].startswith(said)
-    assert state["message"].endswith(jobs.UNCHANGED)
+    assert state["message"].endswith(job_writes.UNCHANGED)
     assert "Failed:" in page and said in page
     assert published(app) == before
     assert drafts(app) == (0, 0)
@@ -318,7 +318,7 @@ def test_a_database_locked_under_the_result_leaves_no_half_draft(app, client, de
     time.sleep(1.1)  # the job's last heartbeat is older than JOB_STALE_SECONDS now
     state = job_state(client, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert state["status"] == "failed"
-    assert state["message"] in (jobs.STALE, jobs.NOT_STORED)
+    assert state["message"] in (job_ends.STALE, job_writes.NOT_STORED)
     assert drafts(app) == (0, 0)
     assert published(app) == before
 
@@ -343,7 +343,7 @@ def test_a_brief_lock_is_waited_out(app, demo) -> None:
         return db.session.execute(change).rowcount
 
     with app.app_context():
-        assert jobs._write(work) == 1
+        assert job_writes.write(work) == 1
         assert db.session.get(SolveJob, job_id).message == "written"
     connection.close()
     assert len(attempts) == 2
@@ -409,7 +409,9 @@ def test_a_database_that_refuses_the_result_says_so_in_the_job(app, client, demo
     assert state["status"] == "failed"
     assert state["message"].startswith("the database refused to store the roster (")
     assert REFUSALS[database_kind(app), kind] in state["message"]
-    assert jobs.UNCHANGED in state["message"] and "whoever runs the server" in state["message"]
+    assert (
+        job_writes.UNCHANGED in state["message"] and "whoever runs the server" in state["message"]
+    )
     assert drafts(app) == (0, 0)
     assert published(app) == before
 
@@ -442,16 +444,16 @@ def test_a_worker_starting_again_stores_the_end_its_predecessor_could_not(app, d
     app.config.update(JOB_STALE_SECONDS=1)
     refused = "the database refused to store the roster (database or disk is full); ..."
     with app.app_context():
-        an_hour_ago = jobs.utcnow() - dt.timedelta(hours=1)
+        an_hour_ago = job_writes.utcnow() - dt.timedelta(hours=1)
         noted, lost = (
             SolveJob(scope=scope, status=JobStatus.RUNNING, heartbeat_at=an_hour_ago)
             for scope in (NATIONAL, "somewhere")
         )
         db.session.add_all([noted, lost])
         db.session.commit()
-        jobs._leave_note(noted.id, jobs.Outcome(JobStatus.FAILED, refused))
-        assert jobs.sweep_stale() == 2
+        job_ends._leave_note(noted.id, job_ends.Outcome(JobStatus.FAILED, refused))
+        assert job_ends.sweep_stale() == 2
         db.session.expire_all()
         assert (noted.status, noted.message) == (JobStatus.FAILED, refused)
-        assert (lost.status, lost.message) == (JobStatus.FAILED, jobs.STALE)
-        assert jobs._left_note(noted.id) is None  # stored once, then forgotten
+        assert (lost.status, lost.message) == (JobStatus.FAILED, job_ends.STALE)
+        assert job_ends._left_note(noted.id) is None  # stored once, then forgotten

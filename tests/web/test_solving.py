@@ -19,7 +19,7 @@ from scheduler.domain import Dataset
 from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
-from web import jobs, solving, store
+from web import job_ends, job_queue, job_writes, jobs, solving, store
 from web.models import (
     NATIONAL,
     Assignment,
@@ -315,7 +315,7 @@ def test_a_queued_job_is_cancelled_at_once_and_revoked(queued, client, demo) -> 
     job = read_job(queued, job_id)
     assert job.status == JobStatus.CANCELLED
     assert job.message.startswith("cancelled by Regional at ")
-    assert jobs.queue(queued).is_revoked(jobs.task_id(job_id))
+    assert job_queue.queue(queued).is_revoked(job_queue.task_id(job_id))
     with queued.app_context():
         jobs.run_solve(job_id)  # a worker that got the task anyway does nothing
         assert db.session.get(SolveJob, job_id).status == JobStatus.CANCELLED
@@ -326,7 +326,7 @@ def test_a_queued_job_is_cancelled_at_once_and_revoked(queued, client, demo) -> 
 def test_delete_cancels_a_queued_job_and_asks_a_running_one_to_stop(queued, client, demo) -> None:
     token = signed_in(client, Accounts.national)
     waiting = make_job(queued, demo["region"], JobStatus.QUEUED)
-    running = make_job(queued, NATIONAL, JobStatus.RUNNING, heartbeat_at=jobs.utcnow())
+    running = make_job(queued, NATIONAL, JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
     response = client.delete(f"/plan/solves/{waiting}", headers={"X-CSRFToken": token})
     assert (response.status_code, response.get_json()["status"]) == (200, "cancelled")
     response = client.delete(f"/plan/solves/{running}", headers={"X-CSRFToken": token})
@@ -343,7 +343,7 @@ def test_a_job_the_queue_cannot_take_fails_and_says_why(app, client, demo, monke
     def unreachable(job_id: int) -> None:
         raise ConnectionError("redis: connection refused")
 
-    monkeypatch.setattr(jobs, "enqueue", unreachable)
+    monkeypatch.setattr(job_queue, "enqueue", unreachable)
     token = signed_in(client, Accounts.national)
     response = start(client, token, NATIONAL, Accept="application/json")
     assert response.status_code == 503
@@ -357,23 +357,23 @@ def test_a_job_the_queue_cannot_take_fails_and_says_why(app, client, demo, monke
 
 
 def test_a_running_job_without_heartbeat_is_shown_and_stored_as_failed(app, client, demo) -> None:
-    old = jobs.utcnow() - dt.timedelta(minutes=5)
+    old = job_writes.utcnow() - dt.timedelta(minutes=5)
     stale = make_job(app, NATIONAL, JobStatus.RUNNING, started_at=old, heartbeat_at=old)
-    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=jobs.utcnow())
+    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
     signed_in(client, Accounts.national)
     state = client.get(f"/plan/solves/{stale}.json").get_json()
     assert state["status"] == "failed"
-    assert state["message"] == jobs.STALE
+    assert state["message"] == job_ends.STALE
     assert read_job(app, stale).status == JobStatus.FAILED
     assert client.get(f"/plan/solves/{alive}.json").get_json()["status"] == "running"
 
 
 def test_a_starting_worker_fails_the_jobs_whose_worker_stopped(app, demo) -> None:
-    old = jobs.utcnow() - dt.timedelta(minutes=5)
+    old = job_writes.utcnow() - dt.timedelta(minutes=5)
     stale = make_job(app, NATIONAL, JobStatus.RUNNING, heartbeat_at=old)
-    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=jobs.utcnow())
+    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
     with app.app_context():
-        assert jobs.sweep_stale() == 1
+        assert job_ends.sweep_stale() == 1
     assert read_job(app, stale).status == JobStatus.FAILED
     assert read_job(app, alive).status == JobStatus.RUNNING
 
@@ -389,12 +389,12 @@ def test_the_queue_is_sqlite_in_the_instance_folder_unless_redis_is_named(tmp_pa
     base = {"TESTING": True, "SECRET_KEY": "x", "HUEY_IMMEDIATE": False}
     app = create_app({**base, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     app.instance_path = str(tmp_path)  # the queue is built on first use, from here
-    queue = jobs.queue(app)
+    queue = job_queue.queue(app)
     assert isinstance(queue, SqliteHuey)
     assert queue.storage.filename == str(tmp_path / "huey.sqlite3")
     redis = create_app({**base, "HUEY_REDIS_URL": "redis://localhost:6379/3"})
-    assert isinstance(jobs.queue(redis), RedisHuey)
-    assert jobs.queue(create_app({"TESTING": True, "SECRET_KEY": "x"})).immediate
+    assert isinstance(job_queue.queue(redis), RedisHuey)
+    assert job_queue.queue(create_app({"TESTING": True, "SECRET_KEY": "x"})).immediate
 
 
 def test_the_worker_command_is_registered(app, runner) -> None:

@@ -1,0 +1,94 @@
+"""The task queue that carries solve jobs from the web process to the worker.
+
+Huey only carries a job id; everything else lives in the job's row (`web.jobs`).
+Where the queue lives, from the app config (SCHEDULER_* in the environment):
+SQLite in the instance folder by default (no server to run; HUEY_SQLITE_PATH
+moves it), Redis when HUEY_REDIS_URL is set, and in the web process itself
+("immediate") when HUEY_IMMEDIATE is true, which is the default under TESTING.
+
+Start the worker beside the web app with `flask --app web worker` or
+`huey_consumer web.worker.huey`; both build the app from the environment.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.signals import SIGNAL_INTERRUPTED
+
+QUEUE_NAME = "scheduler-solves"
+
+
+def queue(app: Flask) -> Huey:
+    """The app's task queue, built on first use, so a test may change the config before."""
+    if "huey" not in app.extensions:
+        app.extensions["huey"] = _build_queue(app)
+    return app.extensions["huey"]
+
+
+def _build_queue(app: Flask) -> Huey:
+    """The queue with its task and the worker's hooks: a sweep at start, an interrupt."""
+    from web import job_ends, jobs  # imported here: both use this module's queue
+
+    config = app.config
+    immediate = bool(config.get("HUEY_IMMEDIATE", config.get("TESTING", False)))
+    if url := config.get("HUEY_REDIS_URL"):
+        huey: Huey = RedisHuey(QUEUE_NAME, url=url, results=False, immediate=immediate)
+    else:
+        path = config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite3"
+        huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False, immediate=immediate)
+
+    def run_solve_task(job_id: int) -> None:
+        with app.app_context():
+            jobs.run_solve(job_id)
+
+    app.extensions["huey_solve"] = huey.task(name="run_solve")(run_solve_task)
+
+    @huey.on_startup()
+    def sweep() -> None:
+        with app.app_context():
+            job_ends.sweep_stale()
+
+    @huey.signal(SIGNAL_INTERRUPTED)
+    def interrupted(signal_name: str, task: Any) -> None:
+        with app.app_context():
+            jobs.interrupt(int(task.args[0]))
+
+    return huey
+
+
+def task_id(job_id: int) -> str:
+    """The queue's id of a job's task, so a queued job can be revoked by its job id."""
+    return f"solve-job-{job_id}"
+
+
+def enqueue(job_id: int) -> None:
+    """Hand a committed job to the worker (in immediate mode: run it now)."""
+    queue(current_app)
+    task = current_app.extensions["huey_solve"]
+    task.huey.enqueue(task.s(job_id, id=task_id(job_id)))
+
+
+def revoke(job_id: int) -> None:
+    queue(current_app).revoke_by_id(task_id(job_id), revoke_once=True)
+
+
+@click.command("worker")
+@click.option("--workers", "-w", default=1, show_default=True, help="Solves run at once.")
+@with_appcontext
+def worker(workers: int) -> None:
+    """Run the solve worker (the task-queue consumer) for this app's queue."""
+    huey = queue(current_app._get_current_object())  # type: ignore[attr-defined]
+    if huey.immediate:
+        raise click.ClickException("HUEY_IMMEDIATE is on: solves run in the web process")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("huey").addHandler(handler)
+    logging.getLogger("huey").setLevel(logging.INFO)
+    huey.create_consumer(workers=workers, max_delay=1.0).run()
