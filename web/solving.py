@@ -144,7 +144,7 @@ def start():
     except IntegrityError:
         db.session.rollback()
         return already_running(form.scope.data)
-    audit.record("start", "solve", job.id, scope=job.scope, time_limit=form.time_limit.data)
+    audit.record("start", "solve", str(job.id), scope=job.scope, time_limit=form.time_limit.data)
     db.session.commit()  # before the worker looks: in immediate mode it runs right here
     handed = hand_over(job)
     if wants_json():
@@ -253,7 +253,7 @@ def request_cancel(job: SolveJob) -> bool | None:
     elif not _update(job, JobStatus.RUNNING, cancel_requested=True, **values):
         db.session.rollback()
         return None
-    audit.record("cancel", "solve", job.id, scope=job.scope)
+    audit.record("cancel", "solve", str(job.id), scope=job.scope)
     db.session.commit()
     db.session.refresh(job)
     return queued
@@ -261,12 +261,12 @@ def request_cancel(job: SolveJob) -> bool | None:
 
 def _update(job: SolveJob, expected: JobStatus, **values: Any) -> bool:
     return bool(
-        db.session.execute(
+        job_writes.changed(
             update(SolveJob)
             .where(SolveJob.id == job.id, SolveJob.status == expected)
             .values(**values)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        )
     )
 
 
