@@ -9,7 +9,7 @@ arithmetic, as the data contract says).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import IntEnum
 from functools import cached_property
@@ -235,3 +235,25 @@ class Dataset:
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({f.region for f in self.facilities}))
+
+    def restricted(
+        self, facility_ids: Collection[str], volunteer_ids: Collection[str] | None = None
+    ) -> Dataset:
+        """The input about some facilities: a region's solve, a hospital's workbook.
+
+        Keeps those facilities and their needs, and the volunteers named (by
+        default, every volunteer of those facilities' regions: the people who
+        may work there) with their availability; roles and rules as they are.
+        """
+        facilities = tuple(f for f in self.facilities if f.id in facility_ids)
+        if volunteer_ids is None:
+            regions = {f.region for f in facilities}
+            volunteer_ids = {v.id for v in self.volunteers if v.region in regions}
+        return Dataset(
+            facilities,
+            tuple(v for v in self.volunteers if v.id in volunteer_ids),
+            tuple(n for n in self.needs if n.facility_id in facility_ids),
+            tuple(a for a in self.availability if a.volunteer_id in volunteer_ids),
+            self.roles,
+            self.rules,
+        )

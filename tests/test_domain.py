@@ -9,6 +9,7 @@ import pytest
 
 from scheduler.domain import Availability, Need, RoleTable, Rules
 from scheduler.geo import distance_km, distances_km
+from tests.factories import make_dataset, make_facility, make_need, make_volunteer, make_window
 
 
 def test_distance_is_haversine_on_a_6371_km_sphere() -> None:
@@ -83,3 +84,29 @@ def test_a_dated_window_occurs_once_and_a_weekly_one_every_week() -> None:
 def test_rule_weights_by_priority() -> None:
     rules = Rules(weight_priority_3=0.5)
     assert [rules.weight(p) for p in (1, 2, 3)] == [100, 10, 0.5]
+
+
+def two_regions():
+    return make_dataset(
+        facilities=[make_facility(), make_facility(id="F2", region="south")],
+        volunteers=[make_volunteer(), make_volunteer(id="V2", region="south")],
+        needs=[make_need(), make_need(id="N2", facility_id="F2")],
+        availability=[make_window("Mon"), make_window("Tue", volunteer_id="V2")],
+        rules={"min_rest_hours": 9},
+    )
+
+
+def test_a_restricted_dataset_keeps_the_facilities_needs_and_their_regions_people() -> None:
+    part = two_regions().restricted({"F2"})
+    assert [f.id for f in part.facilities] == ["F2"]
+    assert [n.id for n in part.needs] == ["N2"]
+    assert [v.id for v in part.volunteers] == ["V2"]  # V1 works in the north
+    assert [a.volunteer_id for a in part.availability] == ["V2"]
+    assert part.rules.min_rest_hours == 9
+
+
+def test_a_restricted_dataset_may_name_its_people() -> None:
+    part = two_regions().restricted({"F2"}, volunteer_ids={"V1"})
+    assert [v.id for v in part.volunteers] == ["V1"]
+    assert [a.volunteer_id for a in part.availability] == ["V1"]
+    assert two_regions().restricted(set()).needs == ()

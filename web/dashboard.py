@@ -17,7 +17,6 @@ and the history with the same tables.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable
@@ -88,24 +87,15 @@ def cut(
     if facility_ids is None:
         needs, people_known = dataset.need_by_id, dataset.volunteer_by_id
         return dataset, sorted({(n, v) for n, v in pairs if n in needs and v in people_known})
-    facilities = tuple(f for f in dataset.facilities if f.id in facility_ids)
-    wanted = {f.id for f in facilities}
-    needs_kept = tuple(n for n in dataset.needs if n.facility_id in wanted)
-    kept_ids = {n.id for n in needs_kept}
-    known = dataset.volunteer_by_id
-    kept_pairs = sorted({(n, v) for n, v in pairs if n in kept_ids and v in known})
-    assigned = {v for _, v in kept_pairs}
-    regions = {f.region for f in facilities} if everyone else set()
-    volunteers = tuple(v for v in dataset.volunteers if v.id in assigned or v.region in regions)
-    people = {v.id for v in volunteers}
-    smaller = dataclasses.replace(
-        dataset,
-        facilities=facilities,
-        volunteers=volunteers,
-        needs=needs_kept,
-        availability=tuple(a for a in dataset.availability if a.volunteer_id in people),
+    needs, known = dataset.need_by_id, dataset.volunteer_by_id
+    kept_pairs = sorted(
+        {(n, v) for n, v in pairs if n in needs and needs[n].facility_id in facility_ids}
     )
-    return smaller, kept_pairs
+    kept_pairs = [(n, v) for n, v in kept_pairs if v in known]
+    assigned = {v for _, v in kept_pairs}
+    regions = {f.region for f in dataset.facilities if f.id in facility_ids} if everyone else set()
+    people = assigned | {v.id for v in dataset.volunteers if v.region in regions}
+    return dataset.restricted(facility_ids, people), kept_pairs
 
 
 def scoped_roster(

@@ -122,18 +122,7 @@ def scoped(dataset: Dataset, scope: str) -> Dataset:
     needs, the region's volunteers and their availability; roles and rules as they are."""
     if scope == NATIONAL:
         return dataset
-    facilities = tuple(f for f in dataset.facilities if f.region == scope)
-    ids = {f.id for f in facilities}
-    volunteers = tuple(v for v in dataset.volunteers if v.region == scope)
-    people = {v.id for v in volunteers}
-    return Dataset(
-        facilities,
-        volunteers,
-        tuple(n for n in dataset.needs if n.facility_id in ids),
-        tuple(a for a in dataset.availability if a.volunteer_id in people),
-        dataset.roles,
-        dataset.rules,
-    )
+    return dataset.restricted({f.id for f in dataset.facilities if f.region == scope})
 
 
 def _supervise(job_id: int, child: BaseProcess, receiver: Connection, limit: float) -> Outcome:

@@ -15,7 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from scheduler.domain import Dataset
 from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
@@ -77,22 +76,6 @@ def published(app: Flask) -> tuple[int, list[tuple[str, str]]]:
 def start(client: FlaskClient, token: str, scope: str, time_limit: int = 120, **headers):
     data = {"scope": scope, "time_limit": time_limit, "csrf_token": token}
     return client.post("/plan/solves", data=data, headers=headers)
-
-
-def region_only(dataset: Dataset, region: str) -> Dataset:
-    """The region's facilities, needs, volunteers and availability: a regional solve's input."""
-    facilities = tuple(f for f in dataset.facilities if f.region == region)
-    here = {f.id for f in facilities}
-    volunteers = tuple(v for v in dataset.volunteers if v.region == region)
-    people = {v.id for v in volunteers}
-    return Dataset(
-        facilities,
-        volunteers,
-        tuple(n for n in dataset.needs if n.facility_id in here),
-        tuple(w for w in dataset.availability if w.volunteer_id in people),
-        dataset.roles,
-        dataset.rules,
-    )
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -225,7 +208,7 @@ def test_a_national_solve_makes_a_draft_and_leaves_the_published_roster(app, cli
 def test_a_regional_solve_staffs_only_its_region(app, client, demo) -> None:
     before = published(app)
     region = demo["region"]
-    expected = solve(region_only(demo["dataset"], region), Settings(time_limit=120))
+    expected = solve(jobs.scoped(demo["dataset"], region), Settings(time_limit=120))
     token = signed_in(client, Accounts.regional)
     job_id = int(start(client, token, region).headers["Location"].rsplit("/", 1)[1])
     job = read_job(app, job_id)
@@ -239,8 +222,13 @@ def test_a_regional_solve_staffs_only_its_region(app, client, demo) -> None:
 
 def test_the_scoped_input_holds_only_the_region(demo) -> None:
     region = demo["region"]
-    part = jobs.scoped(demo["dataset"], region)
-    assert part == region_only(demo["dataset"], region)
+    dataset = demo["dataset"]
+    part = jobs.scoped(dataset, region)
+    assert part.facilities == tuple(f for f in dataset.facilities if f.region == region)
+    assert part.volunteers == tuple(v for v in dataset.volunteers if v.region == region)
+    people = {v.id for v in part.volunteers}
+    assert part.availability == tuple(a for a in dataset.availability if a.volunteer_id in people)
+    assert (part.roles, part.rules) == (dataset.roles, dataset.rules)
     assert {f.region for f in part.facilities} == {v.region for v in part.volunteers} == {region}
     assert 0 < len(part.needs) < len(demo["dataset"].needs)
     assert jobs.scoped(demo["dataset"], NATIONAL) is demo["dataset"]
