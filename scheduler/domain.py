@@ -15,6 +15,9 @@ from enum import IntEnum
 from functools import cached_property
 from typing import Any
 
+from annotated_types import Ge, Gt, Le
+from pydantic import BaseModel, ConfigDict, Field
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -163,22 +166,82 @@ class RoleTable:
         return frozenset(r for r, covered in self.cover.items() if need_role in covered)
 
 
-@dataclass(frozen=True, slots=True)
-class Rules:
-    min_rest_hours: float = 11.0
-    max_consecutive_days: int = 6
-    max_distance_km: float = 50.0
-    weight_priority_1: float = 100.0
-    weight_priority_2: float = 10.0
-    weight_priority_3: float = 1.0
+WEEK_HOURS = 168  # limits by the week stop here: a week has 168 hours
+EARTH_KM = 20_040  # distances stop here: half the Earth's circumference
+MAX_WEIGHT = 1e6  # larger weights only make the MIP's arithmetic imprecise
+
+
+def _setting(
+    default: float,
+    meaning: str,
+    kind: str,
+    *,
+    le: float,
+    ge: float | None = None,
+    gt: float | None = None,
+) -> Any:
+    """One rule's default, bounds, meaning (the template and docs say it) and kind of value."""
+    return Field(
+        default, description=meaning, json_schema_extra={"kind": kind}, ge=ge, gt=gt, le=le
+    )
+
+
+def _figure(value: Any) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,}"
+
+
+class Rules(BaseModel):
+    """The rules sheet: each setting declared once, with its default, range and meaning.
+
+    Loading checks a sheet's values against these bounds, the template and
+    docs/format.md describe them from here, the web app stores them by name.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_rest_hours: float = _setting(
+        11.0,
+        "least hours from the end of one shift to the start of the next",
+        "a number of hours",
+        ge=0,
+        le=WEEK_HOURS,
+    )
+    max_consecutive_days: int = _setting(
+        6, "most days in a row with a shift start", "a whole number", ge=1, le=366
+    )
+    max_distance_km: float = _setting(
+        50.0,
+        "most km from home to facility, when both have lat/lon",
+        "a distance in km",
+        gt=0,
+        le=EARTH_KM,
+    )
+    weight_priority_1: float = _setting(
+        100.0, "worth of one filled place of a critical need", "a weight", gt=0, le=MAX_WEIGHT
+    )
+    weight_priority_2: float = _setting(
+        10.0, "worth of one filled place of a normal need", "a weight", gt=0, le=MAX_WEIGHT
+    )
+    weight_priority_3: float = _setting(
+        1.0, "worth of one filled place of a low need", "a weight", gt=0, le=MAX_WEIGHT
+    )
 
     @classmethod
     def from_stored(cls, values: Mapping[str, float]) -> Rules:
-        """Rules from stored numbers, all floats: the whole-number rule read back as one."""
-        typed: dict[str, Any] = dict(values)
-        if "max_consecutive_days" in typed:
-            typed["max_consecutive_days"] = int(typed["max_consecutive_days"])
-        return cls(**typed)
+        """Rules from stored numbers, all floats (6.0 days reads as 6)."""
+        return cls.model_validate(dict(values))
+
+    @classmethod
+    def accepted(cls, name: str) -> str:
+        """What a setting takes, in words: 'a whole number from 1 to 366'."""
+        info = cls.model_fields[name]
+        extra = info.json_schema_extra
+        kind = str(extra["kind"]) if isinstance(extra, dict) else "a number"
+        low = next(m for m in info.metadata if isinstance(m, Ge | Gt))
+        high = next(m.le for m in info.metadata if isinstance(m, Le))
+        if isinstance(low, Gt):
+            return f"{kind}, more than {_figure(low.gt)} and at most {_figure(high)}"
+        return f"{kind} from {_figure(low.ge)} to {_figure(high)}"
 
     def weight(self, priority: int) -> float:
         return (self.weight_priority_1, self.weight_priority_2, self.weight_priority_3)[

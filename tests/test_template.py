@@ -135,7 +135,7 @@ def test_roles_and_rules_sheets_hold_the_defaults(frames):
     assert {k: float(v) for k, v in rules.items()} == {
         k: float(getattr(defaults, k)) for k in rules
     }
-    assert set(rules) == set(Rules.__dataclass_fields__)
+    assert set(rules) == set(Rules.model_fields)
 
 
 def test_dropdowns_and_number_checks_guard_the_closed_columns(template_path):
@@ -196,3 +196,15 @@ def test_the_template_loads_without_problems(path):
     assert [str(w) for w in warnings] == []
     assert (len(dataset.facilities), len(dataset.volunteers), len(dataset.needs)) == (2, 3, 4)
     assert dataset.rules == Rules()
+
+
+def test_the_format_docs_give_each_rule_its_declared_default_and_range():
+    """docs/format.md's rules table says what `Rules` declares (one home for each setting)."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "format.md").read_text()
+    text = text[text.index("\n## Rules\n") :]
+    for name, info in Rules.model_fields.items():
+        default = info.default
+        shown = f"{default:g}" if isinstance(default, float) else str(default)
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        assert (cells[1], cells[-1]) == (shown, Rules.accepted(name)), row

@@ -295,7 +295,7 @@ def _facilities(ids: Collection[str]) -> dict[str, Facility]:
 
 def _rules() -> Rules:
     """The stored priority weights (the contract's defaults for those not stored)."""
-    names = [name for name in Rules.__dataclass_fields__ if name.startswith("weight_")]
+    names = [name for name in Rules.model_fields if name.startswith("weight_")]
     stored = db.session.execute(select(m.Rule.name, m.Rule.value).where(m.Rule.name.in_(names)))
     return Rules.from_stored({name: value for name, value in stored})
 

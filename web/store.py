@@ -223,7 +223,7 @@ def replace_all(dataset: domain.Dataset) -> None:
             others = sorted(covered - {role})
             session.add(m.RoleCover(role=role, can_cover=";".join(others)))
     defaults = domain.Rules()
-    for name in domain.Rules.__dataclass_fields__:
+    for name in domain.Rules.model_fields:
         value = getattr(dataset.rules, name)
         if value != getattr(defaults, name):
             session.add(m.Rule(name=name, value=float(value)))

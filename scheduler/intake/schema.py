@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from scheduler.domain import EARTH_KM, WEEK_HOURS
 from scheduler.intake import cells
 from scheduler.intake.cells import MINUTES_PER_DAY, CellError
 
@@ -51,8 +52,6 @@ ID_LIST_LENGTH = 2000
 # Ceilings no real sheet reaches; past them a value is a typing slip or an attack,
 # and it would skew coverage or overflow a database column.
 MAX_COUNT = 1000  # volunteers one need asks for
-WEEK_HOURS = 168  # max_hours_per_week and max_shifts_per_week: a week has 168 hours
-EARTH_KM = 20_040  # max_distance_km: half the Earth's circumference
 
 
 def _longest(limit: int) -> AfterValidator:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import fields
+
+from pydantic import ValidationError
 
 from scheduler.domain import (
     Availability,
@@ -21,8 +22,6 @@ from scheduler.domain import (
 )
 from scheduler.intake import cells
 from scheduler.intake.schema import (
-    EARTH_KM,
-    WEEK_HOURS,
     AvailabilityRow,
     FacilityRow,
     NeedRow,
@@ -78,38 +77,16 @@ def role_table(rows: Rows) -> tuple[RoleTable, list[Problem]]:
     return table, problems
 
 
-MAX_WEIGHT = 1e6  # larger weights only make the MIP's arithmetic imprecise
-
-
-RULE_CHECKS = {
-    "min_rest_hours": (lambda v: 0 <= v <= WEEK_HOURS, f"a number of hours from 0 to {WEEK_HOURS}"),
-    "max_consecutive_days": (
-        lambda v: 1 <= v <= 366 and float(v).is_integer(),
-        "a whole number from 1 to 366",
-    ),
-    "max_distance_km": (
-        lambda v: 0 < v <= EARTH_KM,
-        f"a distance in km, more than 0 and at most {EARTH_KM:,}",
-    ),
-    **{
-        f"weight_priority_{p}": (
-            lambda v: 0 < v <= MAX_WEIGHT,
-            "a weight, more than 0 and at most 1,000,000",
-        )
-        for p in (1, 2, 3)
-    },
-}
-
-
 def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
+    """The rules sheet against `Rules`, where each setting's default and bounds are declared."""
     typed: list[tuple[int, RuleRow]] = [(n, r) for n, r, _ in rows]  # type: ignore[misc]
     problems = _duplicates(((n, r.rule) for n, r in typed), "rules", "rule")
     values: dict[str, float] = {}
-    known = ", ".join(f.name for f in fields(Rules))
+    known = ", ".join(Rules.model_fields)
     for number, row in typed:
         if row.rule is None:
             continue
-        if row.rule not in RULE_CHECKS:
+        if row.rule not in Rules.model_fields:
             problems.append(
                 Problem(
                     "rules",
@@ -119,21 +96,23 @@ def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
                 )
             )
             continue
-        accept, wanted = RULE_CHECKS[row.rule]
         if row.value is None:
             continue
-        if not accept(row.value):
+        try:
+            Rules.model_validate({row.rule: row.value})
+        except ValidationError:
             problems.append(
                 Problem(
                     "rules",
                     number,
                     "value",
-                    f"{cells.shown(row.value)} is not accepted for {row.rule}; it must be {wanted}",
+                    f"{cells.shown(row.value)} is not accepted for {row.rule}; "
+                    f"it must be {Rules.accepted(row.rule)}",
                 )
             )
             continue
-        values[row.rule] = int(row.value) if row.rule == "max_consecutive_days" else row.value
-    return Rules(**values), problems  # type: ignore[arg-type]
+        values[row.rule] = row.value
+    return Rules.model_validate(values), problems
 
 
 def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:

@@ -82,14 +82,11 @@ COLUMNS: dict[str, list[tuple[str, int, str]]] = {
     ],
 }
 
-RULE_MEANINGS: dict[str, str] = {
-    "min_rest_hours": "least hours from the end of one shift to the start of the next (0 or more)",
-    "max_consecutive_days": "most days in a row with a shift start (whole number, 1 or more)",
-    "max_distance_km": "most km from home to facility, when both have lat/lon (above 0)",
-    "weight_priority_1": "worth of one filled place of a critical need (above 0)",
-    "weight_priority_2": "worth of one filled place of a normal need (above 0)",
-    "weight_priority_3": "worth of one filled place of a low need (above 0)",
-}
+
+def rule_meaning(name: str) -> str:
+    """What a rule means and takes, from where the rule is declared (`Rules`)."""
+    return f"{Rules.model_fields[name].description} ({Rules.accepted(name)})"
+
 
 _MON = dt.date(2026, 3, 2)  # the example week starts on a Monday
 _T = dt.time
@@ -148,7 +145,7 @@ EXAMPLES: dict[str, list[tuple]] = {
         ("N004", "F02", _MON + dt.timedelta(days=5), _T(16), _T(0), "orderly", 1, 3),
     ],
     "roles": [(role, "; ".join(others) or None) for role, others in DEFAULT_COVER.items()],
-    "rules": [(name, _number(getattr(Rules(), name))) for name in RULE_MEANINGS],
+    "rules": [(name, _number(getattr(Rules(), name))) for name in Rules.model_fields],
 }
 
 ROLE_LIST = ",".join(DEFAULT_COVER)
@@ -373,8 +370,8 @@ def _instruction_lines() -> list[tuple]:
         ("blank",),
         ("heading", "Rules", "Default", "Meaning"),
         *(
-            ("text", name, _number(getattr(Rules(), name)), meaning)
-            for name, meaning in RULE_MEANINGS.items()
+            ("text", name, _number(getattr(Rules(), name)), rule_meaning(name))
+            for name in Rules.model_fields
         ),
         ("blank",),
         ("heading", "Role", "", "Can also fill places of (every role fills its own)"),
