@@ -63,7 +63,18 @@ def register(app: Flask) -> None:
         return _answer(code, MESSAGES.get(code, error.description or ""))
 
 
+def wants_json() -> bool:
+    """The API, a poller (`.json`, JSON sent or preferred) or a DELETE: an answer in JSON."""
+    if request.path.startswith("/api/") or request.path.endswith(".json"):
+        return True
+    if request.is_json or request.method == "DELETE":
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
 def _answer(code: int, message: str):
-    if request.path.startswith("/api/"):
+    """The one error convention: {"error": {"status", "message"}} as JSON, else the error page."""
+    if wants_json():
         return jsonify(error={"status": code, "message": message}), code
     return render_template("error.html", code=code, message=message), code

@@ -18,7 +18,6 @@ from flask import (
     jsonify,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
@@ -26,7 +25,6 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
@@ -35,7 +33,7 @@ from web import audit, job_ends, job_queue, job_writes, jobs
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.coordination import region_labels
-from web.errors import MESSAGES
+from web.errors import wants_json
 from web.models import NATIONAL, JobStatus, Role, SolveJob, db
 
 bp = Blueprint("solving", __name__, url_prefix="/plan/solves")
@@ -85,23 +83,6 @@ def job_or_404(job_id: int) -> SolveJob:
         abort(404)
     job_ends.expire_stale(job)
     return job
-
-
-def wants_json() -> bool:
-    if request.is_json or request.path.endswith(".json") or request.method == "DELETE":
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json"
-
-
-@bp.errorhandler(HTTPException)
-def http_error(error: HTTPException):
-    """JSON for a poller, the site's error page for a person."""
-    code = error.code or 500
-    message = MESSAGES.get(code, error.description or "")
-    if wants_json():
-        return jsonify(error={"status": code, "message": message}), code
-    return render_template("error.html", code=code, message=message), code
 
 
 # --- views ------------------------------------------------------------------------------------
