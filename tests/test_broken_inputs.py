@@ -144,3 +144,19 @@ def test_a_header_of_a_million_columns_is_refused(tmp_path: Path) -> None:
         "needs:1:-: the header row has 1,000,001 cells, more than the 200 columns accepted; "
         "delete the unused columns"
     ) in output.splitlines()
+
+
+def test_a_sheet_of_mostly_blank_lines_is_refused_before_it_is_all_read(tmp_path: Path) -> None:
+    from scheduler.intake.csv_files import read_csv_sheet
+    from scheduler.intake.raw import Limits
+    from scheduler.problems import InvalidInput
+
+    row = b"F1,2026-03-02,08:00,16:00,nurse,1,2\n"
+    file = csv_input(tmp_path, HEADER + row + b",,,,,,\n" * 300) / "needs.csv"
+    with pytest.raises(InvalidInput) as caught:
+        read_csv_sheet(file, "needs", Limits(max_rows=100))
+    [problem] = caught.value.problems
+    assert str(problem) == (
+        "needs:201:-: the sheet has more than 200 rows, blank ones included; "
+        "delete the empty rows at its end"
+    )

@@ -332,3 +332,17 @@ def test_merge_replaces_what_the_changes_name_and_adds_the_rest() -> None:
 def test_empty_changes_say_so() -> None:
     assert Changes().empty
     assert not needs(SHIFT | {"count": 1}).empty
+
+
+def test_a_generated_id_fits_the_ids_width_however_long_its_parts() -> None:
+    facility = "F" * 95
+    base = base_dataset(
+        facilities=[make_facility(), make_facility(id=facility)], needs=[make_need()]
+    )
+    first, second = needs(
+        SHIFT | {"facility_id": facility, "count": 1},
+        SHIFT | {"facility_id": facility, "count": 1, "start": "09:00"},
+        base=base,
+    ).needs
+    assert len(first.id) <= 100 and len(second.id) <= 100
+    assert first.id != second.id and first.id.startswith(facility[:60])

@@ -12,7 +12,7 @@ import logging
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from web.models import db
@@ -50,9 +50,14 @@ def register(app: Flask) -> None:
         message = "The form expired or was not sent from this site; reload the page and try again."
         return _answer(400, message)
 
-    @app.errorhandler(DBAPIError)
-    def database_refused(error: DBAPIError):
-        """A write the database did not take (busy, read-only, full): 503, nothing half-stored."""
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)  # PostgreSQL's read-only refusal
+    def database_refused(error: OperationalError | InternalError):
+        """A write the database did not take (busy, read-only, full): 503, nothing half-stored.
+
+        Other database errors (a value too wide, a broken constraint) are bugs
+        of ours, not the operator's to fix: they stay 500s, with a traceback.
+        """
         db.session.rollback()
         log.error("%s %s: the database refused: %s", request.method, request.path, error)
         return _answer(503, message(judge(error)))

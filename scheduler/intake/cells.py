@@ -33,7 +33,12 @@ def shown(value: object) -> str:
         if len(value) > SHOWN_LENGTH:
             return f"'{_visible(value[:SHOWN_LENGTH])}…' ({len(value):,} characters)"
         return f"'{_visible(value)}'"
-    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e15:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        digits = str(abs(value))  # may be past any float: 10**400 from a JSON body
+        sign = "-" if value < 0 else ""
+        fraction = digits[1:6].rstrip("0")
+        return f"{sign}{digits[0]}{'.' + fraction if fraction else ''}e+{len(digits) - 1:02d}"
+    if isinstance(value, float) and abs(value) >= 1e15:
         return f"{value:g}"  # 1e+30, not thirty-one digits
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
@@ -113,7 +118,10 @@ def number(value: object) -> float:
     if isinstance(value, bool):
         raise CellError(f"{shown(value)} is not a number")
     if isinstance(value, int | float):
-        result = float(value)
+        try:
+            result = float(value)
+        except OverflowError:  # an int past any float, from a JSON body
+            raise CellError(f"{shown(value)} is far too large a number") from None
     elif isinstance(value, str):
         cleaned = value.strip().replace("\u00a0", "").replace(" ", "")
         if "," in cleaned and "." not in cleaned:

@@ -97,8 +97,8 @@ def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
 def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[object]]]:
     """Records numbered as Excel shows a CSV: one row per record, header row 1.
 
-    The text is handed to the parser a line at a time, never copied whole:
-    a 40 MB file stays 40 MB in memory.
+    The text is handed to the parser a line at a time: the decoded text is
+    held once, not copied again into a buffer or a list of lines.
     """
     first_line = text[: text.find("\n")] if "\n" in text else text
     delimiter = max(",;\t", key=first_line.count)  # Excel in many locales writes ';'

@@ -116,7 +116,20 @@ def assemble(
         header[column] = i
         labels[column] = label(i)
     body: list[tuple[int, list[object]]] = []
+    lines = 2 * limits.max_rows  # blank rows are skipped, but reading them takes time too
     for number, cells in rows:
+        if number > lines:
+            raise InvalidInput(
+                [
+                    Problem(
+                        name,
+                        number,
+                        None,
+                        f"the sheet has more than {lines:,} rows, blank ones included; "
+                        "delete the empty rows at its end",
+                    )
+                ]
+            )
         if is_blank(cells):
             continue
         if len(body) == limits.max_rows:

@@ -47,7 +47,8 @@ ID_LENGTH = 100
 NAME_LENGTH = 300
 REGION_LENGTH = 200
 ADDRESS_LENGTH = 500
-CONTACT_LENGTH = 254  # an e-mail address's own limit; phone numbers are shorter
+EMAIL_LENGTH = 254  # an e-mail address's own limit
+PHONE_LENGTH = 100
 ID_LIST_LENGTH = 2000
 # Ceilings no real sheet reaches; past them a value is a typing slip or an attack,
 # and it would skew coverage or overflow a database column.
@@ -62,7 +63,8 @@ Id = Annotated[str, _parsed(cells.identifier), _longest(ID_LENGTH)]
 Text = Annotated[str, _parsed(cells.free_text), _longest(NAME_LENGTH)]
 Region = Annotated[str, _parsed(cells.word), _longest(REGION_LENGTH)]
 Address = Annotated[str, _parsed(cells.free_text), _longest(ADDRESS_LENGTH)]
-Contact = Annotated[str, _parsed(cells.word), _longest(CONTACT_LENGTH)]
+Email = Annotated[str, _parsed(cells.word), _longest(EMAIL_LENGTH)]
+Phone = Annotated[str, _parsed(cells.word), _longest(PHONE_LENGTH)]
 # roles, rules: compared in lower case
 Name = Annotated[str, _parsed(lambda v: cells.word(v).lower()), _longest(ID_LENGTH)]
 # Optional columns: an empty cell never reaches a validator (the default applies),
@@ -134,8 +136,8 @@ class VolunteerRow(Located):
     max_hours_per_week: WeekHours = None
     max_distance_km: Distance = None
     preferred_facilities: IdList = ()
-    email: Contact = ""
-    phone: Contact = ""
+    email: Email = ""
+    phone: Phone = ""
 
 
 class Window(Row):

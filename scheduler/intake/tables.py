@@ -7,6 +7,7 @@ rules table and the generated need ids.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 
 from pydantic import ValidationError
@@ -22,6 +23,7 @@ from scheduler.domain import (
 )
 from scheduler.intake import cells
 from scheduler.intake.schema import (
+    ID_LENGTH,
     AvailabilityRow,
     FacilityRow,
     NeedRow,
@@ -283,9 +285,16 @@ def need_list(
 
 
 def generated_id(key: tuple, taken: set[str]) -> str:
-    """Readable and stable across edits of other rows: built from the shift itself."""
+    """Readable and stable across edits of other rows: built from the shift itself.
+
+    A long facility id and role are cut, with a digest of the whole kept, so the id
+    fits the ids' width (ID_LENGTH) and stays unique.
+    """
     facility, day, start, end, role = key
     base = f"{facility}-{day:%Y%m%d}-{start:%H%M}-{end:%H%M}-{role}"
+    if len(base) > ID_LENGTH - 4:  # room for a -2, -3 … suffix
+        digest = hashlib.sha256(base.encode()).hexdigest()[:10]
+        base = f"{base[: ID_LENGTH - 4 - 11]}-{digest}"
     candidate, n = base, 1
     while candidate in taken:
         n += 1

@@ -60,7 +60,14 @@ BAD_NEEDS = [
 ]
 
 
-@pytest.mark.parametrize(("values", "column", "message"), BAD_NEEDS)
+@pytest.mark.parametrize(
+    ("values", "column", "message"),
+    [
+        *BAD_NEEDS,
+        ({"count": 10**400}, "count", "1e+400 is far too large a number"),  # past any float
+        ({"start": 10**400}, "start", "1e+400 is not a time"),
+    ],
+)
 def test_the_api_refuses_an_absurd_need(client, app, demo, values, column, message) -> None:
     headers = api_headers(client, Accounts.hospital)
     before = stored(app, Need)
