@@ -39,7 +39,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from web import audit
 from web.extensions import limiter
-from web.models import LoginSession, User, db
+from web.models import LoginSession, User, db, utcnow
 from web.refusals import TELL, judge
 
 bp = Blueprint("auth", __name__)
@@ -102,7 +102,7 @@ def end_sessions(user: User) -> None:
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=_utcnow())
+        .values(ended_at=utcnow())
     )
 
 
@@ -146,7 +146,7 @@ def account_of(session_id: str) -> User | None:
         fingerprint, user.password_fingerprint
     ):
         return None
-    if seen < _utcnow() - SEEN_EVERY:
+    if seen < utcnow() - SEEN_EVERY:
         _mark_seen(token_hash)
     return user
 
@@ -158,7 +158,7 @@ def _mark_seen(token_hash: str) -> None:
             connection.execute(
                 update(LoginSession)
                 .where(LoginSession.token_hash == token_hash)
-                .values(last_seen_at=_utcnow())
+                .values(last_seen_at=utcnow())
             )
     except DBAPIError as exc:
         log.warning("could not mark a session as seen: %s", judge(exc).reason)
@@ -170,7 +170,7 @@ def end_session(session_id: str) -> None:
     db.session.execute(
         update(LoginSession)
         .where(LoginSession.token_hash == _token_hash(token), LoginSession.ended_at.is_(None))
-        .values(ended_at=_utcnow())
+        .values(ended_at=utcnow())
     )
     db.session.commit()
 
@@ -178,10 +178,6 @@ def end_session(session_id: str) -> None:
 def _token_hash(token: str) -> str:
     """Only this is stored: a copy of the database holds no session a cookie could name."""
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def refused(what: str, exc: DBAPIError):

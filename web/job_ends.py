@@ -21,8 +21,8 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from web import job_queue
-from web.job_writes import ATTEMPTS, UNCHANGED, Refused, changed, utcnow, write
-from web.models import JobStatus, SolveJob, db
+from web.job_writes import ATTEMPTS, UNCHANGED, Refused, changed, write
+from web.models import JobStatus, SolveJob, db, utcnow
 
 log = logging.getLogger("huey.solves")
 

@@ -7,7 +7,6 @@ job says so in the database's own words: `web.refusals` tells the two apart.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -39,11 +38,6 @@ ASK_ADMIN = (
 RETRY_PAUSES = (0.5, 1.0)  # seconds between attempts at a job write the database refused
 ATTEMPTS = len(RETRY_PAUSES) + 1
 T = TypeVar("T")
-
-
-def utcnow() -> dt.datetime:
-    """The time a job row is stamped with: UTC without a zone, as its columns hold it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from scheduler.engine import solver
 from scheduler.engine.results import Settings, SolveResult, gap
 from web import solve_process, store
 from web.job_ends import Outcome, conclude
-from web.job_writes import UNCHANGED, Refused, changed, utcnow, write
-from web.models import NATIONAL, JobStatus, SolveJob, db
+from web.job_writes import UNCHANGED, Refused, changed, write
+from web.models import NATIONAL, JobStatus, SolveJob, db, utcnow
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")

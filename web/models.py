@@ -45,7 +45,8 @@ db = SQLAlchemy(model_class=Base)
 ID = String(100)  # facility, volunteer and need ids as people write them
 
 
-def _now() -> dt.datetime:
+def utcnow() -> dt.datetime:
+    """When a row is stamped: UTC without a zone, as every time column here holds it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -87,7 +88,7 @@ class User(UserMixin, Base):
     )
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     facilities: Mapped[list[Facility]] = relationship(secondary=staff_facilities)
 
     @property
@@ -124,8 +125,8 @@ class LoginSession(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(default=_now)  # refreshed now and then
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)  # refreshed now and then
     ended_at: Mapped[dt.datetime | None]  # signed out, or the password changed
 
 
@@ -188,7 +189,7 @@ class Need(Base):
     count: Mapped[int]
     priority: Mapped[int] = mapped_column(default=2)
     id_given: Mapped[bool] = mapped_column(default=True)
-    updated_at: Mapped[dt.datetime] = mapped_column(default=_now, onupdate=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 class RoleCover(Base):
@@ -227,7 +228,7 @@ class Roster(Base):
     __tablename__ = "roster"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     published_at: Mapped[dt.datetime | None]
     status: Mapped[RosterStatus] = mapped_column(String(20), default=RosterStatus.DRAFT)
     scope: Mapped[str] = mapped_column(String(200), default=NATIONAL)  # or a region
@@ -301,7 +302,7 @@ class SolveJob(Base):
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(String(2000), default="")
     created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    created_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     heartbeat_at: Mapped[dt.datetime | None]
@@ -319,7 +320,7 @@ class Lock(Base):
     __tablename__ = "lock"
 
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    held_at: Mapped[dt.datetime] = mapped_column(default=_now)
+    held_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class AuditEntry(Base):
@@ -328,7 +329,7 @@ class AuditEntry(Base):
     __tablename__ = "audit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[dt.datetime] = mapped_column(default=_now, index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(50))
     entity: Mapped[str] = mapped_column(String(50))

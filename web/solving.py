@@ -34,7 +34,7 @@ from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.coordination import region_labels
 from web.errors import wants_json
-from web.models import NATIONAL, JobStatus, Role, SolveJob, db
+from web.models import NATIONAL, JobStatus, Role, SolveJob, db, utcnow
 
 bp = Blueprint("solving", __name__, url_prefix="/plan/solves")
 
@@ -149,7 +149,7 @@ def hand_over(job: SolveJob) -> bool:
             .where(SolveJob.id == job_id, SolveJob.status == JobStatus.QUEUED)
             .values(
                 status=JobStatus.FAILED,
-                finished_at=job_writes.utcnow(),
+                finished_at=utcnow(),
                 message=message[:1500] + job_writes.UNCHANGED,
             )
             .execution_options(synchronize_session=False)
@@ -224,10 +224,10 @@ def request_cancel(job: SolveJob) -> bool | None:
     None when the job had already ended. Each update names the status it
     expects, so a worker taking the job at the same moment is never overruled.
     """
-    when = job_writes.utcnow().strftime("%H:%M")
+    when = utcnow().strftime("%H:%M")
     values = {"message": f"cancelled by {current_user.name} at {when} UTC"}
     queued = _update(
-        job, JobStatus.QUEUED, status=JobStatus.CANCELLED, finished_at=job_writes.utcnow(), **values
+        job, JobStatus.QUEUED, status=JobStatus.CANCELLED, finished_at=utcnow(), **values
     )
     if queued:
         job_queue.revoke(job.id)

@@ -245,7 +245,7 @@ def facility_row(f: domain.Facility) -> dict[str, object]:
 def publish(assignments: Iterable[tuple[str, str]], summary: dict[str, object]) -> m.Roster:
     """Store a roster as the published one (no commit)."""
     hold("publish")
-    roster = m.Roster(status=m.RosterStatus.PUBLISHED, published_at=m._now(), summary=summary)
+    roster = m.Roster(status=m.RosterStatus.PUBLISHED, published_at=m.utcnow(), summary=summary)
     db.session.add(roster)
     db.session.flush()
     rows = [{"roster_id": roster.id, "need_id": n, "volunteer_id": v} for n, v in assignments]
@@ -303,7 +303,7 @@ def hold(lock: str) -> None:
     this call is what stands at commit. Call it before reading what the
     change builds on.
     """
-    row = {"name": lock, "held_at": m._now()}
+    row = {"name": lock, "held_at": m.utcnow()}
     if db.session.get_bind().dialect.name == "postgresql":
         on_postgresql = postgresql_insert(m.Lock).values(row)
         held = on_postgresql.excluded.held_at
@@ -365,7 +365,7 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
         pairs += _stored_pairs(previous.id, draft.scope, inside=False)
     roster = m.Roster(
         status=m.RosterStatus.PUBLISHED,
-        published_at=m._now(),
+        published_at=m.utcnow(),
         scope=draft.scope,
         summary={"draft": draft.id},
         created_by=draft.created_by,

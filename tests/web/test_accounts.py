@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash
 
 from tests.web.conftest import PASSWORD, Accounts, csrf_token, login
@@ -474,3 +474,13 @@ def test_actions_in_the_app_reach_the_audit_log(app, client, demo) -> None:
     other = client.application.test_client()
     login(other, Accounts.other_regional)
     assert "facility F900" not in text(other.get("/audit"))
+
+
+def test_an_account_deactivated_in_the_database_itself_is_signed_out(app, client, demo) -> None:
+    """Flask-Login refuses an inactive account on its next request, session or not."""
+    login(client, Accounts.hospital)
+    assert client.get("/needs").status_code == 200
+    with app.app_context():  # as an administrator might, with SQL, ending no session
+        db.session.execute(update(User).where(User.email == Accounts.hospital).values(active=False))
+        db.session.commit()
+    assert client.get("/needs").status_code == 302

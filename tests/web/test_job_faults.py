@@ -37,7 +37,7 @@ from tests.web.conftest import PASSWORD, POSTGRES_URL, Accounts, csrf_token, log
 from tests.web.faults import RefusedWrites
 from web import job_ends, job_writes, jobs, store
 from web.auth import hash_password
-from web.models import NATIONAL, Assignment, JobStatus, Role, Roster, SolveJob, User, db
+from web.models import NATIONAL, Assignment, JobStatus, Role, Roster, SolveJob, User, db, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
@@ -444,7 +444,7 @@ def test_a_worker_starting_again_stores_the_end_its_predecessor_could_not(app, d
     app.config.update(JOB_STALE_SECONDS=1)
     refused = "the database refused to store the roster (database or disk is full); ..."
     with app.app_context():
-        an_hour_ago = job_writes.utcnow() - dt.timedelta(hours=1)
+        an_hour_ago = utcnow() - dt.timedelta(hours=1)
         noted, lost = (
             SolveJob(scope=scope, status=JobStatus.RUNNING, heartbeat_at=an_hour_ago)
             for scope in (NATIONAL, "somewhere")

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
-from web import job_ends, job_queue, job_writes, jobs, solving, store
+from web import job_ends, job_queue, jobs, solving, store
 from web.models import (
     NATIONAL,
     Assignment,
@@ -28,6 +28,7 @@ from web.models import (
     SolveJob,
     User,
     db,
+    utcnow,
 )
 
 HOME = {  # a page of each account's own with a form on it, to read the CSRF token from
@@ -226,6 +227,8 @@ def test_the_scoped_input_holds_only_the_region(demo) -> None:
     part = jobs.scoped(dataset, region)
     assert part.facilities == tuple(f for f in dataset.facilities if f.region == region)
     assert part.volunteers == tuple(v for v in dataset.volunteers if v.region == region)
+    here = {f.id for f in part.facilities}
+    assert part.needs == tuple(n for n in dataset.needs if n.facility_id in here)
     people = {v.id for v in part.volunteers}
     assert part.availability == tuple(a for a in dataset.availability if a.volunteer_id in people)
     assert (part.roles, part.rules) == (dataset.roles, dataset.rules)
@@ -314,7 +317,7 @@ def test_a_queued_job_is_cancelled_at_once_and_revoked(queued, client, demo) -> 
 def test_delete_cancels_a_queued_job_and_asks_a_running_one_to_stop(queued, client, demo) -> None:
     token = signed_in(client, Accounts.national)
     waiting = make_job(queued, demo["region"], JobStatus.QUEUED)
-    running = make_job(queued, NATIONAL, JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
+    running = make_job(queued, NATIONAL, JobStatus.RUNNING, heartbeat_at=utcnow())
     response = client.delete(f"/plan/solves/{waiting}", headers={"X-CSRFToken": token})
     assert (response.status_code, response.get_json()["status"]) == (200, "cancelled")
     response = client.delete(f"/plan/solves/{running}", headers={"X-CSRFToken": token})
@@ -345,9 +348,9 @@ def test_a_job_the_queue_cannot_take_fails_and_says_why(app, client, demo, monke
 
 
 def test_a_running_job_without_heartbeat_is_shown_and_stored_as_failed(app, client, demo) -> None:
-    old = job_writes.utcnow() - dt.timedelta(minutes=5)
+    old = utcnow() - dt.timedelta(minutes=5)
     stale = make_job(app, NATIONAL, JobStatus.RUNNING, started_at=old, heartbeat_at=old)
-    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
+    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=utcnow())
     signed_in(client, Accounts.national)
     state = client.get(f"/plan/solves/{stale}.json").get_json()
     assert state["status"] == "failed"
@@ -357,9 +360,9 @@ def test_a_running_job_without_heartbeat_is_shown_and_stored_as_failed(app, clie
 
 
 def test_a_starting_worker_fails_the_jobs_whose_worker_stopped(app, demo) -> None:
-    old = job_writes.utcnow() - dt.timedelta(minutes=5)
+    old = utcnow() - dt.timedelta(minutes=5)
     stale = make_job(app, NATIONAL, JobStatus.RUNNING, heartbeat_at=old)
-    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=job_writes.utcnow())
+    alive = make_job(app, demo["region"], JobStatus.RUNNING, heartbeat_at=utcnow())
     with app.app_context():
         assert job_ends.sweep_stale() == 1
     assert read_job(app, stale).status == JobStatus.FAILED
