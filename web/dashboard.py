@@ -27,7 +27,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
-from scheduler.outputs.coverage import Coverage, Tally, coverage
+from scheduler.outputs.coverage import Tallies, Tally, coverage
 from scheduler.outputs.roster import PRIORITY_NAMES, STAGE_WORDS, clock
 from scheduler.outputs.unfilled import Funnel, explain_unfilled
 from web import access, store
@@ -167,24 +167,13 @@ class Figures:
     chart: Chart
 
 
-@dataclass(frozen=True)
-class Tallies:
-    """The groups of `scheduler.outputs.coverage.Coverage` the dashboard shows, sorted."""
-
-    total: Tally
-    by_priority: dict[Priority, Tally]
-    by_region: dict[str, Tally]  # keyed by the region as people wrote it
-    by_facility: dict[str, Tally]  # keyed by facility id
-    by_day: dict[dt.date, Tally]
-
-
 def figures(dataset: Dataset, pairs: Pairs, *, by_region: bool, links: bool = True) -> Figures:
     """The dashboard's tables and chart; the chart by region when `by_region`, else by facility."""
     return laid_out(coverage(dataset, pairs), dataset.facilities, by_region=by_region, links=links)
 
 
 def laid_out(
-    tallies: Tallies | Coverage,
+    tallies: Tallies,
     facilities: Iterable[Facility],
     *,
     by_region: bool,

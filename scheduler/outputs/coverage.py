@@ -44,14 +44,23 @@ class Tally:
 
 
 @dataclass(frozen=True)
-class Coverage:
-    """The tallies a coordinator reads first; every mapping is sorted for display."""
+class Tallies:
+    """The tallies a coordinator reads first; every mapping is sorted for display.
+
+    The web's dashboard gets them from the database's sums; `Coverage` from a roster.
+    """
 
     total: Tally
     by_priority: dict[Priority, Tally]
     by_region: dict[str, Tally]  # keyed by the region as people wrote it
     by_facility: dict[str, Tally]  # keyed by facility id
     by_day: dict[dt.date, Tally]
+
+
+@dataclass(frozen=True)
+class Coverage(Tallies):
+    """A roster's tallies, and how many places it fills of each need."""
+
     filled_by_need: Counter[str] = field(repr=False)
 
     @property
