@@ -51,10 +51,6 @@ LOW_SHARE = 0.8  # bars below this are drawn in the warning colour
 # --- the scope and the data in it ------------------------------------------------------------
 
 
-def region_facilities(region: str) -> frozenset[str]:
-    return frozenset(db.session.scalars(select(m.Facility.id).where(m.Facility.region == region)))
-
-
 def scope_of(user: m.User, roster: m.Roster | None = None) -> frozenset[str] | None:
     """The facilities a user sees of a roster (None: all of them).
 
@@ -64,7 +60,7 @@ def scope_of(user: m.User, roster: m.Roster | None = None) -> frozenset[str] | N
     ids = access.facility_ids(user)
     if roster is None or roster.status == "published" or roster.scope == m.NATIONAL:
         return ids
-    inside = region_facilities(roster.scope)
+    inside = store.region_facilities(roster.scope)
     return inside if ids is None else ids & inside
 
 
@@ -101,9 +97,16 @@ def cut(
 def scoped_roster(
     roster: m.Roster | None, facility_ids: Collection[str] | None
 ) -> tuple[Dataset, Pairs]:
-    """The stored input and a roster's assignments, cut to some facilities."""
+    """The stored input and a roster's assignments, cut to some facilities.
+
+    Only those facilities' part is read: their regions' volunteers and whoever
+    the roster sends there, all that `cut` keeps.
+    """
     pairs = store.roster_assignments(roster.id) if roster is not None else []
-    return cut(store.load(), pairs, facility_ids)
+    if facility_ids is None:
+        return cut(store.load(), pairs, None)
+    sent = store.assigned_at(roster.id, facility_ids) if roster is not None else set()
+    return cut(store.load(facility_ids, also=sent), pairs, facility_ids)
 
 
 # --- the figures -----------------------------------------------------------------------------
@@ -304,7 +307,7 @@ def narrowed(user: m.User) -> tuple[frozenset[str] | None, str]:
         return ids, user.region or ""
     if not region:
         return ids, ""
-    inside = region_facilities(region)
+    inside = store.region_facilities(region)
     if not inside:
         abort(404)
     return inside, region
@@ -386,7 +389,7 @@ def places_by_day(dataset: Dataset, pairs: Pairs, facility_id: str) -> dict[dt.d
 def facility(facility_id: str):
     row = access.facility_or_404(current_user, facility_id)
     roster = store.published()
-    dataset, pairs = scoped_roster(roster, region_facilities(row.region))
+    dataset, pairs = scoped_roster(roster, store.region_facilities(row.region))
     days = places_by_day(dataset, pairs, facility_id)
     mine, mine_pairs = cut(dataset, pairs, {facility_id})
     tally = coverage(mine, mine_pairs).total

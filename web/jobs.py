@@ -101,7 +101,7 @@ def _take(job_id: int) -> Ticket | None:
 
 def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
-    dataset = scoped(store.load(), ticket.scope)
+    dataset = scoped_input(ticket.scope)
     current = store.published()
     settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
@@ -117,12 +117,13 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
         receiver.close()
 
 
-def scoped(dataset: Dataset, scope: str) -> Dataset:
-    """The part of the input a regional solve staffs: the region's facilities and their
-    needs, the region's volunteers and their availability; roles and rules as they are."""
+def scoped_input(scope: str) -> Dataset:
+    """The part of the input a solve of the scope staffs: all of it, or a region's facilities
+    and their needs, the region's volunteers and their availability; roles and rules as they
+    are. Read by the database: a regional solve does not read the country."""
     if scope == NATIONAL:
-        return dataset
-    return dataset.restricted({f.id for f in dataset.facilities if f.region == scope})
+        return store.load()
+    return store.load(store.region_facilities(scope))
 
 
 def _supervise(job_id: int, child: BaseProcess, receiver: Connection, limit: float) -> Outcome:

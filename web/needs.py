@@ -29,9 +29,10 @@ from wtforms.validators import Length
 from scheduler import domain
 from scheduler.domain import DEFAULT_COVER
 from scheduler.intake import cells
+from scheduler.intake.raw import RawSheet
 from scheduler.intake.schema import columns
 from scheduler.intake.template import write_template
-from scheduler.intake.updates import changes_from_sheets, one_row, read_changes
+from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
 from web import access, audit, store
 from web import models as m
@@ -109,15 +110,39 @@ def save_need(values: Mapping[str, object], need_id: str | None = None) -> tuple
     Returns the stored need and whether it replaced one (an edit, or a posted
     shift posted again).
     """
-    base = store.load()
-    sheet = one_row("needs", {**values, "need_id": need_id})
-    changes = changes_from_sheets(sheet, base, {"needs"}, access.scope(current_user))
+    changes, base = judged(one_row("needs", {**values, "need_id": need_id}))
     (need,) = changes.needs
     replaced = need.id in base.need_by_id
     store.apply(changes)
     audit.record("edit" if replaced else "create", "need", need.id, **described(need))
     db.session.commit()
     return db.session.get(m.Need, need.id), replaced  # type: ignore[return-value]
+
+
+def judged(
+    found: dict[str, RawSheet], problems: list[Problem] | None = None
+) -> tuple[Changes, domain.Dataset]:
+    """The changes a needs sheet brings, and the stored input they were judged against.
+
+    Judged against the facilities the sheet names and the needs it names by
+    id, not the whole country: a need saved at one hospital reads that
+    hospital. Should a resulting id belong to a stored need not read (an id
+    typed by hand elsewhere that equals a generated one), it is judged again
+    against everything.
+    """
+    scope = access.scope(current_user)
+    named = found.get("needs")
+    if named is None:
+        base = store.load(facility_ids=(), volunteer_ids=())
+    else:
+        need_ids = named_in(named, "need_id")
+        facility_ids = named_in(named, "facility_id") | store.facilities_of_needs(need_ids)
+        base = store.load(facility_ids, volunteer_ids=())
+    changes = changes_from_sheets(found, base, {"needs"}, scope, problems)
+    if store.unread_needs([n.id for n in changes.needs], base):
+        base = store.load()
+        changes = changes_from_sheets(found, base, {"needs"}, scope, problems)
+    return changes, base
 
 
 def withdraw_need(need: m.Need) -> int:
@@ -334,12 +359,12 @@ def render_upload(form: UploadForm, problems: list[Problem] | None = None, resul
 
 def store_upload(file: FileStorage) -> tuple[int, int, list[Problem]]:
     """Judge the whole file, then store all of it in one transaction; raises `InvalidInput`."""
-    base = store.load()
     suffix = Path(file.filename or "").suffix.lower()
     with tempfile.TemporaryDirectory(prefix="needs-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         file.save(path)
-        changes = read_changes(path, base, {"needs"}, access.scope(current_user))
+        found, problems = read_upload(path, {"needs"})
+    changes, base = judged(found, problems)
     replaced = sum(n.id in base.need_by_id for n in changes.needs)
     added = len(changes.needs) - replaced
     store.apply(changes)

@@ -34,6 +34,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
@@ -42,11 +43,11 @@ from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
 from scheduler.outputs.exchange import write_assignments_csv
 from scheduler.outputs.roster import clock, write_roster
 from scheduler.outputs.unfilled import explain_unfilled
-from web import access, audit, store
+from web import access, audit, i18n, store
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
-from web.dashboard import Pairs, cut, figures, region_facilities, scope_of, scoped_roster
+from web.dashboard import Pairs, cut, figures, scope_of, scoped_roster
 from web.models import Role, RosterStatus, db
 from web.paging import page_number
 
@@ -105,7 +106,7 @@ def account_names(rosters: Collection[m.Roster]) -> dict[int, str]:
 
 
 def scope_label(scope: str, labels: dict[str, str]) -> str:
-    return "national" if scope == m.NATIONAL else labels.get(scope, scope)
+    return gettext("national") if scope == m.NATIONAL else labels.get(scope, scope)
 
 
 def figures_of(rosters: Collection[m.Roster]) -> dict[int, tuple[int, int]]:
@@ -143,8 +144,8 @@ class Shift:
 
     def __str__(self) -> str:
         n = self.need
-        when = f"{n.date:%a} {n.date.isoformat()} {clock(n.start)}–{clock(n.end, end_of=n.date)}"
-        return f"{when}, {n.role.replace('_', ' ')}, {self.facility.name}"
+        when = f"{i18n.short_day(n.date)} {clock(n.start)}–{clock(n.end, end_of=n.date)}"
+        return f"{when}, {i18n.role_name(n.role)}, {self.facility.name}"
 
 
 @dataclass(frozen=True)
@@ -270,7 +271,12 @@ def publish(roster_id: int):
         roster = store.publish_draft(draft, current_user.id)
     except store.AlreadyPublished:
         db.session.rollback()
-        flash(f"Roster #{draft.id} is not an unpublished draft; nothing was published.", "error")
+        flash(
+            gettext(
+                "Roster #%(id)s is not an unpublished draft; nothing was published.", id=draft.id
+            ),
+            "error",
+        )
         return redirect(url_for("publishing.show", roster_id=draft.id))
     previous = store.previous_published(roster)
     stale = is_stale(draft, previous)  # against what stood when it was published
@@ -287,12 +293,21 @@ def publish(roster_id: int):
         stale=stale,
     )
     db.session.commit()
-    people = "1 volunteer has" if changed == 1 else f"{changed} volunteers have"
-    flash(f"Roster #{roster.id} published; {people} changed shifts.")
+    flash(
+        ngettext(
+            "Roster #%(id)s published; %(num)s volunteer has changed shifts.",
+            "Roster #%(id)s published; %(num)s volunteers have changed shifts.",
+            changed,
+            id=roster.id,
+        )
+    )
     if stale:
         flash(
-            f"Draft #{draft.id} was solved against an older published roster than the one "
-            "it replaced: check the changes below, and solve again if they look wrong.",
+            gettext(
+                "Draft #%(id)s was solved against an older published roster than the one "
+                "it replaced: check the changes below, and solve again if they look wrong.",
+                id=draft.id,
+            ),
             "error",
         )
     return redirect(url_for("publishing.changes", roster_id=roster.id))
@@ -353,7 +368,7 @@ def download_scope(roster: m.Roster) -> tuple[frozenset[str] | None, str, str]:
             abort(404)
         return frozenset([facility_id]), facility_id, facility_id
     if region:
-        inside = region_facilities(region)
+        inside = store.region_facilities(region)
         narrowed = inside if ids is None else ids & inside
         if not narrowed:
             abort(404)
@@ -389,7 +404,7 @@ def workbook_bytes(roster: m.Roster, ids: frozenset[str] | None, facility_id: st
     reasons = None
     if facility_id:
         region = dataset.facility_by_id[facility_id].region
-        dataset, pairs = cut(dataset, pairs, region_facilities(region))
+        dataset, pairs = cut(dataset, pairs, store.region_facilities(region))
         found = explain_unfilled(dataset, pairs)
         dataset, pairs = cut(dataset, pairs, {facility_id}, everyone=False)
         reasons = {k: f for k, f in found.items() if k in dataset.need_by_id}

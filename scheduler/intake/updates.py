@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scheduler.domain import Availability, Dataset, Need, Volunteer
+from scheduler.intake import cells
 from scheduler.intake.csv_files import read_csv_sheet
 from scheduler.intake.raw import Limits, RawSheet
 from scheduler.intake.reading import read_sheets
@@ -92,34 +93,59 @@ def read_changes(
     scope: Scope = Scope(),
     limits: Limits = UPLOAD_LIMITS,
 ) -> Changes:
-    """The changes an uploaded workbook or CSV file brings; raises `InvalidInput`.
+    """The changes an uploaded workbook or CSV file brings; raises `InvalidInput`."""
+    found, problems = read_upload(path, sheets, limits)
+    return changes_from_sheets(found, base, sheets, scope, problems)
 
-    Only `sheets` are read (e.g. just `needs` for hospital staff); any other
-    sheet in the file is left alone with a warning, so nobody changes by
+
+def read_upload(
+    path: Path, sheets: Collection[str], limits: Limits = UPLOAD_LIMITS
+) -> tuple[dict[str, RawSheet], list[Problem]]:
+    """The sheets of an uploaded workbook or CSV file, and the reader's problems.
+
+    Only `sheets` are judged later (e.g. just `needs` for hospital staff); any
+    other sheet in the file is left alone with a warning, so nobody changes by
     accident what they did not mean to. A CSV file holds one sheet: the one
     its name says, or the only one of `sheets`.
     """
-    if path.suffix.lower() == ".csv":
-        name = path.stem.strip().lower()
-        if name not in sheets:
-            if len(sheets) != 1:
-                raise InvalidInput(
-                    [
-                        Problem(
-                            path.name,
-                            None,
-                            None,
-                            f"name the CSV file after its sheet ({_listed(sheets, 'or')}, "
-                            "plus .csv), or upload a workbook",
-                        )
-                    ]
-                )
-            name = next(iter(sheets))
-        sheet, problems = read_csv_sheet(path, name, limits)
-        found = {} if sheet is None else {name: sheet}
-    else:
-        found, problems = read_sheets(path, limits)
-    return changes_from_sheets(found, base, sheets, scope, problems)
+    if path.suffix.lower() != ".csv":
+        return read_sheets(path, limits)
+    name = path.stem.strip().lower()
+    if name not in sheets:
+        if len(sheets) != 1:
+            raise InvalidInput(
+                [
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        f"name the CSV file after its sheet ({_listed(sheets, 'or')}, "
+                        "plus .csv), or upload a workbook",
+                    )
+                ]
+            )
+        name = next(iter(sheets))
+    sheet, problems = read_csv_sheet(path, name, limits)
+    return ({} if sheet is None else {name: sheet}), problems
+
+
+def named_in(sheet: RawSheet, column: str) -> set[str]:
+    """The ids a sheet's column names, read as validation reads them (unreadable cells left out).
+
+    What a change touches, known before it is judged: a need saved at one
+    hospital is judged against that hospital's stored needs, not the country's.
+    """
+    at = sheet.header.get(column)
+    if at is None:
+        return set()
+    named = set()
+    for _, row in sheet.rows:
+        if at < len(row):
+            try:
+                named.add(cells.identifier(row[at]))
+            except (ValueError, TypeError):
+                continue
+    return named
 
 
 def changes_from_sheets(

@@ -131,7 +131,7 @@ def test_the_database_sums_the_same_figures_as_the_engine(app, demo) -> None:
         )
         db.session.commit()
         regions = db.session.scalars(select(Facility.region).distinct()).all()
-        for ids in [None, *(dashboard.region_facilities(r) for r in regions), frozenset()]:
+        for ids in [None, *(store.region_facilities(r) for r in regions), frozenset()]:
             engine = dashboard.figures(*dashboard.scoped_roster(roster, ids), by_region=ids is None)
             summed = dashboard.stored_coverage(roster.id, ids)
             assert dashboard.laid_out(*summed, by_region=ids is None) == engine, ids

@@ -209,7 +209,9 @@ def test_a_national_solve_makes_a_draft_and_leaves_the_published_roster(app, cli
 def test_a_regional_solve_staffs_only_its_region(app, client, demo) -> None:
     before = published(app)
     region = demo["region"]
-    expected = solve(jobs.scoped(demo["dataset"], region), Settings(time_limit=120))
+    dataset = demo["dataset"]
+    inside = {f.id for f in dataset.facilities if f.region == region}
+    expected = solve(dataset.restricted(inside), Settings(time_limit=120))
     token = signed_in(client, Accounts.regional)
     job_id = int(start(client, token, region).headers["Location"].rsplit("/", 1)[1])
     job = read_job(app, job_id)
@@ -219,22 +221,6 @@ def test_a_regional_solve_staffs_only_its_region(app, client, demo) -> None:
         assert sorted((a.need_id, a.volunteer_id) for a in rows) == list(expected.assignments)
         assert db.session.get(Roster, job.roster_id).scope == region
     assert published(app) == before
-
-
-def test_the_scoped_input_holds_only_the_region(demo) -> None:
-    region = demo["region"]
-    dataset = demo["dataset"]
-    part = jobs.scoped(dataset, region)
-    assert part.facilities == tuple(f for f in dataset.facilities if f.region == region)
-    assert part.volunteers == tuple(v for v in dataset.volunteers if v.region == region)
-    here = {f.id for f in part.facilities}
-    assert part.needs == tuple(n for n in dataset.needs if n.facility_id in here)
-    people = {v.id for v in part.volunteers}
-    assert part.availability == tuple(a for a in dataset.availability if a.volunteer_id in people)
-    assert (part.roles, part.rules) == (dataset.roles, dataset.rules)
-    assert {f.region for f in part.facilities} == {v.region for v in part.volunteers} == {region}
-    assert 0 < len(part.needs) < len(demo["dataset"].needs)
-    assert jobs.scoped(demo["dataset"], NATIONAL) is demo["dataset"]
 
 
 def test_the_finished_job_page_links_its_draft_and_stops_refreshing(app, client, demo) -> None:
