@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run national test install lint bench data clean
+.PHONY: run national test install lint bench data messages clean
 
 # The stamp is rebuilt whenever pyproject.toml changes, so new dependencies
 # are picked up without deleting the environment by hand.
@@ -14,7 +14,13 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The translations: each web/translations/<language>/LC_MESSAGES/messages.po compiled to the
+# .mo beside it (never committed), again whenever the .po is newer. Fuzzy entries are left out.
+CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
+%.mo: %.po | $(STAMP)
+	$(VENV)/bin/pybabel compile --domain messages --input-file $< --output-file $@
+
+install: $(STAMP) $(CATALOGS:.po=.mo)
 
 # The web app and its solve worker (Huey, queue in instance/huey.sqlite3) on an embedded
 # SQLite database (instance/), with the demo data and a published roster; prints the
@@ -67,5 +73,16 @@ data: install
 	$(VENV)/bin/scheduler template -o data/templates/staffing-template.xlsx
 	$(VENV)/bin/scheduler template -o data/templates/csv
 
+# After adding or changing a message in web/: extract every message into messages.pot and
+# merge it into each catalog; then translate what is new or marked fuzzy in the .po files
+# (tests/web/test_i18n.py fails until every message has its translation).
+BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+messages: install
+	$(VENV)/bin/pybabel extract --mapping-file babel.cfg $(BABEL_KEYWORDS) --add-location file \
+		--sort-by-file --project volunteer-scheduler --output-file web/translations/messages.pot .
+	$(VENV)/bin/pybabel update --input-file web/translations/messages.pot \
+		--output-dir web/translations --ignore-obsolete --width 100
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
+	rm -f $(CATALOGS:.po=.mo)

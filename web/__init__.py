@@ -7,7 +7,8 @@ volunteer's own shifts and calendar), `coordination` (volunteer lists and
 facilities), `accounts` (accounts and the audit log), `dashboard`
 (coverage and why places are open), `solving` (solve jobs run by the
 task-queue worker), `publishing` (drafts, publishing, history, downloads)
-and `api` (JSON under /api/). The worker's entry point is `web.worker`.
+`api` (JSON under /api/) and `language` (the language switcher; `web.i18n`
+picks each request's language). The worker's entry point is `web.worker`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, redirect, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import scheduler
+from web import i18n
 from web.extensions import csrf, limiter, login_manager, migrate
 from web.models import Role, User, db
 
@@ -45,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         LOGIN_RATE_LIMIT="10 per minute",
         RATELIMIT_STORAGE_URI="memory://",
         TRUSTED_PROXIES=0,
+        DEFAULT_LOCALE="en",  # the language when neither the account nor the browser names one
     )
     if test_config is None:
         app.config.from_prefixed_env(prefix="SCHEDULER")
@@ -68,7 +72,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see this page."
+    login_manager.login_message = lazy_gettext("Please sign in to see this page.")
+    login_manager.localize_callback = str  # the lazy message in the request's language
+    i18n.init_app(app)
 
     from web import (
         accounts,
@@ -78,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         coordination,
         dashboard,
         errors,
+        language,
         needs,
         publishing,
         schedule,
@@ -94,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         solving,
         publishing,
         api,
+        language,
     )
     for blueprint in (b.bp for b in blueprints):
         app.register_blueprint(blueprint)

@@ -16,6 +16,7 @@ national coordinators only.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
@@ -44,6 +45,8 @@ ACCOUNTS_PER_PAGE = 100
 AUDIT_PER_PAGE = 50
 
 bp = Blueprint("accounts", __name__)
+bp.add_app_template_filter(audit.action_words, "audit_action")
+bp.add_app_template_filter(audit.entity_words, "audit_entity")
 
 
 # --- scope ---------------------------------------------------------------------------------
@@ -96,38 +99,47 @@ def index():
 
 class AccountForm(FlaskForm):
     name = StringField(
-        "Name",
+        lazy_gettext("Name"),
         validators=[
-            DataRequired("Give the person's name."),
+            DataRequired(lazy_gettext("Give the person's name.")),
             read_as(cells.free_text),
             Length(max=200),
         ],
         filters=[strip],
     )
     email = EmailField(
-        "Email",
+        lazy_gettext("Email"),
         validators=[
-            DataRequired("Give an email address; it is the sign-in name."),
-            Email("This is not an email address, e.g. name@hospital.example."),
+            DataRequired(lazy_gettext("Give an email address; it is the sign-in name.")),
+            Email(lazy_gettext("This is not an email address, e.g. name@hospital.example.")),
             Length(max=254),
         ],
         filters=[strip],
     )
     password = PasswordField(
-        "Password",
+        lazy_gettext("Password"),
         validators=PASSWORD_RULES,
-        description=f"At least {MIN_PASSWORD} characters. Hand it over in person or by phone.",
+        description=lazy_gettext(
+            "At least %(min)s characters. Hand it over in person or by phone.", min=MIN_PASSWORD
+        ),
     )
-    role = SelectField("Role", validate_choice=False)
-    region = SelectField("Region", validate_choice=False, description="Regional coordinators only.")
+    role = SelectField(lazy_gettext("Role"), validate_choice=False)
+    region = SelectField(
+        lazy_gettext("Region"),
+        validate_choice=False,
+        description=lazy_gettext("Regional coordinators only."),
+    )
     facilities = SelectMultipleField(
-        "Facilities", description="Hospital staff only: the facilities whose needs they post."
+        lazy_gettext("Facilities"),
+        description=lazy_gettext("Hospital staff only: the facilities whose needs they post."),
     )
     volunteer_id = StringField(
-        "Volunteer id",
+        lazy_gettext("Volunteer id"),
         validators=[read_as(cells.identifier), Length(max=schema.ID_LENGTH)],
         filters=[strip],
-        description="Volunteer accounts only: their id in the volunteer list, e.g. V00012.",
+        description=lazy_gettext(
+            "Volunteer accounts only: their id in the volunteer list, e.g. V00012."
+        ),
     )
 
 
@@ -155,11 +167,17 @@ def new():
             db.session.flush()
         except IntegrityError:  # the same email or volunteer posted twice at once
             db.session.rollback()
-            form.email.errors.append("An account with this email or volunteer exists already.")
+            form.email.errors.append(
+                gettext("An account with this email or volunteer exists already.")
+            )
         else:
             audit.record("create", "account", str(user.id), email=user.email, role=user.role)
             db.session.commit()
-            flash(f"Account {user.email} ({user.kind.label}) created.")
+            flash(
+                gettext(
+                    "Account %(email)s (%(role)s) created.", email=user.email, role=user.kind.label
+                )
+            )
             return redirect(url_for("accounts.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("accounts/form.html", form=form), status
@@ -171,15 +189,16 @@ def role_fields_valid(form: AccountForm) -> bool:
     role = form.role.data
     if role not in roles:
         form.role.errors.append(
-            "You may create accounts of these roles only: "
-            + ", ".join(Role(r).label for r in sorted(roles))
-            + "."
+            gettext(
+                "You may create accounts of these roles only: %(roles)s.",
+                roles=", ".join(Role(r).label for r in sorted(roles)),
+            )
         )
         return False
     if role == Role.REGIONAL and form.region.data not in region_labels():
-        form.region.errors.append("Choose the region this coordinator coordinates.")
+        form.region.errors.append(gettext("Choose the region this coordinator coordinates."))
     if role == Role.HOSPITAL and not form.facilities.data:
-        form.facilities.errors.append("Choose at least one facility for hospital staff.")
+        form.facilities.errors.append(gettext("Choose at least one facility for hospital staff."))
     if role == Role.VOLUNTEER:
         volunteer_valid(form)
     return not (form.region.errors or form.facilities.errors or form.volunteer_id.errors)
@@ -188,17 +207,24 @@ def role_fields_valid(form: AccountForm) -> bool:
 def volunteer_valid(form: AccountForm) -> None:
     given = form.volunteer_id.data
     if not given:
-        form.volunteer_id.errors.append("Give the volunteer's id from the volunteer list.")
+        form.volunteer_id.errors.append(gettext("Give the volunteer's id from the volunteer list."))
         return
     query = access.volunteers_query(current_user).where(m.Volunteer.id == given)
     if db.session.scalars(query).first() is None:
-        where = "in your region" if current_user.kind is Role.REGIONAL else "in the volunteer list"
-        form.volunteer_id.errors.append(f"There is no volunteer '{given}' {where}.")
+        if current_user.kind is Role.REGIONAL:
+            missing = gettext("There is no volunteer '%(id)s' in your region.", id=given)
+        else:
+            missing = gettext("There is no volunteer '%(id)s' in the volunteer list.", id=given)
+        form.volunteer_id.errors.append(missing)
         return
     linked = db.session.scalars(select(m.User).where(m.User.volunteer_id == given)).first()
     if linked is not None:
         form.volunteer_id.errors.append(
-            f"The volunteer '{given}' already has an account ({linked.email})."
+            gettext(
+                "The volunteer '%(id)s' already has an account (%(email)s).",
+                id=given,
+                email=linked.email,
+            )
         )
 
 
@@ -206,7 +232,9 @@ def email_free(form: AccountForm) -> bool:
     email = form.email.data.lower()
     if db.session.scalars(select(m.User.id).where(m.User.email == email)).first() is None:
         return True
-    form.email.errors.append(f"There is already an account with the email {email}.")
+    form.email.errors.append(
+        gettext("There is already an account with the email %(email)s.", email=email)
+    )
     return False
 
 
@@ -247,13 +275,15 @@ def deactivate(account_id: int):
     """Sign the account out for good; its rows and audit entries stay."""
     account = account_or_404(account_id)
     if account.id == current_user.id:
-        flash("You cannot deactivate your own account; ask another coordinator.", "error")
+        flash(gettext("You cannot deactivate your own account; ask another coordinator."), "error")
     elif account.active:
         account.active = False
         end_sessions(account)  # reactivating it later must not revive an old cookie
         audit.record("deactivate", "account", str(account.id), email=account.email)
         db.session.commit()
-        flash(f"Account {account.email} deactivated; it can no longer sign in.")
+        flash(
+            gettext("Account %(email)s deactivated; it can no longer sign in.", email=account.email)
+        )
     return redirect(url_for("accounts.index"))
 
 
@@ -267,8 +297,11 @@ def reactivate(account_id: int):
         audit.record("reactivate", "account", str(account.id), email=account.email)
         db.session.commit()
         flash(
-            f"Account {account.email} can sign in again with its old password; "
-            "set a new one if it may have been lost."
+            gettext(
+                "Account %(email)s can sign in again with its old password; "
+                "set a new one if it may have been lost.",
+                email=account.email,
+            )
         )
     return redirect(url_for("accounts.index"))
 
@@ -284,7 +317,12 @@ def reset_password(account_id: int):
     if form.validate_on_submit():
         set_password(account, form.password.data, "reset password")
         db.session.commit()
-        flash(f"New password set for {account.email}; hand it over in person or by phone.")
+        flash(
+            gettext(
+                "New password set for %(email)s; hand it over in person or by phone.",
+                email=account.email,
+            )
+        )
         return redirect(url_for("accounts.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("password.html", form=form, account=account), status

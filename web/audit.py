@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_pgettext
 from flask_login import current_user
 
 from web.models import AuditEntry, db
+
+# What an entry's action and entity read as on the audit page (the stored words are codes).
+ACTIONS = {
+    "create": lazy_pgettext("audit action", "create"),
+    "edit": lazy_pgettext("audit action", "edit"),
+    "update": lazy_pgettext("audit action", "update"),
+    "withdraw": lazy_pgettext("audit action", "withdraw"),
+    "upload": lazy_pgettext("audit action", "upload"),
+    "load": lazy_pgettext("audit action", "load"),
+    "publish": lazy_pgettext("audit action", "publish"),
+    "start": lazy_pgettext("audit action", "start"),
+    "cancel": lazy_pgettext("audit action", "cancel"),
+    "deactivate": lazy_pgettext("audit action", "deactivate"),
+    "reactivate": lazy_pgettext("audit action", "reactivate"),
+    "reset": lazy_pgettext("audit action", "reset"),
+    "change password": lazy_pgettext("audit action", "change password"),
+    "reset password": lazy_pgettext("audit action", "reset password"),
+}
+ENTITIES = {
+    "account": lazy_pgettext("audit entity", "account"),
+    "need": lazy_pgettext("audit entity", "need"),
+    "facility": lazy_pgettext("audit entity", "facility"),
+    "volunteers": lazy_pgettext("audit entity", "volunteers"),
+    "availability": lazy_pgettext("audit entity", "availability"),
+    "roster": lazy_pgettext("audit entity", "roster"),
+    "solve": lazy_pgettext("audit entity", "solve"),
+    "calendar_token": lazy_pgettext("audit entity", "calendar address"),
+    "dataset": lazy_pgettext("audit entity", "dataset"),
+}
 
 
 def record(action: str, entity: str, entity_id: str = "", **detail: object) -> None:
@@ -27,3 +57,11 @@ def _plain(value: object) -> object:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     return str(value)
+
+
+def action_words(action: str) -> str:
+    return str(ACTIONS.get(action, action))
+
+
+def entity_words(entity: str) -> str:
+    return str(ENTITIES.get(entity, entity))

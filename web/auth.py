@@ -28,6 +28,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select, update
@@ -39,6 +40,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from web import audit
 from web.extensions import limiter
+from web.i18n import LANGUAGES, LOCALE_KEY
 from web.models import LoginSession, User, db, utcnow
 from web.refusals import TELL, judge
 
@@ -46,12 +48,14 @@ bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
 MIN_PASSWORD = 12
 PASSWORD_RULES = [
-    DataRequired("Give a password."),
+    DataRequired(lazy_gettext("Give a password.")),
     Length(
         min=MIN_PASSWORD,
         max=200,
-        message=f"The password needs {MIN_PASSWORD} to 200 characters; "
-        "a few words make a strong one.",
+        message=lazy_gettext(
+            "The password needs %(min)s to 200 characters; a few words make a strong one.",
+            min=MIN_PASSWORD,
+        ),
     ),
 ]
 
@@ -64,26 +68,30 @@ _DUMMY_HASH = generate_password_hash("not a password")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 class NewPasswordForm(FlaskForm):
     """A new password, typed twice: a typo would lock the account out."""
 
     password = PasswordField(
-        "New password",
+        lazy_gettext("New password"),
         validators=PASSWORD_RULES,
-        description=f"At least {MIN_PASSWORD} characters.",
+        description=lazy_gettext("At least %(min)s characters.", min=MIN_PASSWORD),
     )
     repeat = PasswordField(
-        "New password again",
-        validators=[EqualTo("password", "The two passwords differ; type the new one twice.")],
+        lazy_gettext("New password again"),
+        validators=[
+            EqualTo("password", lazy_gettext("The two passwords differ; type the new one twice."))
+        ],
     )
 
 
 class ChangePasswordForm(NewPasswordForm):
-    current = PasswordField("Current password", validators=[DataRequired(), Length(max=200)])
+    current = PasswordField(
+        lazy_gettext("Current password"), validators=[DataRequired(), Length(max=200)]
+    )
 
 
 def hash_password(password: str) -> str:
@@ -181,7 +189,8 @@ def _token_hash(token: str) -> str:
 
 
 def refused(what: str, exc: DBAPIError):
-    """503 with a page saying what could not be stored, the database's words and whom to tell."""
+    """503 with a page saying what could not be stored (in the reader's language), the
+    database's words and whom to tell."""
     db.session.rollback()
     log.error("%s: the database refused: %s", what, exc)
     abort(503, description=f"{what} ({judge(exc).reason}). {TELL}")
@@ -220,30 +229,42 @@ def login():
         user = db.session.scalars(select(User).where(User.email == email)).first()
         valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, form.password.data)
         if user is not None and valid and user.active:
-            session.clear()  # nothing from before sign-in carries over
+            chosen = session.get(LOCALE_KEY)
+            session.clear()  # nothing from before sign-in carries over but the language
+            if chosen in LANGUAGES:  # picked on the sign-in page: the newest choice
+                user.locale = chosen
             try:
                 sign_in(user)
             except DBAPIError as exc:
-                refused("You cannot sign in now: the server could not record the sign-in", exc)
+                refused(
+                    gettext("You cannot sign in now: the server could not record the sign-in"),
+                    exc,
+                )
             return redirect(same_site_path(request.args.get("next", "")) or url_for("index"))
-        form.password.errors.append("The email or the password is wrong.")
+        form.password.errors.append(gettext("The email or the password is wrong."))
     return render_template("login.html", form=form), 200 if request.method == "GET" else 400
 
 
 @bp.post("/logout")
 @login_required
 def logout():
+    """Sign out; the sign-in page that follows stays in the account's language."""
+    chosen = current_user.locale
     try:
         end_session(session.get("_user_id", ""))
     except DBAPIError as exc:
         db.session.rollback()
         log.error("sign-out: the database refused: %s", exc)
+        message = gettext(
+            "You are signed out in this browser, but the server could not end the session"
+        )
         logout_user()
-        message = "You are signed out in this browser, but the server could not end the session"
         flash(f"{message} ({judge(exc).reason}). {TELL}", "error")
     else:
+        flash(gettext("You are signed out."))
         logout_user()
-        flash("You are signed out.")
+    if chosen in LANGUAGES:
+        session[LOCALE_KEY] = chosen
     return redirect(url_for("auth.login"))
 
 
@@ -260,9 +281,12 @@ def change_password():
             try:
                 sign_in(user)  # this browser stays signed in: a new session, the new fingerprint
             except DBAPIError as exc:
-                refused("Your password is unchanged: the server could not store the new one", exc)
-            flash("Your password is changed; every other device is signed out.")
+                refused(
+                    gettext("Your password is unchanged: the server could not store the new one"),
+                    exc,
+                )
+            flash(gettext("Your password is changed; every other device is signed out."))
             return redirect(url_for("index"))
-        form.current.errors.append("This is not your current password.")
+        form.current.errors.append(gettext("This is not your current password."))
     status = 400 if request.method == "POST" else 200
     return render_template("password.html", form=form, account=None), status

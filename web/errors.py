@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -21,17 +22,19 @@ from web.refusals import judge, message
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: "The request could not be understood.",
-    403: "Your account may not open this page.",
-    404: "There is nothing here, or it is not yours to see.",
-    405: "This page cannot be used that way.",
-    413: "The file is too large; the limit is 40 MB. Split it, or remove unused sheets.",
-    429: "Too many attempts; wait a minute and try again.",
-    500: "Something went wrong on our side; nothing was changed. Try again.",
+    400: lazy_gettext("The request could not be understood."),
+    403: lazy_gettext("Your account may not open this page."),
+    404: lazy_gettext("There is nothing here, or it is not yours to see."),
+    405: lazy_gettext("This page cannot be used that way."),
+    413: lazy_gettext(
+        "The file is too large; the limit is 40 MB. Split it, or remove unused sheets."
+    ),
+    429: lazy_gettext("Too many attempts; wait a minute and try again."),
+    500: lazy_gettext("Something went wrong on our side; nothing was changed. Try again."),
 }
 
 
-NUL_IN_ADDRESS = (
+NUL_IN_ADDRESS = lazy_gettext(
     "The address holds a NUL character (%00), which no page takes; "
     "check the link or the bookmark, or type the address again."
 )
@@ -42,12 +45,14 @@ def register(app: Flask) -> None:
     def refuse_nul_in_address():
         arguments = request.args.items(multi=True)
         if "\x00" in request.path or any("\x00" in k + v for k, v in arguments):
-            return _answer(400, NUL_IN_ADDRESS)
+            return _answer(400, str(NUL_IN_ADDRESS))
         return None
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
-        message = "The form expired or was not sent from this site; reload the page and try again."
+        message = gettext(
+            "The form expired or was not sent from this site; reload the page and try again."
+        )
         return _answer(400, message)
 
     @app.errorhandler(OperationalError)
@@ -65,7 +70,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
-        return _answer(code, MESSAGES.get(code, error.description or ""))
+        return _answer(code, str(MESSAGES.get(code, error.description or "")))
 
 
 def wants_json() -> bool:

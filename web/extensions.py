@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
+babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

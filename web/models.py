@@ -11,6 +11,7 @@ import datetime as dt
 import enum
 import hashlib
 
+from flask_babel import lazy_gettext
 from flask_login import UserMixin
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
@@ -58,12 +59,16 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return {
-            "national": "national coordinator",
-            "regional": "regional coordinator",
-            "hospital": "hospital staff",
-            "volunteer": "volunteer",
-        }[self.value]
+        """The role in words, in the request's language."""
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.NATIONAL: lazy_gettext("national coordinator"),
+    Role.REGIONAL: lazy_gettext("regional coordinator"),
+    Role.HOSPITAL: lazy_gettext("hospital staff"),
+    Role.VOLUNTEER: lazy_gettext("volunteer"),
+}
 
 
 staff_facilities = Table(
@@ -89,6 +94,8 @@ class User(UserMixin, Base):
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # the language chosen with the switcher (web.i18n.LANGUAGES); None: the browser's
+    locale: Mapped[str | None] = mapped_column(String(10))
     facilities: Mapped[list[Facility]] = relationship(secondary=staff_facilities)
 
     @property

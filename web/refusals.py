@@ -6,12 +6,13 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.exc import DBAPIError
 
 # PostgreSQL's "try again" codes: serialization failure, deadlock, lock not available,
 # statement cancelled (a lock timeout).
 BUSY_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57014"})
-TELL = "Tell whoever runs the server."
+TELL = lazy_gettext("Tell whoever runs the server.")
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,15 @@ def judge(exc: DBAPIError) -> Refusal:
     return Refusal((lines[0] if lines else type(cause).__name__)[:300], busy)
 
 
-def message(refusal: Refusal, what: str = "This change") -> str:
+def message(refusal: Refusal) -> str:
     """What a person is told: nothing was changed, and what to do about it."""
     if refusal.busy:
-        return (
-            f"{what} was not stored: the database is busy with another change. "
+        return gettext(
+            "This change was not stored: the database is busy with another change. "
             "Nothing was changed; try again in a moment."
         )
-    return f"{what} was not stored: the database refused it ({refusal.reason}). {TELL}"
+    return gettext(
+        "This change was not stored: the database refused it (%(reason)s). %(tell)s",
+        reason=refusal.reason,
+        tell=TELL,
+    )

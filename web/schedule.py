@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import and_, select
 
 from scheduler import domain
 from scheduler.outputs.calendars import volunteer_calendar
-from web import audit, store
+from web import audit, i18n, store
 from web import models as m
 from web.access import roles_required
 from web.models import Role, db
@@ -69,7 +70,7 @@ class Shift:
 
     @property
     def role(self) -> str:
-        return self.need.role.replace("_", " ")
+        return i18n.role_name(self.need.role)
 
     @property
     def map_url(self) -> str:
@@ -172,7 +173,7 @@ def show():
 def download():
     data = own_data(current_user.volunteer_id)
     if data is None:
-        flash("Your account is not linked to a volunteer in the current lists.", "error")
+        flash(gettext("Your account is not linked to a volunteer in the current lists."), "error")
         return redirect(url_for("schedule.show"))
     return calendar_response(data, current_user.volunteer_id, "my-shifts.ics")
 
@@ -185,8 +186,10 @@ def reset_token():
     audit.record("reset", "calendar_token", str(current_user.id))
     db.session.commit()
     flash(
-        "Your calendar has a new private address; the old one no longer works. "
-        "Subscribe to the new address in your calendar app."
+        gettext(
+            "Your calendar has a new private address; the old one no longer works. "
+            "Subscribe to the new address in your calendar app."
+        )
     )
     return redirect(url_for("schedule.show"))
 

@@ -21,6 +21,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import Select, select, update
@@ -48,12 +49,14 @@ def _add_worker_command(state: BlueprintSetupState) -> None:
 
 
 class StartForm(FlaskForm):
-    scope = SelectField("What to solve")
+    scope = SelectField(lazy_gettext("What to solve"))
     time_limit = IntegerField(
-        "Time limit (seconds)",
+        lazy_gettext("Time limit (seconds)"),
         default=jobs.DEFAULT_TIME_LIMIT,
         validators=[InputRequired(), NumberRange(min=10, max=3600)],
-        description="The solver stops at this limit and keeps the best roster it found.",
+        description=lazy_gettext(
+            "The solver stops at this limit and keeps the best roster it found."
+        ),
     )
 
 
@@ -63,11 +66,13 @@ def scope_choices(user: m.User) -> list[tuple[str, str]]:
     if user.kind is Role.REGIONAL:
         return [(user.region, labels.get(user.region, user.region))] if user.region else []
     regions = sorted(labels.items(), key=lambda item: item[1].lower())
-    return [(NATIONAL, "The whole country"), *regions]
+    return [(NATIONAL, gettext("The whole country")), *regions]
 
 
 def scope_label(scope: str) -> str:
-    return "the whole country" if scope == NATIONAL else region_labels().get(scope, scope)
+    if scope == NATIONAL:
+        return gettext("the whole country")
+    return region_labels().get(scope, scope)
 
 
 def jobs_query(user: m.User) -> Select:
@@ -109,7 +114,8 @@ def start():
     if not form.validate():
         if wants_json():
             return jsonify(
-                error={"status": 400, "message": "the form is not valid"}, fields=form.errors
+                error={"status": 400, "message": gettext("the form is not valid")},
+                fields=form.errors,
             ), 400
         listed = list(db.session.scalars(jobs_query(current_user).limit(LISTED)))
         page = render_template("solving/index.html", form=form, jobs=listed, label=scope_label)
@@ -155,7 +161,7 @@ def hand_over(job: SolveJob) -> bool:
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
-        flash("The solve could not be started; the job page says why.", "error")
+        flash(gettext("The solve could not be started; the job page says why."), "error")
         return False
     db.session.expire_all()  # an immediate solve changed the row underneath
     return True
@@ -169,7 +175,11 @@ def already_running(scope: str):
         )
     ).first()
     number = active.id if active else "?"
-    message = f"a solve of {scope_label(scope)} is already running (job {number})"
+    message = gettext(
+        "a solve of %(scope)s is already running (job %(job)s)",
+        scope=scope_label(scope),
+        job=number,
+    )
     if wants_json():
         return jsonify(error={"status": 409, "message": message, "job": number}), 409
     return render_template("solving/conflict.html", message=message, job=active), 409
@@ -202,9 +212,16 @@ def cancel(job_id: int):
     job = job_or_404(job_id)
     done = request_cancel(job)
     if done is None:
-        flash(f"Job {job.id} had already ended ({job.status}); nothing to cancel.", "error")
+        flash(
+            gettext(
+                "Job %(id)s had already ended (%(status)s); nothing to cancel.",
+                id=job.id,
+                status=status_words(job.status),
+            ),
+            "error",
+        )
     else:
-        flash("Cancelled." if done else "Stopping the solver…")
+        flash(gettext("Cancelled.") if done else gettext("Stopping the solver…"))
     return redirect(url_for("solving.show", job_id=job.id))
 
 
@@ -213,9 +230,23 @@ def cancel(job_id: int):
 def delete(job_id: int):
     job = job_or_404(job_id)
     if request_cancel(job) is None:
-        message = f"job {job.id} has already ended ({job.status}); nothing to cancel"
+        message = gettext(
+            "job %(id)s has already ended (%(status)s); nothing to cancel",
+            id=job.id,
+            status=status_words(job.status),
+        )
         return jsonify(error={"status": 409, "message": message}, job=state(job)), 409
     return jsonify(state(job)), 202 if job.status == JobStatus.RUNNING else 200
+
+
+def status_words(status: str) -> str:
+    """An ended job's status in words (the job page's words for the others are its template's)."""
+    words = {
+        JobStatus.DONE: lazy_gettext("done"),
+        JobStatus.FAILED: lazy_gettext("failed"),
+        JobStatus.CANCELLED: lazy_gettext("cancelled"),
+    }
+    return str(words.get(JobStatus(status), status))
 
 
 def request_cancel(job: SolveJob) -> bool | None:

@@ -32,6 +32,7 @@ from scheduler import domain
 from scheduler.engine.results import SolveResult
 from scheduler.engine.solver import solve
 from scheduler.intake.loading import load_dataset
+from tests.web.conftest import compile_catalogs
 from web import create_app, store
 from web.auth import hash_password
 from web.models import Facility, Role, User, db
@@ -132,6 +133,7 @@ def seed(app: Flask, dataset: domain.Dataset, result: SolveResult) -> dict:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:
+    compile_catalogs()  # as `make` does, for a `pytest` run by hand after editing a .po
     database = tmp_path_factory.mktemp("browser") / "scheduler.sqlite3"
     app = create_app(
         {

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -30,6 +32,7 @@ from web.auth import hash_password
 from web.models import Base, Facility, Role, User, db
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "web" / "translations"
 PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -45,6 +48,27 @@ def settings(url: str, **more) -> dict:
         "NEED_DAYS_BACK": (dt.date.today() - dt.date(2020, 1, 1)).days,
         **more,
     }
+
+
+def compile_catalogs(folder: Path = TRANSLATIONS) -> None:
+    """Each catalog's .mo, as `make` builds it, when missing or older than its .po.
+
+    `make test` has compiled them already; this is for `pytest` run by hand after a
+    translation was edited. Fuzzy entries are left out, as `pybabel compile` does.
+    """
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as target:
+            write_mo(target, catalog)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_catalogs() -> None:
+    compile_catalogs()
 
 
 @pytest.fixture(scope="session")

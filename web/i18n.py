@@ -1,0 +1,184 @@
+"""Languages: which one a request is answered in, and dates, numbers and roles in its words.
+
+The language is the account's choice (the switcher, `web.language`), else
+the choice made in this browser while signed out, else the browser's
+Accept-Language (the best of LANGUAGES), else DEFAULT_LOCALE
+(`SCHEDULER_DEFAULT_LOCALE`, English unless set). Messages are gettext
+calls over the catalogs in `web/translations/` (the English text is the
+msgid, so English needs no catalog); `make` compiles them.
+
+Dates are shown in each language's own way, through Babel: English keeps
+the ISO dates the input files use (2020-05-20), Russian writes
+"среда, 20 мая 2020". Shift times are wall-clock and always 24-hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import (
+    format_date,
+    format_datetime,
+    format_decimal,
+    format_percent,
+    get_locale,
+    lazy_gettext,
+    lazy_pgettext,
+)
+from flask_login import current_user
+
+from web.extensions import babel
+
+# The languages offered, by their own name. Adding one: a catalog in web/translations/
+# (README, "Languages"), a line here, and its date patterns below.
+LANGUAGES: Mapping[str, str] = {"en": "English", "ru": "Русский"}
+LOCALE_KEY = "locale"  # where a choice made while signed out is kept in the session
+
+# Babel date patterns per language; a language without its own falls back to Babel's.
+PATTERNS: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "day": "EEEE, yyyy-MM-dd",
+        "short_day": "EEE yyyy-MM-dd",
+        "date": "yyyy-MM-dd",
+        "moment": "yyyy-MM-dd HH:mm",
+    },
+    "ru": {
+        "day": "EEEE, d MMMM yyyy",
+        "short_day": "EEE dd.MM.yyyy",
+        "date": "dd.MM.yyyy",
+        "moment": "dd.MM.yyyy HH:mm",
+    },
+}
+BABEL_DEFAULTS = {"day": "full", "short_day": "medium", "date": "medium", "moment": "short"}
+
+# The contract's roles (scheduler.domain.DEFAULT_COVER) in words; a role of a stored role
+# table that is not here is shown as written, underscores as spaces.
+ROLE_NAMES = {
+    "doctor": lazy_pgettext("volunteer role", "doctor"),
+    "nurse": lazy_pgettext("volunteer role", "nurse"),
+    "paramedic": lazy_pgettext("volunteer role", "paramedic"),
+    "senior_student": lazy_pgettext("volunteer role", "senior student"),
+    "junior_student": lazy_pgettext("volunteer role", "junior student"),
+    "orderly": lazy_pgettext("volunteer role", "orderly"),
+    "support": lazy_pgettext("volunteer role", "support"),
+}
+PRIORITY_NAMES = {
+    1: lazy_gettext("critical"),
+    2: lazy_gettext("normal"),
+    3: lazy_gettext("low"),
+}
+
+# Why a place is open, by stage of the funnel (scheduler.outputs.roster.STAGE_WORDS).
+STAGE_NAMES = {
+    "role": lazy_gettext("nobody with the role"),
+    "availability": lazy_gettext("nobody available"),
+    "distance": lazy_gettext("nobody near enough"),
+    "on_shift": lazy_gettext("everyone eligible is on it"),
+    "limits": lazy_gettext("weekly limit or rest"),
+    "weigh_more": lazy_gettext("used on more important shifts"),
+    "free": lazy_gettext("could still be filled"),
+}
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with the selector below, and the filters templates format values with."""
+    default = str(app.config["DEFAULT_LOCALE"])
+    if default not in LANGUAGES:
+        raise ValueError(
+            f"SCHEDULER_DEFAULT_LOCALE is {default!r}, which is not a language of this site; "
+            f"set it to one of {', '.join(LANGUAGES)}"
+        )
+    app.config["BABEL_DEFAULT_LOCALE"] = default
+    babel.init_app(app, locale_selector=select_locale)
+    filters: dict[str, Callable] = {
+        "day": day,
+        "short_day": short_day,
+        "date": date,
+        "moment": moment,
+        "seconds": seconds,
+        "number": number,
+        "percent": percent,
+        "role_name": role_name,
+        "priority_name": priority_name,
+        "stage_name": stage_name,
+    }
+    app.jinja_env.filters.update(filters)
+    app.context_processor(lambda: {"current_locale": language(), "languages": LANGUAGES})
+
+
+def select_locale() -> str:
+    """The account's choice, the session's, the browser's, the site's (see the docstring)."""
+    default = current_app.config["DEFAULT_LOCALE"]
+    if not has_request_context():
+        return default
+    if current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    if session.get(LOCALE_KEY) in LANGUAGES:
+        return session[LOCALE_KEY]
+    return request.accept_languages.best_match(list(LANGUAGES)) or default
+
+
+def language() -> str:
+    """The language of this request, as a LANGUAGES key (`<html lang>`)."""
+    return str(get_locale() or current_app.config["DEFAULT_LOCALE"])
+
+
+def _pattern(kind: str) -> str:
+    return PATTERNS.get(language(), {}).get(kind, BABEL_DEFAULTS[kind])
+
+
+def day(value: dt.date) -> str:
+    """A day as a heading: 'Wednesday, 2020-05-20', 'Среда, 20 мая 2020'."""
+    text = format_date(value, _pattern("day"))
+    return text[:1].upper() + text[1:]
+
+
+def short_day(value: dt.date) -> str:
+    """A day in a line of text: 'Wed 2020-05-20', 'ср 20.05.2020'."""
+    return format_date(value, _pattern("short_day"))
+
+
+def date(value: dt.date) -> str:
+    return format_date(value, _pattern("date"))
+
+
+def moment(value: dt.datetime) -> str:
+    """A stamped time (stored as UTC) with its date, to the minute."""
+    return format_datetime(value, _pattern("moment"))
+
+
+def seconds(value: dt.datetime) -> str:
+    """A stamped time of day, to the second."""
+    return format_datetime(value, "HH:mm:ss")
+
+
+def number(value: float | None, digits: int = 0) -> str:
+    """1,234.5 or 1 234,5, with up to `digits` decimals as needed (a dash for none)."""
+    if value is None:
+        return "–"
+    return format_decimal(value, "#,##0" + ("." + "#" * digits if digits else ""))
+
+
+def percent(value: float | None, digits: int = 0) -> str:
+    """A share from 0 to 1 as '85%' or '85 %' (a dash for none)."""
+    if value is None:
+        return "–"
+    return format_percent(value, "#,##0" + ("." + "0" * digits if digits else "") + "%")
+
+
+def role_name(role: str) -> str:
+    """A volunteer role in words: 'junior_student' or 'junior student' reads 'junior student'."""
+    name = ROLE_NAMES.get(role.strip().replace(" ", "_"))
+    return str(name) if name is not None else role.replace("_", " ")
+
+
+def priority_name(priority: int) -> str:
+    name = PRIORITY_NAMES.get(priority)
+    return str(name) if name is not None else str(priority)
+
+
+def stage_name(stage: str) -> str:
+    name = STAGE_NAMES.get(stage)
+    return str(name) if name is not None else stage
