@@ -1,0 +1,64 @@
+"""Between the database and the engine: stored rows to a `Dataset`, validated changes to rows,
+and the rosters.
+
+Every write here happens inside the caller's transaction; the views commit
+once, after all of an upload is stored, so a failure stores nothing.
+"""
+
+from web.store.reading import facilities_of_needs, load, region_facilities, unread_needs
+from web.store.rosters import (
+    AlreadyPublished,
+    Pairs,
+    assigned_at,
+    filled_places,
+    hold,
+    previous_published,
+    publish,
+    publish_draft,
+    published,
+    published_id,
+    roster_assignments,
+    save_draft,
+)
+from web.store.rows import (
+    NEED_FIELDS,
+    VOLUNTEER_FIELDS,
+    as_need,
+    as_volunteer,
+    facility_row,
+    need_row,
+    volunteer_row,
+    window_rows,
+)
+from web.store.writing import AccountLink, account_links, apply, replace_all
+
+__all__ = [
+    "NEED_FIELDS",
+    "VOLUNTEER_FIELDS",
+    "AccountLink",
+    "AlreadyPublished",
+    "Pairs",
+    "account_links",
+    "apply",
+    "as_need",
+    "as_volunteer",
+    "assigned_at",
+    "facilities_of_needs",
+    "facility_row",
+    "filled_places",
+    "hold",
+    "load",
+    "need_row",
+    "previous_published",
+    "publish",
+    "publish_draft",
+    "published",
+    "published_id",
+    "region_facilities",
+    "replace_all",
+    "roster_assignments",
+    "save_draft",
+    "unread_needs",
+    "volunteer_row",
+    "window_rows",
+]
