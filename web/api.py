@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, func, select
@@ -53,16 +54,20 @@ MAX_PER_PAGE = 1000
 def signed_in():
     """401 as JSON: an API client cannot follow a redirect to a sign-in form."""
     if request.endpoint not in PUBLIC and not current_user.is_authenticated:
-        return failure(401, "Sign in first: POST /login with email, password and csrf_token.")
+        return failure(
+            401, gettext("Sign in first: POST /login with email, password and csrf_token.")
+        )
     return None
 
 
 @bp.errorhandler(InvalidInput)
 def invalid(exc: InvalidInput):
     errors = [p for p in exc.problems if p.is_error]
-    looked_up = request.method == "GET"
-    after = "fix the query and ask again" if looked_up else "nothing was stored"
-    return failure(400, f"{len(errors)} problem(s); {after}.", errors)
+    if request.method == "GET":
+        message = gettext("%(count)s problem(s); fix the query and ask again.", count=len(errors))
+    else:
+        message = gettext("%(count)s problem(s); nothing was stored.", count=len(errors))
+    return failure(400, message, errors)
 
 
 def failure(status: int, message: str, problems: list[Problem] | None = None):
@@ -127,7 +132,8 @@ def update_need(need_id: str):
     need = access.need_or_404(current_user, need_id)
     values = _body()
     if str(values.pop("need_id", need.id)) != need.id:
-        problem = Problem("needs", None, "need_id", "a need keeps its id; post a new need instead")
+        keeps = gettext("a need keeps its id; post a new need instead")
+        problem = Problem("needs", None, "need_id", keeps)
         raise InvalidInput([problem])
     stored = described(need)
     saved, _ = save_need(stored | values, need.id)
@@ -145,16 +151,22 @@ def _body() -> dict[str, object]:
     """The JSON object of the request: needs-sheet columns with text or number values."""
     body = _json()
     if not isinstance(body, dict):
-        raise InvalidInput([Problem("needs", None, None, "send a JSON object of needs columns")])
+        message = gettext("send a JSON object of needs columns")
+        raise InvalidInput([Problem("needs", None, None, message)])
     problems = []
     for key, value in body.items():
         if key not in NEED_FIELDS:
-            message = f"'{key}' is not a needs column; the columns are {', '.join(NEED_FIELDS)}"
+            message = gettext(
+                "'%(key)s' is not a needs column; the columns are %(columns)s",
+                key=key,
+                columns=", ".join(NEED_FIELDS),
+            )
             problems.append(Problem("needs", None, str(key), message))
         elif value is not None and (
             isinstance(value, bool) or not isinstance(value, str | int | float)
         ):
-            problems.append(Problem("needs", None, key, f"{key} must be text or a number"))
+            message = gettext("%(key)s must be text or a number", key=key)
+            problems.append(Problem("needs", None, key, message))
     if problems:
         raise InvalidInput(problems)
     return dict(body)
@@ -172,9 +184,14 @@ def _json() -> object:
     try:
         return json.loads(data)
     except RecursionError:
-        message = "the JSON body is nested too deeply; send one flat object of needs columns"
+        message = gettext(
+            "the JSON body is nested too deeply; send one flat object of needs columns"
+        )
     except ValueError as exc:  # also text that is not UTF-8, and integers of over 4300 digits
-        message = f"the body is not valid JSON ({exc}); send one object of needs columns"
+        message = gettext(
+            "the body is not valid JSON (%(reason)s); send one object of needs columns",
+            reason=exc,
+        )
     raise InvalidInput([Problem("needs", None, None, message)])
 
 
@@ -210,8 +227,8 @@ class Paging:
 def _listing() -> tuple[Paging, dt.date | None]:
     """The page, its size and the date filter of a list; raises `InvalidInput`, every problem."""
     problems: list[Problem] = []
-    page = _whole("page", "a page number; pages are counted from 1", problems)
-    size = f"a page size; ask for 1 to {MAX_PER_PAGE} per page"
+    page = _whole("page", gettext("a page number; pages are counted from 1"), problems)
+    size = gettext("a page size; ask for 1 to %(most)s per page", most=MAX_PER_PAGE)
     per_page = _whole("per_page", size, problems, most=MAX_PER_PAGE) or PER_PAGE
     day = None
     try:
@@ -232,7 +249,10 @@ def _whole(name: str, what: str, problems: list[Problem], most: int | None = Non
         if text.isascii() and text.isdigit() and 1 <= int(text) <= (most or int(text)):
             return int(text)
     shown = text if len(text) <= 40 else text[:40] + "…"
-    problems.append(Problem("query", None, name, f"'{shown}' is not {what}, e.g. {name}=2"))
+    message = gettext(
+        "'%(value)s' is not %(what)s, e.g. %(name)s=2", value=shown, what=what, name=name
+    )
+    problems.append(Problem("query", None, name, message))
     return None
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -94,10 +95,14 @@ def volunteers():
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Volunteers or availability",
-        validators=[FileRequired("Choose a workbook (.xlsx) or a CSV file to upload.")],
-        description="A workbook with a volunteers and/or an availability sheet, "
-        "or one CSV file named volunteers.csv or availability.csv.",
+        lazy_gettext("Volunteers or availability"),
+        validators=[
+            FileRequired(lazy_gettext("Choose a workbook (.xlsx) or a CSV file to upload."))
+        ],
+        description=lazy_gettext(
+            "A workbook with a volunteers and/or an availability sheet, "
+            "or one CSV file named volunteers.csv or availability.csv."
+        ),
     )
 
 
@@ -158,9 +163,13 @@ def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
         availability_rows=windows,
     )
     db.session.commit()
-    return (
-        f"Stored: {added} new volunteer(s), {replaced} updated; availability of "
-        f"{len(changes.availability)} volunteer(s) replaced ({windows} row(s))."
+    return gettext(
+        "Stored: %(added)s new volunteer(s), %(replaced)s updated; availability of "
+        "%(people)s volunteer(s) replaced (%(rows)s row(s)).",
+        added=added,
+        replaced=replaced,
+        people=len(changes.availability),
+        rows=windows,
     )
 
 
@@ -175,66 +184,81 @@ def degrees(low: int, high: int, example: str):
             return
         text = field.data.replace(",", ".")
         if not _DEGREES.fullmatch(text):
-            raise ValidationError(f"'{field.data}' is not a number; write degrees, e.g. {example}.")
+            raise ValidationError(
+                gettext(
+                    "'%(value)s' is not a number; write degrees, e.g. %(example)s.",
+                    value=field.data,
+                    example=example,
+                )
+            )
         value = float(text)
         if not math.isfinite(value) or not low <= value <= high:
-            raise ValidationError(f"{field.data} is out of range; it must be from {low} to {high}.")
+            raise ValidationError(
+                gettext(
+                    "%(value)s is out of range; it must be from %(low)s to %(high)s.",
+                    value=field.data,
+                    low=low,
+                    high=high,
+                )
+            )
 
     return check
 
 
 class FacilityForm(FlaskForm):
     facility_id = StringField(
-        "Facility id",
+        lazy_gettext("Facility id"),
         validators=[
-            DataRequired("Give the facility an id, e.g. F012."),
+            DataRequired(lazy_gettext("Give the facility an id, e.g. F012.")),
             read_as(cells.identifier),
             Length(max=schema.ID_LENGTH),
         ],
         filters=[strip],
-        description="Needs and preferred facilities refer to it; it cannot change later.",
+        description=lazy_gettext(
+            "Needs and preferred facilities refer to it; it cannot change later."
+        ),
     )
     name = StringField(
-        "Name",
+        lazy_gettext("Name"),
         validators=[
-            DataRequired("Give the facility's name."),
+            DataRequired(lazy_gettext("Give the facility's name.")),
             read_as(cells.free_text),
             Length(max=schema.NAME_LENGTH),
         ],
         filters=[strip],
     )
     region = StringField(
-        "Region",
+        lazy_gettext("Region"),
         validators=[
-            DataRequired("Give the region."),
+            DataRequired(lazy_gettext("Give the region.")),
             read_as(cells.word),
             Length(max=schema.REGION_LENGTH),
         ],
         filters=[strip],
     )
     address = StringField(
-        "Address",
+        lazy_gettext("Address"),
         validators=[read_as(cells.free_text), Length(max=schema.ADDRESS_LENGTH)],
         filters=[strip],
     )
     lat = StringField(
-        "Latitude",
+        lazy_gettext("Latitude"),
         validators=[degrees(-90, 90, "55.7558")],
         filters=[strip],
-        description="Degrees, e.g. 55.7558. Fill in both coordinates, or neither.",
+        description=lazy_gettext("Degrees, e.g. 55.7558. Fill in both coordinates, or neither."),
     )
     lon = StringField(
-        "Longitude",
+        lazy_gettext("Longitude"),
         validators=[degrees(-180, 180, "37.6173")],
         filters=[strip],
-        description="Degrees, e.g. 37.6173.",
+        description=lazy_gettext("Degrees, e.g. 37.6173."),
     )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         if bool(self.lat.data) != bool(self.lon.data):
             missing = self.lon if self.lat.data else self.lat
-            missing.errors.append("Fill in both latitude and longitude, or neither.")
+            missing.errors.append(gettext("Fill in both latitude and longitude, or neither."))
             return False
         return valid
 
@@ -261,7 +285,7 @@ def new_facility():
         db.session.add(facility)
         audit.record("create", "facility", facility.id, **{k: v for k, (_, v) in changed.items()})
         db.session.commit()
-        flash(f"Facility {facility.id} added.")
+        flash(gettext("Facility %(id)s added.", id=facility.id))
         return redirect(url_for("coordination.facilities"))
     status = 400 if request.method == "POST" else 200
     return render_template("coordination/facility_form.html", form=form, facility=None), status
@@ -278,7 +302,7 @@ def edit_facility(facility_id: str):
         if changed:
             audit.record("update", "facility", facility.id, **changed)
             db.session.commit()
-            flash(f"Facility {facility.id} saved.")
+            flash(gettext("Facility %(id)s saved.", id=facility.id))
         return redirect(url_for("coordination.facilities"))
     status = 400 if request.method == "POST" else 200
     return render_template("coordination/facility_form.html", form=form, facility=facility), status
@@ -303,8 +327,11 @@ def region_allowed(form: FacilityForm) -> bool:
         return True
     mine = region_labels().get(current_user.region, current_user.region)
     form.region.errors.append(
-        f"You coordinate the region '{mine}'; a facility of another region is added "
-        "or moved by a national coordinator."
+        gettext(
+            "You coordinate the region '%(region)s'; a facility of another region is added "
+            "or moved by a national coordinator.",
+            region=mine,
+        )
     )
     return False
 
@@ -313,7 +340,10 @@ def id_free(form: FacilityForm) -> bool:
     if db.session.get(m.Facility, form.facility_id.data) is None:
         return True
     form.facility_id.errors.append(
-        f"There is already a facility with the id '{form.facility_id.data}'; choose another id."
+        gettext(
+            "There is already a facility with the id '%(id)s'; choose another id.",
+            id=form.facility_id.data,
+        )
     )
     return False
 

@@ -23,14 +23,15 @@ from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
 
 from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
 from scheduler.outputs.coverage import Tallies, Tally, coverage
-from scheduler.outputs.roster import PRIORITY_NAMES, STAGE_WORDS, clock
+from scheduler.outputs.roster import STAGE_WORDS, clock
 from scheduler.outputs.unfilled import Funnel, explain_unfilled
-from web import access, store
+from web import access, i18n, store
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.models import db
@@ -200,14 +201,20 @@ def laid_out(
         ),
         key=lambda r: (r.note.casefold(), r.label.casefold()),
     )
-    days = [Row(f"{d:%a} {d.isoformat()}", t) for d, t in tallies.by_day.items()]
-    priorities = [Row(PRIORITY_NAMES[p], t) for p, t in tallies.by_priority.items()]
-    tables = [Table("By priority", "Priority", priorities)]
+    days = [Row(i18n.short_day(d), t) for d, t in tallies.by_day.items()]
+    priorities = [Row(i18n.priority_name(p), t) for p, t in tallies.by_priority.items()]
+    tables = [Table(gettext("By priority"), gettext("Priority"), priorities)]
     if by_region:
-        tables.append(Table("By region", "Region", regions))
-    tables += [Table("By day", "Day", days), Table("By facility", "Facility", places, "Region")]
+        tables.append(Table(gettext("By region"), gettext("Region"), regions))
+    tables += [
+        Table(gettext("By day"), gettext("Day"), days),
+        Table(gettext("By facility"), gettext("Facility"), places, gettext("Region")),
+    ]
     shown = regions if by_region else places
-    title = "Share of places filled, by " + ("region" if by_region else "facility")
+    if by_region:
+        title = gettext("Share of places filled, by region")
+    else:
+        title = gettext("Share of places filled, by facility")
     bars = [Bar(r.label, r.tally.share, r.url, k * CHART_ROW) for k, r in enumerate(shown)]
     return Figures(tallies.total, tables, Chart(title, bars))
 
@@ -332,7 +339,7 @@ def index():
         roster=roster,
         figures=shown,
         region=region,
-        scope=region_label(region) if region else "all regions",
+        scope=region_label(region) if region else gettext("all regions"),
         national=current_user.kind is m.Role.NATIONAL,
     )
 
@@ -359,7 +366,7 @@ class Place:
 
     @property
     def priority(self) -> str:
-        return PRIORITY_NAMES[self.need.priority]
+        return i18n.priority_name(self.need.priority)
 
 
 def places_by_day(dataset: Dataset, pairs: Pairs, facility_id: str) -> dict[dt.date, list[Place]]:

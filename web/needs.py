@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
@@ -34,7 +35,7 @@ from scheduler.intake.schema import columns
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
-from web import access, audit, store
+from web import access, audit, i18n, store
 from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
@@ -45,8 +46,8 @@ bp = Blueprint("needs", __name__)
 PER_PAGE = 100
 FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
 PRIORITIES = [
-    SelectChoice(str(p), f"{p} · {label}")
-    for p, label in ((1, "critical"), (2, "normal"), (3, "low"))
+    SelectChoice(str(p), lazy_gettext("%(number)s · %(name)s", number=p, name=name))
+    for p, name in i18n.PRIORITY_NAMES.items()
 ]
 NEEDS_COLUMNS = columns("needs")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -225,20 +226,24 @@ def page_of(query: Select, per_page: int) -> Pagination:
 class NeedForm(FlaskForm):
     """Only CSRF and lengths are checked here: every value is judged by the engine."""
 
-    facility_id = SelectField("Facility", validate_choice=False)
-    date = StringField("Date", [Length(max=40)], render_kw={"type": "date"})
-    start = StringField("Start", [Length(max=20)], render_kw={"type": "time"})
+    facility_id = SelectField(lazy_gettext("Facility"), validate_choice=False)
+    date = StringField(lazy_gettext("Date"), [Length(max=40)], render_kw={"type": "date"})
+    start = StringField(lazy_gettext("Start"), [Length(max=20)], render_kw={"type": "time"})
     end = StringField(
-        "End",
+        lazy_gettext("End"),
         [Length(max=20)],
-        description="An end at or before the start is on the next day.",
+        description=lazy_gettext("An end at or before the start is on the next day."),
         render_kw={"type": "time"},
     )
-    role = SelectField("Role", validate_choice=False)
+    role = SelectField(lazy_gettext("Role"), validate_choice=False)
     count = StringField(
-        "Volunteers wanted", [Length(max=20)], render_kw={"type": "number", "min": 1}
+        lazy_gettext("Volunteers wanted"),
+        [Length(max=20)],
+        render_kw={"type": "number", "min": 1},
     )
-    priority = SelectField("Priority", choices=PRIORITIES, default="2", validate_choice=False)
+    priority = SelectField(
+        lazy_gettext("Priority"), choices=PRIORITIES, default="2", validate_choice=False
+    )
 
 
 def need_form(need: m.Need | None = None) -> NeedForm:
@@ -256,7 +261,7 @@ def need_form(need: m.Need | None = None) -> NeedForm:
     form = NeedForm(data=data)
     facilities = db.session.scalars(access.facilities_query(current_user))
     form.facility_id.choices = [SelectChoice(f.id, f"{f.name} ({f.id})") for f in facilities]
-    form.role.choices = [SelectChoice(r, r.replace("_", " ")) for r in role_names()]
+    form.role.choices = [SelectChoice(r, i18n.role_name(r)) for r in role_names()]
     return form
 
 
@@ -282,9 +287,13 @@ def submit(form: NeedForm, need: m.Need | None = None):
             problems = place_problems(form, exc.problems)
         else:
             if need is None and replaced:
-                flash(f"This shift was already posted as {saved.id}; it is updated.")
+                flash(
+                    gettext("This shift was already posted as %(id)s; it is updated.", id=saved.id)
+                )
+            elif replaced:
+                flash(gettext("Need %(id)s is updated.", id=saved.id))
             else:
-                flash(f"Need {saved.id} is {'updated' if replaced else 'posted'}.")
+                flash(gettext("Need %(id)s is posted.", id=saved.id))
             return redirect(url_for("needs.index", facility=saved.facility_id))
     else:
         problems = []
@@ -311,9 +320,11 @@ def withdraw(need_id: str):
     need = access.need_or_404(current_user, need_id)
     facility_id = need.facility_id
     rostered = withdraw_need(need)
-    message = f"Need {need_id} is withdrawn."
+    message = gettext("Need %(id)s is withdrawn.", id=need_id)
     if rostered:
-        message += f" {rostered} volunteer(s) were rostered for it: tell them it is off."
+        message += " " + gettext(
+            "%(count)s volunteer(s) were rostered for it: tell them it is off.", count=rostered
+        )
     flash(message)
     return redirect(url_for("needs.index", facility=facility_id))
 
@@ -323,12 +334,12 @@ def withdraw(need_id: str):
 
 class UploadForm(FlaskForm):
     file = FileField(
-        "Needs file",
+        lazy_gettext("Needs file"),
         validators=[
-            FileRequired("Choose a workbook (.xlsx) or a CSV file to upload."),
-            FileAllowed(["xlsx", "csv"], "Upload an .xlsx workbook or a .csv file."),
+            FileRequired(lazy_gettext("Choose a workbook (.xlsx) or a CSV file to upload.")),
+            FileAllowed(["xlsx", "csv"], lazy_gettext("Upload an .xlsx workbook or a .csv file.")),
         ],
-        description="An .xlsx workbook with a needs sheet, or a needs .csv file.",
+        description=lazy_gettext("An .xlsx workbook with a needs sheet, or a needs .csv file."),
     )
 
 
