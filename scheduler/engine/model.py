@@ -7,7 +7,7 @@ hands this very model to HiGHS without PuLP's row-by-row copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,8 +21,10 @@ from pulp import (
     LpVariable,
 )
 
+from scheduler.engine.objective import SOFT_RULES, tie_break_epsilon
 from scheduler.engine.parts import Part
-from scheduler.engine.rules import HARD_RULES, SOFT_RULES, Context, tie_break_epsilon
+from scheduler.rules import ROSTER_RULES, Rule
+from scheduler.rules.base import Context
 
 
 @dataclass
@@ -35,7 +37,8 @@ class StaffingModel:
     epsilon: float  # worth of one tie-break point
 
 
-def build_model(part: Part) -> StaffingModel:
+def build_model(part: Part, rules: Sequence[Rule] = ROSTER_RULES) -> StaffingModel:
+    """The part's model with the hard rules given (all of them but in tests)."""
     problem = LpProblem(f"staffing_part_{part.index}", LpMaximize)
     columns: list[LpVariable] = []
 
@@ -54,8 +57,9 @@ def build_model(part: Part) -> StaffingModel:
         for name, count in zip(nnames, part.count.tolist(), strict=True)
     ]
     ctx = Context(part, assign, shortfall, new_variable)
-    for rule in HARD_RULES:
-        problem.extend(_named(rule(ctx)))
+    for rule in rules:
+        if rule.rows is not None:
+            problem.extend(_named(rule.rows(ctx)))
     epsilon = tie_break_epsilon(part)
     problem.setObjective(_objective(ctx, problem, epsilon))
     return StaffingModel(part, problem, assign, shortfall, columns, epsilon)

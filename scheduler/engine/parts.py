@@ -19,8 +19,9 @@ from numpy.typing import NDArray
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from scheduler.arrays import F64, I32, I64
 from scheduler.domain import Dataset
-from scheduler.engine.eligibility import F64, I32, I64, Instance
+from scheduler.engine.eligibility import Instance
 
 
 @dataclass(frozen=True)

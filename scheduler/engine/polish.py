@@ -1,7 +1,7 @@
 """After the solve: move people to facilities they prefer and closer to home.
 
 Preferred facilities and short travel are the last tie-breakers. As LP
-costs they would multiply the simplex's work (see `scheduler.engine.rules`), so
+costs they would multiply the simplex's work (see `scheduler.engine.objective`), so
 they are served here instead, on the finished roster of each part: a place
 is handed from one volunteer to another only if every need keeps exactly the
 volunteers it had in number, no hard rule breaks, and the load does not get
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from scheduler.engine.greedy import Bookings
 from scheduler.engine.parts import Part
+from scheduler.rules import Bookings, Calendar
 
 PREFERRED = 1.0  # a shift at a preferred facility
 CLOSE = 0.5  # at most, for a trip of no distance; none at the distance limit
@@ -32,7 +32,7 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
     """Hand places to volunteers who like them better; same needs filled, same coverage."""
     chosen = chosen.copy()
     score = comfort(part)
-    book = Bookings(part)
+    book = Bookings(Calendar.of_part(part))
     for k in np.flatnonzero(chosen):
         book.add(int(part.pair_volunteer[k]), int(part.pair_need[k]))
     by_need = np.lexsort((-score, part.pair_need))  # each need's pairs, most pleasing first

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from scheduler import rules
+
 # A blocked candidate counts under the first rule it would break, in the data
 # contract's order (rule 4, then 5, then 6), so the counts add up to the candidates.
-BLOCKING_RULES = ("rest", "weekly shifts", "weekly hours", "consecutive days")
+BLOCKING_RULES = tuple(rule.name for rule in rules.BLOCKING_RULES)
 STAGES = ("role", "availability", "distance", "on_shift", "limits", "weigh_more", "free")
 
 

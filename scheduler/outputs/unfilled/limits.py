@@ -1,22 +1,24 @@
 """Stage 5 of the funnel: who rest, weekly limits or days in a row keep off a shift.
 
-Hard rules 4 to 6 are judged as the checker judges them, on the roster given,
-which may have been edited by hand and may itself break rules.
+Hard rules 4 to 6 are judged by their own units (`scheduler.rules`), on the
+roster given, which may have been edited by hand and may itself break rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 import numpy as np
 
+from scheduler import rules as registry
+from scheduler.arrays import I64, Mask, ranks
 from scheduler.domain import Dataset
-from scheduler.engine.eligibility import F64, I64, _ranks
 from scheduler.engine.parts import part_rules
 from scheduler.outputs.unfilled.funnel import BLOCKING_RULES
 from scheduler.outputs.unfilled.reach import Reach
-from scheduler.outputs.unfilled.shifts import Mask, RosterPairs, Shifts
+from scheduler.outputs.unfilled.shifts import RosterPairs, Shifts
+from scheduler.rules import weekly_limits
+from scheduler.rules.base import Calendar, Links
 
 
 @dataclass(frozen=True)
@@ -58,50 +60,38 @@ def _blocking(
 ) -> tuple[I64, Mask, I64, I64]:
     """Which rule adding each (volunteer, need) pair to the roster would break first.
 
-    Rules 4 to 6 read as the checker reads them, against each volunteer's
-    shifts in the roster, all pairs at once. Returns per pair the index into
+    Each rule of BLOCKING_RULES judges all pairs at once, against each
+    volunteer's shifts in the roster. Returns per pair the index into
     BLOCKING_RULES (-1: none), whether every shift that blocks it weighs more
     than the need, and (pair, priority) of the shifts behind those that do.
     """
+    calendar = _calendar(dataset, shifts)
     own, other = _their_shifts(roster, volunteer, len(dataset.volunteers))
-    mine = need[own]
-    rest = part_rules(dataset).min_rest_minutes
-    start, end, length = shifts.start, shifts.end, shifts.end - shifts.start
-    clash = (start[other] < end[mine] + rest) & (start[mine] < end[other] + rest)
-    same_week = shifts.week[other] == shifts.week[mine]
-    before, after, taken = _days_in_a_row(shifts, roster, volunteer, need)
-    max_shifts, max_hours = _weekly_limits(dataset, volunteer)
-
-    def per_pair(values: Mask | I64) -> F64:
-        # Weighted, bincount counts in floats (numpy's stubs promise integers).
-        return cast(F64, np.bincount(own, values, minlength=len(need)))
-
-    broken = np.stack(
-        [
-            per_pair(clash) > 0,
-            per_pair(same_week) + 1 > max_shifts,
-            per_pair(same_week * length[other]) + length[need] > max_hours * 60 + 1e-9,
-            ~taken & (before + 1 + after > dataset.rules.max_consecutive_days),
-        ]
-    )
+    links = Links(volunteer, need, own, other, roster)
+    judged = [rule.blocking(calendar, links) for rule in registry.BLOCKING_RULES if rule.blocking]
+    broken = np.stack([b.pairs for b in judged])
     rule = np.where(broken.any(axis=0), broken.argmax(axis=0), -1)
-    day = shifts.day
-    in_run = (day[other] >= day[mine] - before[own]) & (day[other] <= day[mine] + after[own])
-    blocks = clash | (same_week & (broken[1] | broken[2])[own]) | (in_run & broken[3][own])
-    lighter = per_pair(blocks & (shifts.weight[other] <= shifts.weight[mine])) > 0
+    blocks = np.logical_or.reduce([b.links & b.pairs[own] for b in judged])
+    mine = need[own]
+    lighter = links.per_pair(blocks & (shifts.weight[other] <= shifts.weight[mine])) > 0
     heavier = (rule >= 0) & ~lighter
     behind = blocks & heavier[own]
     return rule, heavier, own[behind], shifts.priority[other[behind]]
 
 
-def _weekly_limits(dataset: Dataset, volunteer: I64) -> tuple[I64, F64]:
-    """Per pair: the volunteer's weekly shift limit, and weekly hour limit (NaN: none)."""
-    volunteers = dataset.volunteers
-    max_shifts = np.array([v.max_shifts_per_week for v in volunteers])[volunteer]
-    max_hours = np.array(
-        [np.nan if v.max_hours_per_week is None else v.max_hours_per_week for v in volunteers]
-    )[volunteer]
-    return max_shifts, max_hours
+def _calendar(dataset: Dataset, shifts: Shifts) -> Calendar:
+    """The rules' view of the whole dataset: every need's shift, every volunteer's limits."""
+    max_shifts, max_hours = weekly_limits.limits(dataset)
+    return Calendar(
+        shifts.start,
+        shifts.end,
+        shifts.day,
+        shifts.week,
+        max_shifts,
+        np.where(np.isinf(max_hours), np.nan, max_hours),
+        part_rules(dataset).min_rest_minutes,
+        dataset.rules.max_consecutive_days,
+    )
 
 
 def _their_shifts(roster: RosterPairs, volunteer: I64, people: int) -> tuple[I64, I64]:
@@ -110,25 +100,4 @@ def _their_shifts(roster: RosterPairs, volunteer: I64, people: int) -> tuple[I64
     first = np.searchsorted(on, np.arange(people + 1))
     size = first[volunteer + 1] - first[volunteer]
     own = np.repeat(np.arange(len(volunteer)), size)
-    return own, need[np.repeat(first[volunteer], size) + _ranks(size)]
-
-
-def _days_in_a_row(
-    shifts: Shifts, roster: RosterPairs, volunteer: I64, need: I64
-) -> tuple[I64, I64, Mask]:
-    """Per pair: days in a row with a shift start just before and just after the need's day,
-    and whether the volunteer already starts a shift on that day (then rule 6 cannot change).
-    """
-    people, row = np.unique(volunteer, return_inverse=True)
-    days = int(shifts.day.max()) + 2
-    has = np.zeros((len(people), days), bool)
-    theirs = np.isin(roster[0], people)
-    has[np.searchsorted(people, roster[0][theirs]), shifts.day[roster[1][theirs]]] = True
-    before = np.zeros((len(people), days), np.int64)
-    after = np.zeros_like(before)
-    for d in range(1, days):
-        before[:, d] = (before[:, d - 1] + 1) * has[:, d - 1]
-    for d in range(days - 2, -1, -1):
-        after[:, d] = (after[:, d + 1] + 1) * has[:, d + 1]
-    day = shifts.day[need]
-    return before[row, day], after[row, day], has[row, day]
+    return own, need[np.repeat(first[volunteer], size) + ranks(size)]

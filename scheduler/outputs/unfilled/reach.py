@@ -1,7 +1,8 @@
 """Stages 1 to 3 of the funnel: the right role in the region, available, near enough.
 
-They call the engine's own eligibility functions, so the count that survives
-them is exactly the engine's eligible count for the need.
+They judge with the rules' own tests (`scheduler.rules`), as the engine's
+eligibility does, so the count that survives them is exactly the engine's
+eligible count for the need.
 """
 
 from __future__ import annotations
@@ -10,18 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scheduler.arrays import F64, I64, Mask, ranks
 from scheduler.domain import Dataset
-from scheduler.engine.eligibility import (
-    F64,
-    I64,
-    _available,
-    _coordinates,
-    _exact_at_the_limit,
-    _ranks,
-    _workable,
-)
-from scheduler.geo import distances_km
-from scheduler.outputs.unfilled.shifts import Mask, Shifts
+from scheduler.outputs.unfilled.shifts import Shifts
+from scheduler.rules import availability, region_distance, role_cover, weekly_limits
 
 
 @dataclass(frozen=True)
@@ -51,16 +44,17 @@ def reach(dataset: Dataset, shifts: Shifts, needs: I64) -> Reach:
     """
     ask = _Asks.of(dataset, shifts, needs)
     combo = np.repeat(np.arange(len(ask.group)), ask.size)
-    volunteer = ask.order[np.repeat(ask.bounds[ask.group], ask.size) + _ranks(ask.size)]
+    volunteer = ask.order[np.repeat(ask.bounds[ask.group], ask.size) + ranks(ask.size)]
     start, end = ask.start[combo], ask.end[combo]
-    in_window = _available(dataset, shifts.epoch, volunteer, start, end)
-    workable = _workable(dataset, volunteer, end - start)
+    windows = availability.availability_windows(dataset, shifts.epoch)
+    in_window = availability.available(windows, volunteer, start, end)
+    workable = weekly_limits.workable(weekly_limits.limits(dataset), volunteer, end - start)
     ok = in_window & workable
     k, at = _spread(ask, combo[ok])
     volunteer = volunteer[ok][at]
-    limit = _distance_limits(dataset)
-    km = _km(dataset, volunteer, shifts.facility[needs[k]], limit)
-    near = np.isnan(km) | (km <= limit[volunteer])
+    limit = region_distance.distance_limits(dataset)
+    km = region_distance.pair_km(dataset, volunteer, shifts.facility[needs[k]], limit)
+    near = region_distance.near(km, limit[volunteer])
     personal = np.array([v.max_distance_km is not None for v in dataset.volunteers], bool)
 
     def per_need(counts: I64 | None = None, positions: I64 = ask.need) -> I64:
@@ -103,9 +97,9 @@ class _Asks:
 
     @classmethod
     def of(cls, dataset: Dataset, shifts: Shifts, needs: I64) -> _Asks:
-        roles = {r: i for i, r in enumerate(dataset.roles.roles)}
+        roles = role_cover.role_numbers(dataset)
         regions = {r: i for i, r in enumerate(dataset.regions)}
-        covers = np.array([[dataset.roles.covers(a, b) for b in roles] for a in roles], bool)
+        covers = role_cover.covers(dataset)
         block = np.array(
             [
                 regions[v.region] * len(roles) + roles[v.role] if v.region in regions else -1
@@ -140,24 +134,4 @@ def _spread(ask: _Asks, combo: I64) -> tuple[I64, I64]:
     """
     bounds = np.searchsorted(combo, np.arange(len(ask.group) + 1))
     size = bounds[ask.combo + 1] - bounds[ask.combo]
-    return np.repeat(ask.need, size), np.repeat(bounds[ask.combo], size) + _ranks(size)
-
-
-def _distance_limits(dataset: Dataset) -> F64:
-    """Per volunteer: their own distance limit, else the rules'."""
-    return np.array(
-        [
-            dataset.rules.max_distance_km if v.max_distance_km is None else v.max_distance_km
-            for v in dataset.volunteers
-        ]
-    )
-
-
-def _km(dataset: Dataset, volunteer: I64, facility: I64, limit: F64) -> F64:
-    """Home to facility, exactly as eligibility computes it (the scalar formula at the limit)."""
-    v_lat, v_lon = _coordinates(dataset.volunteers)
-    f_lat, f_lon = _coordinates(dataset.facilities)
-    km = distances_km(v_lat[volunteer], v_lon[volunteer], f_lat[facility], f_lon[facility])
-    return _exact_at_the_limit(
-        km, limit[volunteer], volunteer, facility, (v_lat, v_lon, f_lat, f_lon)
-    )
+    return np.repeat(ask.need, size), np.repeat(bounds[ask.combo], size) + ranks(size)

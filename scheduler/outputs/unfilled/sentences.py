@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from scheduler import rules as registry
+from scheduler.arrays import I64
 from scheduler.domain import Dataset, Need, Priority, Rules
-from scheduler.engine.eligibility import I64
 from scheduler.outputs.unfilled.funnel import BLOCKING_RULES, Funnel
 from scheduler.outputs.unfilled.limits import Stops
 from scheduler.outputs.unfilled.reach import Reach
@@ -173,12 +174,7 @@ def _at_limits(stage: str, c: _Counts, w: _Words) -> str:
 
 def _rule_labels(rules: Rules) -> dict[str, str]:
     """How a sentence names each blocking rule."""
-    return {
-        "rest": f"by the rest rule ({rules.min_rest_hours:g} h between shifts)",
-        "weekly shifts": "at their weekly shift limit",
-        "weekly hours": "at their weekly hour limit",
-        "consecutive days": f"at the limit of {rules.max_consecutive_days} days in a row",
-    }
+    return {r.name: r.label(rules) for r in registry.BLOCKING_RULES if r.label}
 
 
 def _limited(w: _Words) -> str:

@@ -7,12 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
+from scheduler.arrays import F64, I64
 from scheduler.domain import Dataset
-from scheduler.engine.eligibility import F64, I64
 
-Mask = NDArray[np.bool_]
 RosterPairs = tuple[I64, I64]  # (volunteer index, need index), sorted by volunteer then need
 
 

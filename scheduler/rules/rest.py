@@ -1,0 +1,118 @@
+"""Rule 4: one volunteer's shifts never overlap and leave `min_rest_hours` between them.
+
+Two shifts clash when the later one starts before the earlier one's end plus
+the rest; rest exactly equal to the minimum is allowed. Rest is counted in
+whole minutes, rounded up (`scheduler.engine.parts.part_rules`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections.abc import Iterator
+
+import numpy as np
+
+from scheduler.domain import Rules
+from scheduler.i18n import gettext, number
+from scheduler.rules.base import Blocked, Calendar, Context, Links, Row, Rule, at_most
+
+
+def rows(ctx: Context) -> Iterator[Row]:
+    """One row per maximal clique of clashing shifts of each volunteer.
+
+    Stretching each shift by the rest makes clashes an interval graph; one
+    row per maximal clique (found by a sweep over start times) is both fewer
+    rows than all pairs and an almost integral LP.
+    """
+    part = ctx.part
+    rest = part.rules.min_rest_minutes
+    for v, pairs in enumerate(ctx.volunteer_pairs):
+        if len(pairs) < 2:
+            continue
+        needs = part.pair_need[pairs.start : pairs.stop]
+        cliques = clash_cliques(part.start[needs], part.end[needs] + rest)
+        for c, clique in enumerate(cliques):
+            yield (
+                f"min_rest__{part.volunteer_names[v]}__c{c}",
+                at_most([(ctx.assign[pairs.start + i], 1.0) for i in clique], 1.0),
+            )
+
+
+def clash_cliques(start: np.ndarray, reach: np.ndarray) -> list[list[int]]:
+    """Maximal sets of half-open intervals [start, reach) that share a point.
+
+    `start` must be sorted. An interval reaching exactly to another's start
+    does not clash with it (rest exactly equal to the minimum is allowed).
+    A clique is emitted just before the first interval of it expires, if it
+    grew since the last one; a heap keeps the next expiry at hand.
+    """
+    starts, reaches = start.tolist(), reach.tolist()
+    cliques: list[list[int]] = []
+    active: list[tuple[int, int]] = []  # heap of (reach, index)
+    grown = False
+    for i, s in enumerate(starts):
+        if active and active[0][0] <= s:
+            if grown and len(active) > 1:
+                cliques.append(sorted(j for _, j in active))
+            grown = False
+            while active and active[0][0] <= s:
+                heapq.heappop(active)
+        heapq.heappush(active, (reaches[i], i))
+        grown = True
+    if grown and len(active) > 1:
+        cliques.append(sorted(j for _, j in active))
+    return cliques
+
+
+class RestLedger:
+    """Each volunteer's shifts, sorted by start: a new one must keep the rest on both sides."""
+
+    def __init__(self, calendar: Calendar):
+        self.calendar = calendar
+        self.shifts: dict[int, list[tuple[int, int]]] = {}
+
+    def fits(self, v: int, n: int) -> bool:
+        c = self.calendar
+        start, end, rest = int(c.start[n]), int(c.end[n]), c.rest_minutes
+        shifts = self.shifts.get(v, [])
+        i = bisect.bisect_left(shifts, (start, end))
+        before = shifts[i - 1] if i > 0 else None
+        after = shifts[i] if i < len(shifts) else None
+        return (before is None or before[1] + rest <= start) and (
+            after is None or end + rest <= after[0]
+        )
+
+    def add(self, v: int, n: int) -> None:
+        bisect.insort(self.shifts.setdefault(v, []), self._shift(n))
+
+    def remove(self, v: int, n: int) -> None:
+        self.shifts[v].remove(self._shift(n))
+
+    def _shift(self, n: int) -> tuple[int, int]:
+        return int(self.calendar.start[n]), int(self.calendar.end[n])
+
+
+def blocking(calendar: Calendar, links: Links) -> Blocked:
+    """A pair is kept off by every shift of the volunteer it clashes with."""
+    start, end, rest = calendar.start, calendar.end, calendar.rest_minutes
+    mine, other = links.mine, links.other
+    clash = (start[other] < end[mine] + rest) & (start[mine] < end[other] + rest)
+    return Blocked(links.per_pair(clash) > 0, clash)
+
+
+def label(rules: Rules) -> str:
+    return gettext(
+        "by the rest rule (%(hours)s h between shifts)", hours=number(rules.min_rest_hours)
+    )
+
+
+RULE = Rule(
+    "rest",
+    4,
+    settings=("min_rest_hours",),
+    rows=rows,
+    ledger=RestLedger,
+    blocking=blocking,
+    label=label,
+)

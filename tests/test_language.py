@@ -1,0 +1,67 @@
+"""The engine's words in Russian and English: the catalog, the language of a context."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.pofile import read_po
+
+from scheduler import i18n
+from scheduler.domain import Rules
+from scheduler.rules import BLOCKING_RULES
+
+
+def catalog(code: str):
+    with (i18n.LOCALES / code / "LC_MESSAGES" / "scheduler.po").open("rb") as source:
+        return read_po(source, locale=code)
+
+
+@pytest.mark.parametrize("code", [c for c in i18n.LANGUAGES if c != i18n.DEFAULT])
+def test_every_message_is_translated_and_none_is_fuzzy(code: str) -> None:
+    found = catalog(code)
+    missing = [
+        m.id
+        for m in found
+        if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
+    fuzzy = [m.id for m in found if m.id and m.fuzzy]
+    assert (missing, fuzzy) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("environ", "code"),
+    [
+        ({"SCHEDULER_LANGUAGE": "ru", "LANG": "en_US.UTF-8"}, "ru"),
+        ({"LANG": "ru_RU.UTF-8"}, "ru"),
+        ({"LANGUAGE": "de:ru", "LANG": "en_US.UTF-8"}, "ru"),
+        ({"LC_ALL": "C.UTF-8"}, "en"),
+        ({}, "en"),
+    ],
+)
+def test_the_language_comes_from_the_environment(environ, code) -> None:
+    assert i18n.language_from(environ) == code
+
+
+def test_a_refusal_is_worded_in_the_language_of_the_context() -> None:
+    rules = Rules(min_rest_hours=12.5, max_consecutive_days=5)
+    with i18n.using("en"):
+        english = [rule.label(rules) for rule in BLOCKING_RULES if rule.label]
+    with i18n.using("ru"):
+        russian = [rule.label(rules) for rule in BLOCKING_RULES if rule.label]
+    assert english[0] == "by the rest rule (12.5 h between shifts)"
+    assert russian[0] == "из-за правила отдыха (12,5 ч между сменами)"
+    assert russian[-1] == "на пределе в 5 дней подряд"
+    with i18n.using("ru"), i18n.using("en"):
+        assert i18n.language() == "en"
+    with i18n.using("fr"):
+        assert i18n.language() == "en"
+
+
+@pytest.mark.parametrize(("count", "word"), [(1, "день"), (3, "дня"), (11, "дней"), (21, "день")])
+def test_russian_counts_take_their_three_forms(count: int, word: str) -> None:
+    with i18n.using("ru"):
+        label = i18n.ngettext(
+            "at the limit of %(count)s day in a row",
+            "at the limit of %(count)s days in a row",
+            count,
+        )
+    assert label == f"на пределе в {count} {word} подряд"
