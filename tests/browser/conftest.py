@@ -155,17 +155,32 @@ def site(tmp_path_factory) -> Iterator[Site]:
     got_request_exception.connect(remember, app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    # The demo roster is in May 2020: the day before it is "today", so its shifts are upcoming.
-    eve = min(n.date for n in dataset.needs) - dt.timedelta(days=1)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("web.schedule.today", lambda: eve)
-        thread.start()
-        yield Site(url=f"http://127.0.0.1:{server.port}", errors=errors, **facts)
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    thread.start()
+    yield Site(url=f"http://127.0.0.1:{server.port}", errors=errors, **facts)
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_eve() -> dt.date:
+    dataset, _ = load_dataset(DEMO)
+    return min(n.date for n in dataset.needs) - dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def on_the_eve_of_the_demo(demo_eve: dt.date) -> Iterator[None]:
+    """The demo roster is in May 2020: the day before it is "today", so its shifts are upcoming.
+
+    Patched for each browser test alone: the live server runs in this process, so a
+    patch held for the session would also change "today" for the web tests run after
+    it (their volunteer then had no past shifts).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("web.schedule.today", lambda: demo_eve)
+        yield
 
 
 @pytest.fixture(autouse=True)

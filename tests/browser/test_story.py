@@ -9,7 +9,6 @@ own server and data, so the other browser tests keep theirs.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import signal
@@ -123,23 +122,20 @@ def story(tmp_path_factory) -> Iterator[Story]:
     )
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
-    eve = min(n.date for n in dataset.needs) - dt.timedelta(days=1)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("web.schedule.today", lambda: eve)
-        thread.start()
-        try:
-            yield Story(
-                url=f"http://127.0.0.1:{server.port}",
-                national=facts["national"],
-                hospital=facts["hospital"],
-                facility_id=facts["facility"].id,
-                app=app,
-            )
-        finally:
-            server.shutdown()
-            server.server_close()
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+    thread.start()
+    try:
+        yield Story(
+            url=f"http://127.0.0.1:{server.port}",
+            national=facts["national"],
+            hospital=facts["hospital"],
+            facility_id=facts["facility"].id,
+            app=app,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=30)
     with app.app_context():
         db.engine.dispose()
 
