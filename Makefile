@@ -73,15 +73,24 @@ data: install
 	$(VENV)/bin/scheduler template -o data/templates/staffing-template.xlsx
 	$(VENV)/bin/scheduler template -o data/templates/csv
 
-# After adding or changing a message in web/: extract every message into messages.pot and
-# merge it into each catalog; then translate what is new or marked fuzzy in the .po files
-# (tests/web/test_i18n.py fails until every message has its translation).
+# After adding or changing a message in web/ or scheduler/: extract every message into
+# messages.pot (web) and build/scheduler.pot (the engine, read at run time from its .po by
+# scheduler.i18n: no .mo) and merge each into its catalogs; then translate what is new or
+# marked fuzzy in the .po files (tests/web/test_i18n.py and tests/test_language.py fail until
+# every message has its translation).
 BABEL_KEYWORDS := -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+SCHEDULER_KEYWORDS := -k gettext -k ngettext:1,2 -k pgettext:1c,2 -k N_
 messages: install
 	$(VENV)/bin/pybabel extract --mapping-file babel.cfg $(BABEL_KEYWORDS) --add-location file \
 		--sort-by-file --project volunteer-scheduler --output-file web/translations/messages.pot .
 	$(VENV)/bin/pybabel update --input-file web/translations/messages.pot \
 		--output-dir web/translations --ignore-obsolete --width 100
+	mkdir -p build
+	$(VENV)/bin/pybabel extract --mapping-file babel-scheduler.cfg $(SCHEDULER_KEYWORDS) \
+		--add-location file --sort-by-file --project volunteer-scheduler \
+		--output-file build/scheduler.pot .
+	$(VENV)/bin/pybabel update --domain scheduler --input-file build/scheduler.pot \
+		--output-dir scheduler/locale --ignore-obsolete --width 100
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

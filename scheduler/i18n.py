@@ -82,8 +82,9 @@ def gettext(message: str, **values: object) -> str:
     return text % values if values else text
 
 
-def ngettext(singular: str, plural: str, count: int, **values: object) -> str:
-    """The form for `count` in the current language (Russian has three); %(count)s is filled."""
+def ngettext(singular: str, plural: str, count: int, /, **values: object) -> str:
+    """The form for `count` in the current language (Russian has three); %(count)s is filled,
+    with `count` itself unless `values` gives it written otherwise (1,234)."""
     text = _catalog(language()).ngettext(singular, plural, count)
     return text % {"count": count, **values}
 
@@ -91,3 +92,61 @@ def ngettext(singular: str, plural: str, count: int, **values: object) -> str:
 def number(value: float, digits: int = 3) -> str:
     """A number as the current language writes it (12.5 in English, 12,5 in Russian)."""
     return format_decimal(round(value, digits), locale=language())
+
+
+def pgettext(context: str, message: str, **values: object) -> str:
+    """The message in the current language, as `gettext`, told apart by its `context`."""
+    text = _catalog(language()).pgettext(context, message)
+    return text % values if values else text
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogs where it is declared; `gettext` translates it where used."""
+    return message
+
+
+def figure(value: float, spec: str = "g") -> str:
+    """A number in running text: in English exactly as `format(value, spec)` writes it, in
+    another language in its own way (12,5; 1 234). `spec` is "g", "," or ".<n>f"."""
+    if language() == DEFAULT:
+        return format(value, spec)
+    if spec.endswith("f"):
+        digits = int(spec[1:-1])
+        return format_decimal(value, "#,##0" + ("." + "0" * digits if digits else ""), language())
+    return format_decimal(value, "#,##0.######", locale=language())
+
+
+def role_name(role: str) -> str:
+    """A role in the current language: the contract's roles have words in each catalog
+    (English keeps the role as written, `junior_student`); any other role is shown as written."""
+    return _role_names(language()).get(role, role)
+
+
+def priority_name(priority: int) -> str:
+    """A need's priority in words: critical, normal, low."""
+    names = _priority_names(language())
+    return names.get(int(priority), str(priority))
+
+
+@cache
+def _role_names(code: str) -> dict[str, str]:
+    with using(code):
+        return {
+            "doctor": pgettext("volunteer role", "doctor"),
+            "nurse": pgettext("volunteer role", "nurse"),
+            "paramedic": pgettext("volunteer role", "paramedic"),
+            "senior_student": pgettext("volunteer role", "senior_student"),
+            "junior_student": pgettext("volunteer role", "junior_student"),
+            "orderly": pgettext("volunteer role", "orderly"),
+            "support": pgettext("volunteer role", "support"),
+        }
+
+
+@cache
+def _priority_names(code: str) -> dict[int, str]:
+    with using(code):
+        return {
+            1: pgettext("priority", "critical"),
+            2: pgettext("priority", "normal"),
+            3: pgettext("priority", "low"),
+        }

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from scheduler import i18n
 from scheduler.domain import Rules
 from scheduler.rules import BLOCKING_RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
 
 
 def catalog(code: str):
@@ -25,6 +33,47 @@ def test_every_message_is_translated_and_none_is_fuzzy(code: str) -> None:
     ]
     fuzzy = [m.id for m in found if m.id and m.fuzzy]
     assert (missing, fuzzy) == ([], [])
+    plurals = [m.id for m in found if isinstance(m.id, tuple) and len(m.string) != 3]
+    assert plurals == []  # Russian: one, few, many
+    assert [(m.id, [str(e) for e in errors]) for m, errors in found.check()] == []
+
+
+@pytest.mark.parametrize("code", [c for c in i18n.LANGUAGES if c != i18n.DEFAULT])
+def test_each_translation_keeps_the_placeholders_of_its_message(code: str) -> None:
+    """A placeholder dropped or misspelt would lose a value or raise at run time."""
+    differ = []
+    for message in catalog(code):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
+        differ += [(ids[0], s) for s in strings if set(PLACEHOLDER.findall(s)) != wanted]
+    assert differ == []
+
+
+def extracted() -> dict[tuple[str | None, str], str]:
+    """Every message of scheduler/ as `make messages` extracts it, with the file it is in."""
+    with (ROOT / "babel-scheduler.cfg").open() as config:
+        method_map, options_map = parse_mapping_cfg(config)
+    line = re.search(r"^SCHEDULER_KEYWORDS := (.*)$", (ROOT / "Makefile").read_text(), re.M)
+    assert line, "the Makefile names the engine's gettext keywords in SCHEDULER_KEYWORDS"
+    keywords = DEFAULT_KEYWORDS | parse_keywords(line.group(1).replace("-k ", "").split())
+    found = {}
+    for file, _line, message, _comments, context in extract_from_dir(
+        ROOT, method_map, options_map, keywords=keywords
+    ):
+        found[(context, message[0] if isinstance(message, tuple) else message)] = file
+    return found
+
+
+@pytest.mark.parametrize("code", [c for c in i18n.LANGUAGES if c != i18n.DEFAULT])
+def test_the_catalog_holds_every_message_of_the_engine(code: str) -> None:
+    """Stale when a message was added or changed in scheduler/ without `make messages`."""
+    known = {(m.context, m.id[0] if isinstance(m.id, tuple) else m.id) for m in catalog(code)}
+    found = extracted()
+    assert len(found) > 30  # the extraction read the engine's modules
+    assert sorted(f"{file}: {key[1]!r}" for key, file in found.items() if key not in known) == []
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 
 from scheduler.domain import WEEKDAYS
+from scheduler.i18n import figure, gettext, ngettext
 
 MINUTES_PER_DAY = 1440
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -31,8 +32,14 @@ def shown(value: object) -> str:
     """A value as the person saw it in their sheet, for messages (a long one cut short)."""
     if isinstance(value, str):
         if len(value) > SHOWN_LENGTH:
-            return f"'{_visible(value[:SHOWN_LENGTH])}…' ({len(value):,} characters)"
-        return f"'{_visible(value)}'"
+            size = ngettext(
+                "(%(count)s character)",
+                "(%(count)s characters)",
+                len(value),
+                count=figure(len(value), ","),
+            )
+            return f"{_quoted(_visible(value[:SHOWN_LENGTH]) + '…')} {size}"
+        return _quoted(_visible(value))
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         digits = str(abs(value))  # may be past any float: 10**400 from a JSON body
         sign = "-" if value < 0 else ""
@@ -45,6 +52,11 @@ def shown(value: object) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     return str(value)
+
+
+def _quoted(text: str) -> str:
+    """Text in the quotation marks of the language: 'nurse', «nurse»."""
+    return gettext("'%(text)s'", text=text)
 
 
 def text(value: object) -> str:
@@ -62,7 +74,13 @@ def free_text(value: object) -> str:
     """
     result = text(value)
     if bad := _CONTROL.search(result.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
-        raise CellError(f"{shown(value)} holds {_control_name(bad.group())}; delete it")
+        raise CellError(
+            gettext(
+                "%(value)s holds %(what)s; delete it",
+                value=shown(value),
+                what=_control_name(bad.group()),
+            )
+        )
     return result
 
 
@@ -70,7 +88,13 @@ def word(value: object) -> str:
     """Text on one line, such as a role or a region: no control codes at all."""
     result = text(value)
     if bad := _CONTROL.search(result):
-        raise CellError(f"{shown(value)} holds {_control_name(bad.group())}; write it on one line")
+        raise CellError(
+            gettext(
+                "%(value)s holds %(what)s; write it on one line",
+                value=shown(value),
+                what=_control_name(bad.group()),
+            )
+        )
     return result
 
 
@@ -81,9 +105,14 @@ def identifier(value: object) -> str:
     would make its facility or need unreachable.
     """
     if isinstance(value, bool):
-        raise CellError(f"{shown(value)} is not an id; write the id as text")
+        raise CellError(gettext("%(value)s is not an id; write the id as text", value=shown(value)))
     if isinstance(value, dt.date | dt.time):
-        raise CellError(f"{shown(value)} is a date or time, not an id; format the column as Text")
+        raise CellError(
+            gettext(
+                "%(value)s is a date or time, not an id; format the column as Text",
+                value=shown(value),
+            )
+        )
     return word(value)
 
 
@@ -93,7 +122,11 @@ def longest(limit: int) -> Callable[[str | None], str | None]:
     def check(value: str | None) -> str | None:
         if value is not None and len(value) > limit:
             raise CellError(
-                f"{shown(value)} is too long; at most {limit:,} characters are accepted"
+                gettext(
+                    "%(value)s is too long; at most %(limit)s characters are accepted",
+                    value=shown(value),
+                    limit=figure(limit, ","),
+                )
             )
         return value
 
@@ -109,19 +142,26 @@ def _visible(value: str) -> str:
 
 
 def _control_name(char: str) -> str:
-    names = {"\x00": "a NUL byte", "\n": "a line break", "\r": "a line break", "\t": "a tab"}
-    return names.get(char, f"the control character U+{ord(char):04X}")
+    if char == "\x00":
+        return gettext("a NUL byte")
+    if char in "\r\n":
+        return gettext("a line break")
+    if char == "\t":
+        return gettext("a tab")
+    return gettext("the control character %(code)s", code=f"U+{ord(char):04X}")
 
 
 def number(value: object) -> float:
     """A number; a decimal comma (55,75) is accepted as many locales write it."""
     if isinstance(value, bool):
-        raise CellError(f"{shown(value)} is not a number")
+        raise CellError(_not_a_number(value))
     if isinstance(value, int | float):
         try:
             result = float(value)
         except OverflowError:  # an int past any float, from a JSON body
-            raise CellError(f"{shown(value)} is far too large a number") from None
+            raise CellError(
+                gettext("%(value)s is far too large a number", value=shown(value))
+            ) from None
     elif isinstance(value, str):
         cleaned = value.strip().replace("\u00a0", "").replace(" ", "")
         if "," in cleaned and "." not in cleaned:
@@ -129,18 +169,22 @@ def number(value: object) -> float:
         try:
             result = float(cleaned)
         except ValueError:
-            raise CellError(f"{shown(value)} is not a number") from None
+            raise CellError(_not_a_number(value)) from None
     else:
-        raise CellError(f"{shown(value)} is not a number")
+        raise CellError(_not_a_number(value))
     if not math.isfinite(result):
-        raise CellError(f"{shown(value)} is not a finite number")
+        raise CellError(gettext("%(value)s is not a finite number", value=shown(value)))
     return result
+
+
+def _not_a_number(value: object) -> str:
+    return gettext("%(value)s is not a number", value=shown(value))
 
 
 def whole_number(value: object) -> int:
     result = number(value)
     if not result.is_integer():
-        raise CellError(f"{shown(value)} is not a whole number")
+        raise CellError(gettext("%(value)s is not a whole number", value=shown(value)))
     return int(result)
 
 
@@ -154,7 +198,12 @@ def yes_no(value: object) -> bool:
         return True
     if word in ("no", "n", "false", "0"):
         return False
-    raise CellError(f"{shown(value)} is not yes or no; write yes or no (y/n, true/false, 1/0)")
+    raise CellError(
+        gettext(
+            "%(value)s is not yes or no; write yes or no (y/n, true/false, 1/0)",
+            value=shown(value),
+        )
+    )
 
 
 _DATE_TEXT = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
@@ -168,7 +217,12 @@ def date(value: object) -> dt.date:
 def _in_calendar(day: dt.date, value: object) -> dt.date:
     if not FIRST_DATE <= day <= LAST_DATE:
         raise CellError(
-            f"{shown(value)} is out of range; dates from {FIRST_DATE} to {LAST_DATE} are accepted"
+            gettext(
+                "%(value)s is out of range; dates from %(first)s to %(last)s are accepted",
+                value=shown(value),
+                first=FIRST_DATE,
+                last=LAST_DATE,
+            )
         )
     return day
 
@@ -176,18 +230,32 @@ def _in_calendar(day: dt.date, value: object) -> dt.date:
 def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         if value.time() != dt.time():
-            raise CellError(f"{shown(value)} has a time of day; a date column takes the day only")
+            raise CellError(
+                gettext(
+                    "%(value)s has a time of day; a date column takes the day only",
+                    value=shown(value),
+                )
+            )
         return value.date()
     if isinstance(value, dt.date):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        hint = ""
         if 1 <= value < 2958466:
             serial = EXCEL_EPOCH + dt.timedelta(days=int(value))
-            hint = f" (as an Excel serial date it would be {serial})"
+            raise CellError(
+                gettext(
+                    "%(value)s is a plain number, not a date (as an Excel serial date it would "
+                    "be %(serial)s); format the cell as a Date or write YYYY-MM-DD",
+                    value=shown(value),
+                    serial=serial,
+                )
+            )
         raise CellError(
-            f"{shown(value)} is a plain number, not a date{hint}; format the cell "
-            "as a Date or write YYYY-MM-DD"
+            gettext(
+                "%(value)s is a plain number, not a date; format the cell "
+                "as a Date or write YYYY-MM-DD",
+                value=shown(value),
+            )
         )
     match = _DATE_TEXT.fullmatch(str(value).strip())
     if match:
@@ -195,7 +263,9 @@ def _date(value: object) -> dt.date:
             return dt.date(*(int(g) for g in match.groups()))
         except ValueError:
             pass
-    raise CellError(f"{shown(value)} is not a date; write YYYY-MM-DD, e.g. 2026-03-02")
+    raise CellError(
+        gettext("%(value)s is not a date; write YYYY-MM-DD, e.g. 2026-03-02", value=shown(value))
+    )
 
 
 _TIME_TEXT = re.compile(r"(\d{1,2})[:.](\d{2})(?::(\d{2}))?")
@@ -213,11 +283,17 @@ def time_of_day(value: object) -> int:
     elif isinstance(value, dt.datetime | dt.date):
         # Excel shows the number 1.0 as 24:00 but stores it as day 1 of its calendar.
         if isinstance(value, dt.datetime) and value.time() != dt.time():
-            raise CellError(f"{shown(value)} is a date and time; write the time only, HH:MM")
+            raise CellError(
+                gettext(
+                    "%(value)s is a date and time; write the time only, HH:MM", value=shown(value)
+                )
+            )
         day = value.date() if isinstance(value, dt.datetime) else value
         if day in (dt.date(1899, 12, 31), dt.date(1900, 1, 1)):
             return MINUTES_PER_DAY
-        raise CellError(f"{shown(value)} is a date, not a time; write HH:MM, e.g. 08:00")
+        raise CellError(
+            gettext("%(value)s is a date, not a time; write HH:MM, e.g. 08:00", value=shown(value))
+        )
     elif isinstance(value, float | int) and not isinstance(value, bool):
         if 0 <= value <= 1:  # an Excel time shown as a plain number: a fraction of a day
             return _round_minutes(value * MINUTES_PER_DAY, value)
@@ -227,13 +303,20 @@ def time_of_day(value: object) -> int:
             hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
             if minutes < 60 and seconds == 0 and (hours < 24 or (hours, minutes) == (24, 0)):
                 return hours * 60 + minutes
-    raise CellError(f"{shown(value)} is not a time; write HH:MM from 00:00 to 24:00, e.g. 08:00")
+    raise CellError(
+        gettext(
+            "%(value)s is not a time; write HH:MM from 00:00 to 24:00, e.g. 08:00",
+            value=shown(value),
+        )
+    )
 
 
 def _round_minutes(minutes: float, value: object) -> int:
     whole = round(minutes)
     if abs(minutes - whole) > 0.01:  # seconds in a shift time are a typing slip
-        raise CellError(f"{shown(value)} has seconds; write whole minutes, HH:MM")
+        raise CellError(
+            gettext("%(value)s has seconds; write whole minutes, HH:MM", value=shown(value))
+        )
     return whole
 
 
@@ -258,8 +341,11 @@ def day(value: object) -> dt.date | int:
         found = _date(value)
     except CellError:
         raise CellError(
-            f"{shown(value)} is neither a date (YYYY-MM-DD) nor a weekday "
-            "(Mon, Tue, … Sun, or the full English name)"
+            gettext(
+                "%(value)s is neither a date (YYYY-MM-DD) nor a weekday "
+                "(Mon, Tue, … Sun, or the full English name)",
+                value=shown(value),
+            )
         ) from None
     return _in_calendar(found, value)
 
