@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scheduler.i18n import figure, gettext
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -52,8 +54,9 @@ class InvalidInput(SchedulerError):
         self.problems = _listed(sorted(problems, key=_reading_order))
         errors = [p for p in self.problems if p.is_error]
         head = "\n".join(str(p) for p in errors[:20])
-        more = f"\n… and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{self.error_count} problem(s) in the input:\n{head}{more}")
+        more = "\n" + gettext("… and %(count)s more", count=len(errors) - 20)
+        title = gettext("%(count)s problem(s) in the input:", count=self.error_count)
+        super().__init__(f"{title}\n{head}{more if len(errors) > 20 else ''}")
 
     @property
     def error_count(self) -> int:
@@ -95,8 +98,11 @@ def _listed(problems: list[Problem]) -> list[Problem]:
             sheet,
             None,
             None,
-            f"… and {count:,} more problems in this sheet, not listed; fix the ones above "
-            "(often a whole column is wrong) and try again",
+            gettext(
+                "… and %(count)s more problems in this sheet, not listed; fix the ones above "
+                "(often a whole column is wrong) and try again",
+                count=figure(count, ","),
+            ),
             unlisted=count,
         )
         for sheet, count in unlisted.items()

@@ -5,14 +5,25 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.pofile import read_po
+from pydantic import ValidationError
 
 from scheduler import i18n
 from scheduler.domain import Rules
+from scheduler.intake import rule_words, schema
+from scheduler.intake.loading import load_dataset
+from scheduler.intake.schema import NeedRow
+from scheduler.intake.summary import describe
+from scheduler.intake.template import write_template
+from scheduler.intake.updates import read_changes
+from scheduler.problems import InvalidInput
 from scheduler.rules import BLOCKING_RULES
+from tests.broken import make_cases
+from tests.factories import make_dataset, make_facility
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -114,3 +125,103 @@ def test_russian_counts_take_their_three_forms(count: int, word: str) -> None:
             count,
         )
     assert label == f"на пределе в {count} {word} подряд"
+
+
+# --- the engine's words in Russian -----------------------------------------------------------
+
+
+def _upload_with_a_bad_date(tmp_path: Path) -> Path:
+    sheets = make_cases.base()
+    sheets["needs"][1][2] = "02.03.2026"  # needs row 2, column C (date), written day first
+    path = tmp_path / "needs.xlsx"
+    make_cases.save_xlsx(sheets, path)
+    return path
+
+
+BAD_DATE = (
+    "needs:2:date: «02.03.2026» — не дата; напишите ГГГГ-ММ-ДД, например 2026-03-02 (ячейка C2)"
+)
+
+
+def test_a_bad_date_in_a_loaded_workbook_is_reported_in_russian(tmp_path: Path) -> None:
+    path = _upload_with_a_bad_date(tmp_path)
+    with i18n.using("ru"), pytest.raises(InvalidInput) as raised:
+        load_dataset(path)
+    assert BAD_DATE in [str(p) for p in raised.value.problems]
+    assert str(raised.value).startswith("Ошибок во входных данных: 1.\n")
+
+
+def test_a_bad_date_in_an_uploaded_sheet_is_reported_in_russian(tmp_path: Path) -> None:
+    path = _upload_with_a_bad_date(tmp_path)
+    base = make_dataset(facilities=[make_facility(id="F1"), make_facility(id="F2")])
+    with i18n.using("ru"), pytest.raises(InvalidInput) as raised:
+        read_changes(path, base, {"needs"})
+    assert BAD_DATE in [str(p) for p in raised.value.problems]
+
+
+def test_the_same_upload_reads_in_english_as_before(tmp_path: Path) -> None:
+    path = _upload_with_a_bad_date(tmp_path)
+    with pytest.raises(InvalidInput) as raised:
+        load_dataset(path)
+    assert (
+        "needs:2:date: '02.03.2026' is not a date; write YYYY-MM-DD, e.g. 2026-03-02 (cell C2)"
+    ) in [str(p) for p in raised.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("value", "english", "russian"),
+    [
+        (
+            0,
+            "0 is out of range; it must be from 1 to 1000",
+            "0 — вне допустимых пределов; нужно от 1 до 1 000",
+        ),
+        ("x" * 101, "(101 characters) is too long", "(101 символ) — слишком длинное"),
+        ("a\tb", "holds a tab", "содержит символ табуляции"),
+    ],
+)
+def test_cell_messages_follow_the_language(value, english, russian) -> None:
+    def message() -> str:
+        with pytest.raises(ValidationError) as raised:
+            NeedRow.model_validate(
+                {**NEED, "count": value} if value == 0 else {**NEED, "role": value}
+            )
+        return str(raised.value.errors()[0]["ctx"]["error"])
+
+    assert english in message()
+    with i18n.using("ru"):
+        assert russian in message().replace("\u00a0", " ")
+
+
+NEED = {"facility_id": "F1", "date": "2026-03-02", "start": "08:00", "end": "16:00"}
+NEED |= {"role": "nurse", "count": 1}
+
+
+def test_every_rule_says_its_meaning_and_range_in_russian() -> None:
+    for name, info in Rules.model_fields.items():
+        assert info.description in rule_words.WORDS  # a new rule's words are marked for the catalog
+        assert rule_words.accepted(name) == Rules.accepted(name)  # English as the domain says it
+        with i18n.using("ru"):
+            assert rule_words.meaning(name) != info.description
+    with i18n.using("ru"):
+        assert rule_words.accepted("max_consecutive_days") == "целое число от 1 до 366"
+
+
+def test_the_template_in_russian_keeps_the_contracts_sheets_and_columns(tmp_path: Path) -> None:
+    with i18n.using("ru"):
+        write_template(tmp_path / "шаблон.xlsx")
+        dataset, warnings = load_dataset(tmp_path / "шаблон.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "шаблон.xlsx")
+    assert book.sheetnames[0] == "Как заполнять"  # read by nobody, warned about by nobody
+    assert warnings == []
+    assert [c.value for c in book["needs"][1]] == list(schema.columns("needs"))
+    assert book["needs"]["B1"].comment.text.startswith("Обязательно.")
+    assert dataset.needs
+
+
+def test_the_dataset_summary_in_russian() -> None:
+    dataset = make_dataset(facilities=[make_facility(), make_facility(id="F2")])
+    with i18n.using("ru"):
+        lines = describe(dataset, "demo").splitlines()
+    assert lines[0] == "demo: ошибок нет."
+    assert lines[1].startswith("  2 учреждения в 1 регионе; волонтёров: 1 (медсестра: 1)")

@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from pathlib import Path
 
+from scheduler.i18n import figure, gettext
 from scheduler.intake.raw import (
     DEFAULT_LIMITS,
     SHEETS,
@@ -31,7 +32,7 @@ def read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet], 
                     file.name,
                     None,
                     None,
-                    "this file is not part of the format and is ignored",
+                    gettext("this file is not part of the format and is ignored"),
                     Severity.WARNING,
                 )
             )
@@ -42,8 +43,11 @@ def read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet], 
                     file.name,
                     None,
                     None,
-                    f"a second file for the sheet '{name}'"
-                    " (file names are compared without case); keep one",
+                    gettext(
+                        "a second file for the sheet '%(name)s' (file names are compared "
+                        "without case); keep one",
+                        name=name,
+                    ),
                 )
             )
             continue
@@ -58,9 +62,11 @@ def read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet], 
     if not sheets and not problems:
         raise file_problem(
             folder,
-            "the folder holds no CSV files; it needs facilities.csv, "
-            "volunteers.csv and needs.csv (availability.csv, roles.csv and "
-            "rules.csv are optional)",
+            gettext(
+                "the folder holds no CSV files; it needs facilities.csv, "
+                "volunteers.csv and needs.csv (availability.csv, roles.csv and "
+                "rules.csv are optional)"
+            ),
         )
     return sheets, problems
 
@@ -78,8 +84,10 @@ def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
     if b"\x00" in data[:4096]:
         raise file_problem(
             file,
-            "this is not a text CSV file (it holds binary data); in Excel "
-            "use Save As > 'CSV UTF-8 (Comma delimited)'",
+            gettext(
+                "this is not a text CSV file (it holds binary data); in Excel "
+                "use Save As > 'CSV UTF-8 (Comma delimited)'"
+            ),
             sheet,
         )
     try:
@@ -88,8 +96,12 @@ def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
         line = data[: exc.start].count(b"\n") + 1
         raise file_problem(
             file,
-            f"the file is not UTF-8 text (byte 0x{data[exc.start]:02x} on "
-            f"line {line}); in Excel use Save As > 'CSV UTF-8 (Comma delimited)'",
+            gettext(
+                "the file is not UTF-8 text (byte %(byte)s on line %(line)s); in Excel use "
+                "Save As > 'CSV UTF-8 (Comma delimited)'",
+                byte=f"0x{data[exc.start]:02x}",
+                line=line,
+            ),
             sheet,
         ) from None
 
@@ -116,9 +128,13 @@ def _csv_rows(text: str, name: str) -> Iterator[tuple[int, list[object]]]:
                         name,
                         number + 1,
                         None,
-                        f"this row cannot be read ({exc}); a cell may hold more than "
-                        f"{csv.field_size_limit():,} characters, often because a quote "
-                        '" opens a cell and is never closed',
+                        gettext(
+                            "this row cannot be read (%(error)s); a cell may hold more than "
+                            '%(most)s characters, often because a quote " opens a cell and '
+                            "is never closed",
+                            error=exc,
+                            most=figure(csv.field_size_limit(), ","),
+                        ),
                     )
                 ]
             ) from None

@@ -15,6 +15,7 @@ from scheduler.domain import (
     Dataset,
 )
 from scheduler.garbage import collector_paused
+from scheduler.i18n import gettext
 from scheduler.intake.raw import DEFAULT_LIMITS, Limits, RawSheet
 from scheduler.intake.reading import read_sheets
 from scheduler.intake.schema import (
@@ -53,13 +54,18 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
     rows: dict[str, Rows] = {}
     for name in REQUIRED_SHEETS:
         if name not in sheets:
-            present = ", ".join(sorted(sheets)) or "none of the known sheets"
+            present = ", ".join(sorted(sheets)) or gettext("none of the known sheets")
             problems.append(
                 Problem(
                     name,
                     None,
                     None,
-                    f"the sheet '{name}' is missing (found: {present}); add it with its header row",
+                    gettext(
+                        "the sheet '%(name)s' is missing (found: %(present)s); add it with "
+                        "its header row",
+                        name=name,
+                        present=present,
+                    ),
                 )
             )
     for name, sheet in sheets.items():

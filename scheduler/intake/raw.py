@@ -10,12 +10,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scheduler.i18n import figure, gettext
 from scheduler.problems import InvalidInput, Problem
 
 SHEETS = ("facilities", "volunteers", "availability", "needs", "roles", "rules")
 
 
-INSTRUCTION_SHEETS = frozenset({"how to fill in", "readme", "instructions"})
+# The template's first sheet in each language (scheduler.intake.template.INSTRUCTIONS), and
+# the names people give such a sheet: never read, never warned about.
+INSTRUCTION_SHEETS = frozenset(
+    {"how to fill in", "readme", "instructions", "как заполнять", "инструкция"}
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,16 @@ def read_bytes(path: Path, limits: Limits, sheet: str | None = None) -> bytes:
     if size > limits.max_file_bytes:
         raise file_problem(
             path,
-            f"the file is {size / 2**20:.1f} MB, more than the "
-            f"{limits.max_file_bytes / 2**20:.0f} MB accepted; split it or "
-            "remove what is not needed",
+            gettext(
+                "the file is %(size)s MB, more than the %(most)s MB accepted; split it or "
+                "remove what is not needed",
+                size=figure(size / 2**20, ".1f"),
+                most=figure(limits.max_file_bytes / 2**20, ".0f"),
+            ),
             sheet,
         )
     if size == 0:
-        raise file_problem(path, "the file is empty", sheet)
+        raise file_problem(path, gettext("the file is empty"), sheet)
     return path.read_bytes()
 
 
@@ -82,8 +90,10 @@ def assemble(
                 name,
                 None,
                 None,
-                "the sheet is empty; it needs a header row "
-                "with the column names, then one row per entry",
+                gettext(
+                    "the sheet is empty; it needs a header row "
+                    "with the column names, then one row per entry"
+                ),
             )
         ]
     if len(header_cells) > limits.max_columns:
@@ -92,8 +102,12 @@ def assemble(
                 name,
                 header_row,
                 None,
-                f"the header row has {len(header_cells):,} cells, more than the "
-                f"{limits.max_columns} columns accepted; delete the unused columns",
+                gettext(
+                    "the header row has %(cells)s cells, more than the %(most)s columns "
+                    "accepted; delete the unused columns",
+                    cells=figure(len(header_cells), ","),
+                    most=limits.max_columns,
+                ),
             )
         ]
     header: dict[str, int] = {}
@@ -108,8 +122,13 @@ def assemble(
                     name,
                     header_row,
                     column,
-                    f"the column '{column}' appears "
-                    f"twice ({labels[column]} and {label(i)}); keep one",
+                    gettext(
+                        "the column '%(column)s' appears twice (%(first)s and %(second)s); "
+                        "keep one",
+                        column=column,
+                        first=labels[column],
+                        second=label(i),
+                    ),
                 )
             )
             continue
@@ -125,8 +144,11 @@ def assemble(
                         name,
                         number,
                         None,
-                        f"the sheet has more than {lines:,} rows, blank ones included; "
-                        "delete the empty rows at its end",
+                        gettext(
+                            "the sheet has more than %(lines)s rows, blank ones included; "
+                            "delete the empty rows at its end",
+                            lines=figure(lines, ","),
+                        ),
                     )
                 ]
             )
@@ -139,8 +161,11 @@ def assemble(
                         name,
                         number,
                         None,
-                        f"the sheet has more than {limits.max_rows:,} rows, the most accepted "
-                        "at once; split it into several files",
+                        gettext(
+                            "the sheet has more than %(most)s rows, the most accepted "
+                            "at once; split it into several files",
+                            most=figure(limits.max_rows, ","),
+                        ),
                     )
                 ]
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from scheduler.i18n import gettext
 from scheduler.intake.csv_files import read_csv_folder
 from scheduler.intake.raw import DEFAULT_LIMITS, Limits, RawSheet, file_problem
 from scheduler.intake.workbook import read_workbook
@@ -29,13 +30,18 @@ def read_sheets(
     if suffix == ".csv":
         raise file_problem(
             path,
-            "a single CSV file holds one sheet only; put facilities.csv, volunteers.csv, "
-            "needs.csv (and the optional sheets) into one folder and give the folder",
+            gettext(
+                "a single CSV file holds one sheet only; put facilities.csv, volunteers.csv, "
+                "needs.csv (and the optional sheets) into one folder and give the folder"
+            ),
         )
     if suffix not in (".xlsx", ".xlsm"):
         raise file_problem(
             path,
-            f"'{path.name}' is not an .xlsx workbook; save it from Excel as "
-            "'Excel Workbook (.xlsx)', or give a folder of CSV files",
+            gettext(
+                "'%(name)s' is not an .xlsx workbook; save it from Excel as "
+                "'Excel Workbook (.xlsx)', or give a folder of CSV files",
+                name=path.name,
+            ),
         )
     return read_workbook(path, limits)

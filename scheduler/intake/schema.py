@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pydantic_core import PydanticCustomError
 
 from scheduler.domain import EARTH_KM, WEEK_HOURS
+from scheduler.i18n import N_, figure, gettext
 from scheduler.intake import cells
 from scheduler.intake.cells import MINUTES_PER_DAY, CellError
 
@@ -27,15 +28,31 @@ def _between(low: float | None, high: float | None, *, above: bool = False) -> A
         if (low is not None and (value <= low if above else value < low)) or (
             high is not None and value > high
         ):
-            bound = (
-                (f"more than {low:g}" if above else f"at least {low:g}") if low is not None else ""
-            )
-            if high is not None:
-                bound = f"from {low:g} to {high:g}" if low is not None else f"at most {high:g}"
-            raise CellError(f"{cells.shown(value)} is out of range; it must be {bound}")
+            raise CellError(_out_of_range(value, low, high, above))
         return value
 
     return AfterValidator(check)
+
+
+def _out_of_range(value: float, low: float | None, high: float | None, above: bool) -> str:
+    shown, first = cells.shown(value), None if low is None else figure(low)
+    last = None if high is None else figure(high)
+    if high is not None and low is not None:
+        return gettext(
+            "%(value)s is out of range; it must be from %(low)s to %(high)s",
+            value=shown,
+            low=first,
+            high=last,
+        )
+    if high is not None:
+        return gettext(
+            "%(value)s is out of range; it must be at most %(high)s", value=shown, high=last
+        )
+    if above:
+        return gettext(
+            "%(value)s is out of range; it must be more than %(low)s", value=shown, low=first
+        )
+    return gettext("%(value)s is out of range; it must be at least %(low)s", value=shown, low=first)
 
 
 def _parsed(parser: Callable[[Any], Any]) -> BeforeValidator:
@@ -97,7 +114,9 @@ class Row(BaseModel):
 
     @classmethod
     def hint(cls, column: str) -> str:
-        return cls.model_fields[column].description or ""
+        """What the column takes, in the current language (its description, translated)."""
+        description = cls.model_fields[column].description
+        return gettext(description, most=figure(MAX_COUNT, ",")) if description else ""
 
 
 def _pair_error(column: str, message: str) -> PydanticCustomError:
@@ -105,8 +124,8 @@ def _pair_error(column: str, message: str) -> PydanticCustomError:
 
 
 class Located(Row):
-    lat: Latitude = Field(None, description="a latitude in degrees, e.g. 55.7558")
-    lon: Longitude = Field(None, description="a longitude in degrees, e.g. 37.6173")
+    lat: Latitude = Field(None, description=N_("a latitude in degrees, e.g. 55.7558"))
+    lon: Longitude = Field(None, description=N_("a longitude in degrees, e.g. 37.6173"))
 
     @model_validator(mode="after")
     def both_or_neither(self) -> Located:
@@ -114,24 +133,27 @@ class Located(Row):
             missing = "lon" if self.lon is None else "lat"
             raise _pair_error(
                 missing,
-                f"{missing} is empty while the other coordinate is given; "
-                "fill in both lat and lon, or neither",
+                gettext(
+                    "%(column)s is empty while the other coordinate is given; "
+                    "fill in both lat and lon, or neither",
+                    column=missing,
+                ),
             )
         return self
 
 
 class FacilityRow(Located):
-    facility_id: Id = Field(description="a facility id, unique in the sheet")
-    name: Text = Field(description="the facility's name")
-    region: Region = Field(description="the region the facility is in")
+    facility_id: Id = Field(description=N_("a facility id, unique in the sheet"))
+    name: Text = Field(description=N_("the facility's name"))
+    region: Region = Field(description=N_("the region the facility is in"))
     address: Address = ""
 
 
 class VolunteerRow(Located):
-    volunteer_id: Id = Field(description="a volunteer id, unique in the sheet")
-    name: Text = Field(description="the volunteer's name")
-    role: Name = Field(description="a role, e.g. nurse or senior_student")
-    region: Region = Field(description="the region the volunteer works in")
+    volunteer_id: Id = Field(description=N_("a volunteer id, unique in the sheet"))
+    name: Text = Field(description=N_("the volunteer's name"))
+    role: Name = Field(description=N_("a role, e.g. nurse or senior_student"))
+    region: Region = Field(description=N_("the region the volunteer works in"))
     max_shifts_per_week: WeekShifts = 3
     max_hours_per_week: WeekHours = None
     max_distance_km: Distance = None
@@ -141,16 +163,18 @@ class VolunteerRow(Located):
 
 
 class Window(Row):
-    start: Time = Field(description="a time, HH:MM")
-    end: Time = Field(description="a time, HH:MM (24:00 allowed)")
+    start: Time = Field(description=N_("a time, HH:MM"))
+    end: Time = Field(description=N_("a time, HH:MM (24:00 allowed)"))
 
     @model_validator(mode="after")
     def starts_within_the_day(self) -> Window:
         if self.start == MINUTES_PER_DAY:
             raise _pair_error(
                 "start",
-                "'24:00' can only end a shift or window; a start at "
-                "midnight is 00:00 of the next day",
+                gettext(
+                    "'24:00' can only end a shift or window; a start at "
+                    "midnight is 00:00 of the next day"
+                ),
             )
         return self
 
@@ -162,30 +186,30 @@ class Window(Row):
 
 
 class AvailabilityRow(Window):
-    volunteer_id: Id = Field(description="the id of a volunteer in the volunteers sheet")
-    day: Day = Field(description="a date YYYY-MM-DD or a weekday Mon..Sun")
+    volunteer_id: Id = Field(description=N_("the id of a volunteer in the volunteers sheet"))
+    day: Day = Field(description=N_("a date YYYY-MM-DD or a weekday Mon..Sun"))
     available: YesNo = True
 
 
 class NeedRow(Window):
     need_id: OptionalId = None
-    facility_id: Id = Field(description="the id of a facility in the facilities sheet")
-    date: Date = Field(description="the day the shift starts, YYYY-MM-DD")
-    role: Name = Field(description="the role wanted, e.g. nurse")
+    facility_id: Id = Field(description=N_("the id of a facility in the facilities sheet"))
+    date: Date = Field(description=N_("the day the shift starts, YYYY-MM-DD"))
+    role: Name = Field(description=N_("the role wanted, e.g. nurse"))
     count: Count = Field(
-        description=f"how many volunteers are wanted, a whole number from 1 to {MAX_COUNT:,}"
+        description=N_("how many volunteers are wanted, a whole number from 1 to %(most)s")
     )
     priority: PriorityLevel = 2
 
 
 class RoleRow(Row):
-    role: Name = Field(description="a role name")
+    role: Name = Field(description=N_("a role name"))
     can_cover: NameList = ()
 
 
 class RuleRow(Row):
-    rule: Name = Field(description="a rule name, e.g. min_rest_hours")
-    value: Annotated[float, _parsed(cells.number)] = Field(description="a number")
+    rule: Name = Field(description=N_("a rule name, e.g. min_rest_hours"))
+    value: Annotated[float, _parsed(cells.number)] = Field(description=N_("a number"))
 
 
 MODELS: dict[str, type[Row]] = {

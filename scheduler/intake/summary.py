@@ -6,30 +6,61 @@ from collections import Counter
 from pathlib import Path
 
 from scheduler.domain import Dataset, Priority
-
-
-def _count(n: int, noun: str, plural: str = "") -> str:
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
+from scheduler.i18n import figure, gettext, ngettext, priority_name, role_name
 
 
 def describe(dataset: Dataset, source: Path | str) -> str:
     horizon = dataset.horizon
-    span = f"{horizon[0]} to {horizon[1]}" if horizon else "no dates"
+    if horizon:
+        span = gettext("%(first)s to %(last)s", first=horizon[0], last=horizon[1])
+    else:
+        span = gettext("no dates")
     by_priority: Counter[int] = Counter()
     for need in dataset.needs:
         by_priority[need.priority] += need.count
-    demand = ", ".join(f"{by_priority[p]:,} {p.name.lower()}" for p in Priority)
+    demand = ", ".join(
+        gettext("%(count)s %(priority)s", count=_n(by_priority[p]), priority=priority_name(p))
+        for p in Priority
+    )
     capacity = sum(v.max_shifts_per_week for v in dataset.volunteers)
     roles = Counter(v.role for v in dataset.volunteers)
-    by_role = ", ".join(f"{n:,} {r}" for r, n in roles.most_common())
+    by_role = ", ".join(
+        gettext("%(count)s %(role)s", count=_n(n), role=role_name(r))
+        for r, n in roles.most_common()
+    )
+    facilities, regions = len(dataset.facilities), len(dataset.regions)
     return "\n".join(
         [
-            f"{source}: valid.",
-            f"  {_count(len(dataset.facilities), 'facility', 'facilities')} in "
-            f"{_count(len(dataset.regions), 'region')}; "
-            f"{len(dataset.volunteers):,} volunteers ({by_role})",
-            f"  {len(dataset.needs):,} needs from {span}: {dataset.demand:,} places ({demand})",
-            f"  {len(dataset.availability):,} availability rows; volunteers offer up to "
-            f"{capacity:,} shifts a week",
+            gettext("%(source)s: valid.", source=source),
+            "  "
+            + gettext(
+                "%(facilities)s in %(regions)s; %(volunteers)s volunteers (%(roles)s)",
+                facilities=ngettext(
+                    "%(count)s facility", "%(count)s facilities", facilities, count=_n(facilities)
+                ),
+                regions=ngettext(
+                    "%(count)s region", "%(count)s regions", regions, count=_n(regions)
+                ),
+                volunteers=_n(len(dataset.volunteers)),
+                roles=by_role,
+            ),
+            "  "
+            + gettext(
+                "%(needs)s needs from %(span)s: %(places)s places (%(demand)s)",
+                needs=_n(len(dataset.needs)),
+                span=span,
+                places=_n(dataset.demand),
+                demand=demand,
+            ),
+            "  "
+            + gettext(
+                "%(rows)s availability rows; volunteers offer up to %(capacity)s shifts a week",
+                rows=_n(len(dataset.availability)),
+                capacity=_n(capacity),
+            ),
         ]
     )
+
+
+def _n(count: int) -> str:
+    return figure(count, ",")

@@ -21,7 +21,8 @@ from scheduler.domain import (
     Rules,
     Volunteer,
 )
-from scheduler.intake import cells
+from scheduler.i18n import gettext, ngettext
+from scheduler.intake import cells, rule_words
 from scheduler.intake.schema import (
     ID_LENGTH,
     AvailabilityRow,
@@ -47,7 +48,13 @@ def _duplicates(rows: Iterable[tuple[int, object]], sheet: str, column: str) -> 
                     sheet,
                     number,
                     column,
-                    f"'{key}' is already used in row {first[key]}; each {column} must be unique",
+                    gettext(
+                        "'%(value)s' is already used in row %(row)s; each %(column)s must be "
+                        "unique",
+                        value=key,
+                        row=first[key],
+                        column=column,
+                    ),
                 )
             )
         else:
@@ -70,9 +77,12 @@ def role_table(rows: Rows) -> tuple[RoleTable, list[Problem]]:
                         "roles",
                         number,
                         "can_cover",
-                        f"'{other}' is not a role "
-                        f"of this sheet; add a row for it or remove it (roles: "
-                        f"{', '.join(sorted(names))})",
+                        gettext(
+                            "'%(role)s' is not a role of this sheet; add a row for it or "
+                            "remove it (roles: %(roles)s)",
+                            role=other,
+                            roles=", ".join(sorted(names)),
+                        ),
                     )
                 )
     table = RoleTable.from_lists({r.role: r.can_cover or () for _, r in typed if r.role})
@@ -94,7 +104,11 @@ def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
                     "rules",
                     number,
                     "rule",
-                    f"'{row.rule}' is not a known rule; the rules are {known}",
+                    gettext(
+                        "'%(rule)s' is not a known rule; the rules are %(rules)s",
+                        rule=row.rule,
+                        rules=known,
+                    ),
                 )
             )
             continue
@@ -108,8 +122,12 @@ def rules_table(rows: Rows) -> tuple[Rules, list[Problem]]:
                     "rules",
                     number,
                     "value",
-                    f"{cells.shown(row.value)} is not accepted for {row.rule}; "
-                    f"it must be {Rules.accepted(row.rule)}",
+                    gettext(
+                        "%(value)s is not accepted for %(rule)s; it must be %(accepted)s",
+                        value=cells.shown(row.value),
+                        rule=row.rule,
+                        accepted=rule_words.accepted(row.rule),
+                    ),
                 )
             )
             continue
@@ -148,8 +166,12 @@ def _unknown_role(sheet: str, number: int, role: str, roles: RoleTable) -> Probl
         sheet,
         number,
         "role",
-        f"'{role}' is not a known role; known roles are "
-        f"{', '.join(roles.roles)} (a roles sheet can define others)",
+        gettext(
+            "'%(role)s' is not a known role; known roles are %(roles)s (a roles sheet can "
+            "define others)",
+            role=role,
+            roles=", ".join(roles.roles),
+        ),
     )
 
 
@@ -164,14 +186,8 @@ def volunteer_list(
             problems.append(_unknown_role("volunteers", number, row.role, roles))
         for facility in row.preferred_facilities or ():
             if facility not in facilities:
-                hint = "; separate several ids with ';'" if "," in facility else ""
                 problems.append(
-                    Problem(
-                        "volunteers",
-                        number,
-                        "preferred_facilities",
-                        f"'{facility}' is not a facility_id of the facilities sheet{hint}",
-                    )
+                    _unknown_facility("volunteers", number, "preferred_facilities", facility)
                 )
         if row.volunteer_id is not None:
             volunteers.setdefault(
@@ -194,9 +210,29 @@ def volunteer_list(
     return volunteers, problems
 
 
+def _unknown_facility(
+    sheet: str, number: int, column: str, facility: str, stored: bool = False
+) -> Problem:
+    if stored:
+        message = gettext(
+            "'%(id)s' is not a facility_id of any stored facility",
+            id=facility,
+        )
+    elif "," in facility and column == "preferred_facilities":
+        message = gettext(
+            "'%(id)s' is not a facility_id of the facilities sheet; separate several ids with ';'",
+            id=facility,
+        )
+    else:
+        message = gettext("'%(id)s' is not a facility_id of the facilities sheet", id=facility)
+    return Problem(sheet, number, column, message)
+
+
 def availability_list(
-    rows: Rows, volunteers: dict[str, Volunteer]
+    rows: Rows, volunteers: dict[str, Volunteer], managed: bool = False
 ) -> tuple[list[Availability], list[Problem]]:
+    """The windows of known volunteers; `managed`: `volunteers` are those of an upload and
+    of its uploader, not a whole volunteers sheet (as an unknown id is then reported)."""
     problems = []
     windows = []
     for number, r, failed in rows:
@@ -207,7 +243,16 @@ def availability_list(
                     "availability",
                     number,
                     "volunteer_id",
-                    f"'{row.volunteer_id}' is not a volunteer_id of the volunteers sheet",
+                    gettext(
+                        "'%(id)s' is neither in this file's volunteers sheet nor among the "
+                        "volunteers you manage",
+                        id=row.volunteer_id,
+                    )
+                    if managed
+                    else gettext(
+                        "'%(id)s' is not a volunteer_id of the volunteers sheet",
+                        id=row.volunteer_id,
+                    ),
                 )
             )
         if failed or row.volunteer_id not in volunteers:
@@ -228,8 +273,10 @@ def availability_list(
 
 
 def need_list(
-    rows: Rows, roles: RoleTable, facilities: dict[str, Facility]
+    rows: Rows, roles: RoleTable, facilities: dict[str, Facility], stored: bool = False
 ) -> tuple[list[Need], list[Problem]]:
+    """The sheet's needs; `stored`: `facilities` are the stored ones (an upload has no
+    facilities sheet), as an unknown facility is then reported."""
     problems = _duplicates(((n, r.need_id) for n, r, _ in rows), "needs", "need_id")  # type: ignore[attr-defined]
     given = {r.need_id for _, r, _ in rows if r.need_id}  # type: ignore[attr-defined]
     seen: dict[tuple, int] = {}
@@ -238,12 +285,7 @@ def need_list(
         row: NeedRow = r  # type: ignore[assignment]
         if row.facility_id is not None and row.facility_id not in facilities:
             problems.append(
-                Problem(
-                    "needs",
-                    number,
-                    "facility_id",
-                    f"'{row.facility_id}' is not a facility_id of the facilities sheet",
-                )
+                _unknown_facility("needs", number, "facility_id", row.facility_id, stored)
             )
         if row.role is not None and row.role not in roles:
             problems.append(_unknown_role("needs", number, row.role, roles))
@@ -258,10 +300,12 @@ def need_list(
                     "needs",
                     number,
                     None,
-                    f"the same shift as row {seen[key]} "
-                    f"({row.facility_id}, {row.date}, {cells.clock(row.start)}-"
-                    f"{cells.clock(row.end)}, {row.role}); put the total count "
-                    "in one row",
+                    gettext(
+                        "the same shift as row %(row)s (%(shift)s); put the total count in one row",
+                        row=seen[key],
+                        shift=f"{row.facility_id}, {row.date}, {cells.clock(row.start)}-"
+                        f"{cells.clock(row.end)}, {row.role}",
+                    ),
                 )
             )
             continue
@@ -317,8 +361,14 @@ def regions_without_facilities(
             "volunteers",
             None,
             "region",
-            f"{count} volunteer(s) in region '{region}', "
-            "which has no facility; they cannot be assigned",
+            ngettext(
+                "%(count)s volunteer(s) in region '%(region)s', "
+                "which has no facility; they cannot be assigned",
+                "%(count)s volunteer(s) in region '%(region)s', "
+                "which has no facility; they cannot be assigned",
+                count,
+                region=region,
+            ),
             Severity.WARNING,
         )
         for region, count in sorted(stranded.items())

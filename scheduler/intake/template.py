@@ -25,67 +25,74 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.domain import DEFAULT_COVER, Rules
+from scheduler.i18n import N_, gettext
+from scheduler.intake import rule_words
 
-INSTRUCTIONS = "How to fill in"
+INSTRUCTIONS = N_("How to fill in")  # the first sheet's title, in the template's language
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm"
 LAST_ROW = 5000  # how far down the dropdowns and cell formats reach
 
-# sheet -> [(column, width, note on the header cell)], in the contract's order.
+# sheet -> [(column, width, note on the header cell)], in the contract's order; the names are
+# the contract's in every language, the notes are translated when the template is written.
 COLUMNS: dict[str, list[tuple[str, int, str]]] = {
     "facilities": [
-        ("facility_id", 13, "Required. A short code for the facility, unique in this sheet."),
-        ("name", 28, "Required. The name people know the facility by."),
-        ("region", 14, "Required. Volunteers only work in facilities of their own region."),
-        ("lat", 10, "Optional latitude, -90 to 90 (e.g. 50.0647). Fill lat and lon or neither."),
-        ("lon", 10, "Optional longitude, -180 to 180. Fill lat and lon or neither."),
-        ("address", 30, "Optional. Free text for people; not used to compute distances."),
+        ("facility_id", 13, N_("Required. A short code for the facility, unique in this sheet.")),
+        ("name", 28, N_("Required. The name people know the facility by.")),
+        ("region", 14, N_("Required. Volunteers only work in facilities of their own region.")),
+        (
+            "lat",
+            10,
+            N_("Optional latitude, -90 to 90 (e.g. 50.0647). Fill lat and lon or neither."),
+        ),
+        ("lon", 10, N_("Optional longitude, -180 to 180. Fill lat and lon or neither.")),
+        ("address", 30, N_("Optional. Free text for people; not used to compute distances.")),
     ],
     "volunteers": [
-        ("volunteer_id", 13, "Required. A code unique in this sheet."),
-        ("name", 22, "Required. Shown on rosters."),
-        ("role", 16, "Required. A role from the roles sheet (or the default roles)."),
-        ("region", 14, "Required. The volunteer only works in facilities of this region."),
-        ("lat", 10, "Optional home latitude. Fill lat and lon or neither."),
-        ("lon", 10, "Optional home longitude. Fill lat and lon or neither."),
-        ("max_shifts_per_week", 12, "Whole number, 0 or more. Empty means 3."),
-        ("max_hours_per_week", 12, "Optional number above 0. Empty means no hour limit."),
-        ("max_distance_km", 12, "Optional number. Replaces the rules sheet's max_distance_km."),
-        ("preferred_facilities", 20, "Optional facility ids separated by ; (e.g. F01;F02)."),
-        ("email", 24, "Optional. Personal data: never shown to other volunteers."),
-        ("phone", 16, "Optional. Personal data: never shown to other volunteers."),
+        ("volunteer_id", 13, N_("Required. A code unique in this sheet.")),
+        ("name", 22, N_("Required. Shown on rosters.")),
+        ("role", 16, N_("Required. A role from the roles sheet (or the default roles).")),
+        ("region", 14, N_("Required. The volunteer only works in facilities of this region.")),
+        ("lat", 10, N_("Optional home latitude. Fill lat and lon or neither.")),
+        ("lon", 10, N_("Optional home longitude. Fill lat and lon or neither.")),
+        ("max_shifts_per_week", 12, N_("Whole number, 0 or more. Empty means 3.")),
+        ("max_hours_per_week", 12, N_("Optional number above 0. Empty means no hour limit.")),
+        ("max_distance_km", 12, N_("Optional number. Replaces the rules sheet's max_distance_km.")),
+        ("preferred_facilities", 20, N_("Optional facility ids separated by ; (e.g. F01;F02).")),
+        ("email", 24, N_("Optional. Personal data: never shown to other volunteers.")),
+        ("phone", 16, N_("Optional. Personal data: never shown to other volunteers.")),
     ],
     "availability": [
-        ("volunteer_id", 13, "Required. Must be a volunteer_id of the volunteers sheet."),
-        ("day", 12, "Required. A date YYYY-MM-DD, or a weekday Mon...Sun (every week)."),
-        ("start", 9, "Required. Time HH:MM when the window opens."),
-        ("end", 9, "Required. Time HH:MM. An end at or before start means the next day."),
-        ("available", 10, "yes: may work in this window; no: may not (leave). Empty: yes."),
+        ("volunteer_id", 13, N_("Required. Must be a volunteer_id of the volunteers sheet.")),
+        ("day", 12, N_("Required. A date YYYY-MM-DD, or a weekday Mon...Sun (every week).")),
+        ("start", 9, N_("Required. Time HH:MM when the window opens.")),
+        ("end", 9, N_("Required. Time HH:MM. An end at or before start means the next day.")),
+        ("available", 10, N_("yes: may work in this window; no: may not (leave). Empty: yes.")),
     ],
     "needs": [
-        ("need_id", 11, "Optional. Unique when given; made up by the program when empty."),
-        ("facility_id", 13, "Required. Must be a facility_id of the facilities sheet."),
-        ("date", 12, "Required. Date YYYY-MM-DD on which the shift starts."),
-        ("start", 9, "Required. Time HH:MM when the shift starts."),
-        ("end", 9, "Required. Time HH:MM. An end at or before start means the next day."),
-        ("role", 16, "Required. The role wanted; a role from the roles sheet."),
-        ("count", 8, "Required. Whole number, 1 or more: how many volunteers are wanted."),
-        ("priority", 9, "1 critical, 2 normal, 3 low. Empty means 2."),
+        ("need_id", 11, N_("Optional. Unique when given; made up by the program when empty.")),
+        ("facility_id", 13, N_("Required. Must be a facility_id of the facilities sheet.")),
+        ("date", 12, N_("Required. Date YYYY-MM-DD on which the shift starts.")),
+        ("start", 9, N_("Required. Time HH:MM when the shift starts.")),
+        ("end", 9, N_("Required. Time HH:MM. An end at or before start means the next day.")),
+        ("role", 16, N_("Required. The role wanted; a role from the roles sheet.")),
+        ("count", 8, N_("Required. Whole number, 1 or more: how many volunteers are wanted.")),
+        ("priority", 9, N_("1 critical, 2 normal, 3 low. Empty means 2.")),
     ],
     "roles": [
-        ("role", 18, "A role name, unique in this sheet. Every role fills its own places."),
-        ("can_cover", 50, "Other roles it may also fill, separated by ; (each a row here)."),
+        ("role", 18, N_("A role name, unique in this sheet. Every role fills its own places.")),
+        ("can_cover", 50, N_("Other roles it may also fill, separated by ; (each a row here).")),
     ],
     "rules": [
-        ("rule", 22, "A rule name from the How to fill in sheet. Unknown names are an error."),
-        ("value", 10, "A number; fractions are allowed (9.5)."),
+        ("rule", 22, N_("A rule name from the How to fill in sheet. Unknown names are an error.")),
+        ("value", 10, N_("A number; fractions are allowed (9.5).")),
     ],
 }
 
 
 def rule_meaning(name: str) -> str:
     """What a rule means and takes, from where the rule is declared (`Rules`)."""
-    return f"{Rules.model_fields[name].description} ({Rules.accepted(name)})"
+    return f"{rule_words.meaning(name)} ({rule_words.accepted(name)})"
 
 
 _MON = dt.date(2026, 3, 2)  # the example week starts on a Monday
@@ -209,7 +216,7 @@ def _write_header(worksheet: Worksheet, columns: list[tuple[str, int, str]]) -> 
     for index, (name, width, note) in enumerate(columns, start=1):
         cell = worksheet.cell(row=1, column=index, value=name)
         cell.font = Font(bold=True)
-        comment = Comment(note, "scheduler")
+        comment = Comment(gettext(note), "scheduler")
         comment.width, comment.height = 260, 90
         cell.comment = comment
         worksheet.column_dimensions[get_column_letter(index)].width = width
@@ -254,20 +261,27 @@ def _validation_for(sheet: str, column: str) -> DataValidation | None:
     """The Excel check for one column, or None when the column is free text."""
     if column == "role" and sheet in ("volunteers", "needs"):
         # A warning, not a stop: a clerk may add their own roles on the roles sheet.
-        return _check("list", f'"{ROLE_LIST}"', "Use a role of the roles sheet.", "warning")
+        return _check(
+            "list", f'"{ROLE_LIST}"', gettext("Use a role of the roles sheet."), "warning"
+        )
     if column == "priority":
-        return _check("list", '"1,2,3"', "1 critical, 2 normal, 3 low.")
+        return _check("list", '"1,2,3"', gettext("1 critical, 2 normal, 3 low."))
     if column == "available":
-        return _check("list", '"yes,no"', "yes or no (y/n, true/false, 1/0 also work).", "warning")
+        return _check(
+            "list",
+            '"yes,no"',
+            gettext("yes or no (y/n, true/false, 1/0 also work)."),
+            "warning",
+        )
     if column == "day":
         # A date is just as valid as a weekday, so the list only suggests.
-        validation = _check("list", f'"{WEEKDAY_LIST}"', "A weekday Mon...Sun or a date.")
+        validation = _check("list", f'"{WEEKDAY_LIST}"', gettext("A weekday Mon...Sun or a date."))
         validation.showErrorMessage = False
         return validation
     if column == "count":
-        return _check("whole", "1", "A whole number, 1 or more.")
+        return _check("whole", "1", gettext("A whole number, 1 or more."))
     if column == "max_shifts_per_week":
-        return _check("whole", "0", "A whole number, 0 or more.")
+        return _check("whole", "0", gettext("A whole number, 0 or more."))
     return None
 
 
@@ -293,7 +307,7 @@ def _check(
 
 def _fill_instructions(worksheet: Worksheet) -> None:
     """A first sheet in plain words: most clerks never open the documentation."""
-    worksheet.title = INSTRUCTIONS
+    worksheet.title = gettext(INSTRUCTIONS)
     worksheet.column_dimensions["A"].width = 24
     worksheet.column_dimensions["B"].width = 14
     worksheet.column_dimensions["C"].width = 90
@@ -312,90 +326,119 @@ def _fill_instructions(worksheet: Worksheet) -> None:
 
 def _instruction_lines() -> list[tuple]:
     """The instruction sheet as (kind, cell, ...) lines; kept as data so it reads top-down."""
+    yes, no = gettext("yes"), gettext("no")
     lines: list[tuple] = [
-        ("title", "Volunteer staffing: how to fill in this workbook"),
+        ("title", gettext("Volunteer staffing: how to fill in this workbook")),
         (
             "text",
-            "Fill one row per item on the sheets facilities, volunteers, availability "
-            "and needs. The example rows under each header show the format: replace or "
-            "delete them. Keep the header row (row 1) as it is; hover over a header for "
-            "its rule.",
+            gettext(
+                "Fill one row per item on the sheets facilities, volunteers, availability "
+                "and needs. The example rows under each header show the format: replace or "
+                "delete them. Keep the header row (row 1) as it is; hover over a header for "
+                "its rule."
+            ),
         ),
         ("blank",),
-        ("heading", "Sheet", "Required?", "What goes in it"),
+        ("heading", gettext("Sheet"), gettext("Required?"), gettext("What goes in it")),
         (
             "text",
             "facilities",
-            "yes",
-            "One row per hospital or clinic: id, name, region, optionally lat/lon and address.",
+            yes,
+            gettext(
+                "One row per hospital or clinic: id, name, region, optionally lat/lon and address."
+            ),
         ),
         (
             "text",
             "volunteers",
-            "yes",
-            "One row per volunteer: id, name, role, region; optional "
-            "limits (shifts and hours per week, km), preferred facilities, contact.",
+            yes,
+            gettext(
+                "One row per volunteer: id, name, role, region; optional "
+                "limits (shifts and hours per week, km), preferred facilities, contact."
+            ),
         ),
         (
             "text",
             "availability",
-            "no",
-            "When volunteers can (yes) or cannot (no) work. A day is "
-            "a date or a weekday (Mon...Sun, every week). A volunteer with no 'yes' row "
-            "can work any time; with 'yes' rows, only inside them. A 'no' row always wins.",
+            no,
+            gettext(
+                "When volunteers can (yes) or cannot (no) work. A day is "
+                "a date or a weekday (Mon...Sun, every week). A volunteer with no 'yes' row "
+                "can work any time; with 'yes' rows, only inside them. A 'no' row always wins."
+            ),
         ),
         (
             "text",
             "needs",
-            "yes",
-            "One row per shift a facility wants filled: date it starts, "
-            "start and end time, role, how many people (count), priority 1/2/3.",
+            yes,
+            gettext(
+                "One row per shift a facility wants filled: date it starts, "
+                "start and end time, role, how many people (count), priority 1/2/3."
+            ),
         ),
         (
             "text",
             "roles",
-            "no",
-            "Which roles may fill which places. Leave it as it is for the "
-            "default table below; if you change it, it replaces the defaults entirely.",
+            no,
+            gettext(
+                "Which roles may fill which places. Leave it as it is for the "
+                "default table below; if you change it, it replaces the defaults entirely."
+            ),
         ),
-        ("text", "rules", "no", "Limits for the whole plan. Leave out a rule to use its default."),
-        ("blank",),
-        ("heading", "Times"),
         (
             "text",
-            "Dates are YYYY-MM-DD, times HH:MM (24-hour clock). An end time at or before "
-            "the start means the next day: 19:00-07:00 is a night shift; 08:00-08:00 is 24 "
-            "hours. A shift ending at 16:00 does not clash with one starting at 16:00.",
+            "rules",
+            no,
+            gettext("Limits for the whole plan. Leave out a rule to use its default."),
         ),
         ("blank",),
-        ("heading", "Rules", "Default", "Meaning"),
+        ("heading", gettext("Times")),
+        (
+            "text",
+            gettext(
+                "Dates are YYYY-MM-DD, times HH:MM (24-hour clock). An end time at or before "
+                "the start means the next day: 19:00-07:00 is a night shift; 08:00-08:00 is 24 "
+                "hours. A shift ending at 16:00 does not clash with one starting at 16:00."
+            ),
+        ),
+        ("blank",),
+        ("heading", gettext("Rules"), gettext("Default"), gettext("Meaning")),
         *(
             ("text", name, _number(getattr(Rules(), name)), rule_meaning(name))
             for name in Rules.model_fields
         ),
         ("blank",),
-        ("heading", "Role", "", "Can also fill places of (every role fills its own)"),
+        (
+            "heading",
+            gettext("Role"),
+            "",
+            gettext("Can also fill places of (every role fills its own)"),
+        ),
         *(
-            ("text", role, "", "; ".join(others) or "(only its own)")
+            ("text", role, "", "; ".join(others) or gettext("(only its own)"))
             for role, others in DEFAULT_COVER.items()
         ),
         ("blank",),
-        ("heading", "When a cell is wrong"),
+        ("heading", gettext("When a cell is wrong")),
         (
             "text",
-            "Run: scheduler validate your-file.xlsx. Every problem is listed at once, one "
-            "line each as sheet:row:column: message, with the row number Excel shows. "
-            "Example: needs:7:count: 0 is out of range; it must be at least 1 (cell G7). "
-            "Nothing is planned until every problem is fixed. Extra columns are ignored "
-            "(with a warning).",
+            gettext(
+                "Run: scheduler validate your-file.xlsx. Every problem is listed at once, one "
+                "line each as sheet:row:column: message, with the row number Excel shows. "
+                "Example: needs:7:count: 0 is out of range; it must be at least 1 (cell G7). "
+                "Nothing is planned until every problem is fixed. Extra columns are ignored "
+                "(with a warning)."
+            ),
         ),
         ("blank",),
-        ("heading", "Saving"),
+        ("heading", gettext("Saving")),
         (
             "text",
-            "Save as Excel workbook (.xlsx); or save each sheet as 'CSV UTF-8' into one "
-            "folder, named after the sheet (facilities.csv, volunteers.csv, ...). "
-            "This sheet is for reading only and is ignored by the program.",
+            gettext(
+                "Save as Excel workbook (.xlsx); or save each sheet as 'CSV UTF-8' into one "
+                "folder, named after the sheet (facilities.csv, volunteers.csv, ...). "
+                "This sheet is for reading only and is ignored by the program."
+            ),
         ),
     ]
     return lines

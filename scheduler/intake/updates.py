@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scheduler.domain import Availability, Dataset, Need, Volunteer
+from scheduler.i18n import gettext
 from scheduler.intake import cells
 from scheduler.intake.csv_files import read_csv_sheet
 from scheduler.intake.raw import Limits, RawSheet
@@ -62,7 +63,13 @@ class Scope:
             "needs",
             number,
             "date",
-            f"{day} is outside the dates needs are taken for, {first} to {last}; check the year",
+            gettext(
+                "%(day)s is outside the dates needs are taken for, %(first)s to %(last)s; "
+                "check the year",
+                day=day,
+                first=first,
+                last=last,
+            ),
         )
 
 
@@ -119,8 +126,11 @@ def read_upload(
                         path.name,
                         None,
                         None,
-                        f"name the CSV file after its sheet ({_listed(sheets, 'or')}, "
-                        "plus .csv), or upload a workbook",
+                        gettext(
+                            "name the CSV file after its sheet (%(sheets)s, plus .csv), or "
+                            "upload a workbook",
+                            sheets=_listed(sheets, either=True),
+                        ),
                     )
                 ]
             )
@@ -163,17 +173,26 @@ def changes_from_sheets(
     warnings = [p for p in (problems or []) if not p.is_error]
     problems = [p for p in (problems or []) if p.is_error]
     warnings += [
-        Problem(name, None, None, "not read: this upload changes only " + _listed(sheets), WARNING)
+        Problem(
+            name,
+            None,
+            None,
+            gettext("not read: this upload changes only %(sheets)s", sheets=_listed(sheets)),
+            WARNING,
+        )
         for name in sorted(set(found) - set(sheets))
     ]
     found = {name: sheet for name, sheet in found.items() if name in sheets}
     if not found:
         problems.append(
             Problem(
-                _listed(sheets),
+                " and ".join(f"'{n}'" for n in sorted(sheets)),
                 None,
                 None,
-                f"the file holds no {_listed(sheets)} sheet; start from the template",
+                gettext(
+                    "the file holds no %(sheets)s sheet; start from the template",
+                    sheets=_listed(sheets),
+                ),
             )
         )
     if problems:
@@ -238,9 +257,9 @@ def _need_changes(
         for number, row, _ in rows
         if row.facility_id is not None and not scope.has_facility(row.facility_id)  # type: ignore[attr-defined]
     }
-    needs, more = need_list(rows, base.roles, base.facility_by_id)
+    needs, more = need_list(rows, base.roles, base.facility_by_id, stored=True)
     # a facility out of scope is reported once, as not theirs (whether it exists or not)
-    problems += [_stored(p) for p in more if not (p.column == "facility_id" and p.row in outside)]
+    problems += [p for p in more if not (p.column == "facility_id" and p.row in outside)]
     problems += [_not_yours("needs", n, "facility_id", f) for n, f in outside.items()]
     row_of = _row_numbers(rows)
     taken = {n.id for n in base.needs} | {n.id for n in needs if n.id_given}
@@ -292,8 +311,11 @@ def _clashes(
                     "needs",
                     number,
                     "need_id",
-                    f"row {claimed[need.id]} changes the need '{need.id}' too; "
-                    "change each need in one row",
+                    gettext(
+                        "row %(row)s changes the need '%(id)s' too; change each need in one row",
+                        row=claimed[need.id],
+                        id=need.id,
+                    ),
                 )
             )
         claimed.setdefault(need.id, number)
@@ -309,20 +331,14 @@ def _clashes(
                     "needs",
                     row_of.get(need.key, 2),
                     None,
-                    f"the same shift as the posted need '{others[0]}'; change that "
-                    "need's count instead of posting the shift twice",
+                    gettext(
+                        "the same shift as the posted need '%(id)s'; change that need's "
+                        "count instead of posting the shift twice",
+                        id=others[0],
+                    ),
                 )
             )
     return problems
-
-
-def _stored(problem: Problem) -> Problem:
-    """An upload has no facilities sheet: an unknown facility is not a stored one."""
-    wording = "of the facilities sheet"
-    if problem.column == "facility_id" and problem.message.endswith(wording):
-        message = problem.message.removesuffix(wording) + "of any stored facility"
-        return replace(problem, message=message)
-    return problem
 
 
 def _row_numbers(rows) -> dict[tuple, int]:
@@ -372,8 +388,9 @@ def _availability_changes(
     # another region's volunteer is answered as an unknown one, as a read would answer 404
     mine = {v.id: v for v in base.volunteers if scope.has_region(v.region)}
     known = mine | uploaded
-    windows, more = availability_list(rows, known)
-    problems += [_unknown_volunteer(p) for p in more]
+    # an upload has no full volunteers sheet: unknown means neither uploaded nor theirs
+    windows, more = availability_list(rows, known, managed=True)
+    problems += more
     named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
     grouped: dict[str, list[Availability]] = {v: [] for v in named}
     for window in windows:
@@ -387,29 +404,42 @@ def _taken(sheet: str, number: int, column: str, value: str) -> Problem:
     Ids are the contract's keys, one namespace for the country, so a taken
     one cannot be given again; whose it is and where stays unsaid.
     """
-    return Problem(sheet, number, column, f"'{value}' is already taken; use another {column}")
-
-
-def _unknown_volunteer(problem: Problem) -> Problem:
-    """An upload has no full volunteers sheet: unknown means neither uploaded nor yours."""
-    wording = "is not a volunteer_id of the volunteers sheet"
-    if problem.column == "volunteer_id" and problem.message.endswith(wording):
-        message = problem.message.removesuffix(wording) + (
-            "is neither in this file's volunteers sheet nor among the volunteers you manage"
-        )
-        return replace(problem, message=message)
-    return problem
-
-
-def _not_yours(sheet: str, number: int, column: str, value: str) -> Problem:
-    what = {"facility_id": "facility", "region": "region", "volunteer_id": "volunteer"}[column]
     return Problem(
         sheet,
         number,
         column,
-        f"'{value}' is not a {what} you manage; you may only change your own {what}s' data",
+        gettext("'%(value)s' is already taken; use another %(column)s", value=value, column=column),
     )
 
 
-def _listed(sheets: Collection[str], word: str = "and") -> str:
-    return f" {word} ".join(f"'{n}'" for n in sorted(sheets))
+def _not_yours(sheet: str, number: int, column: str, value: str) -> Problem:
+    if column == "facility_id":
+        message = gettext(
+            "'%(value)s' is not a facility you manage; you may only change your own "
+            "facilities' data",
+            value=value,
+        )
+    elif column == "region":
+        message = gettext(
+            "'%(value)s' is not a region you manage; you may only change your own regions' data",
+            value=value,
+        )
+    else:
+        message = gettext(
+            "'%(value)s' is not a volunteer you manage; you may only change your own "
+            "volunteers' data",
+            value=value,
+        )
+    return Problem(sheet, number, column, message)
+
+
+def _listed(sheets: Collection[str], either: bool = False) -> str:
+    """'needs' and 'volunteers' (or: 'needs' or 'volunteers'), in the language's quotes."""
+    names = [gettext("'%(text)s'", text=n) for n in sorted(sheets)]
+    listed = names[0] if names else ""
+    for name in names[1:]:
+        if either:
+            listed = gettext("%(first)s or %(second)s", first=listed, second=name)
+        else:
+            listed = gettext("%(first)s and %(second)s", first=listed, second=name)
+    return listed

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import TypeAdapter, ValidationError
 
+from scheduler.i18n import figure, gettext
 from scheduler.intake.raw import RawSheet, is_empty
 from scheduler.intake.schema import (
     REQUIRED_SHEETS,
@@ -51,7 +52,13 @@ def validate_rows(sheet: RawSheet, model: type[Row]) -> tuple[Rows | None, list[
     if not sheet.rows and model is not RuleRow and model is not RoleRow:
         severity = Severity.ERROR if sheet.name in REQUIRED_SHEETS else Severity.WARNING
         problems.append(
-            Problem(sheet.name, None, None, "the sheet has a header but no rows below it", severity)
+            Problem(
+                sheet.name,
+                None,
+                None,
+                gettext("the sheet has a header but no rows below it"),
+                severity,
+            )
         )
     return rows, problems
 
@@ -63,9 +70,14 @@ def _stopped(sheet: RawSheet, number: int, unchecked: int) -> Problem:
         sheet.name,
         None,
         None,
-        f"checking stopped after {MAX_LISTED:,} problems at row {number:,}; the {unchecked:,} "
-        "rows below it were not checked. Fix the problems listed (often a whole column is "
-        "wrong) and try again",
+        gettext(
+            "checking stopped after %(most)s problems at row %(row)s; the %(unchecked)s "
+            "rows below it were not checked. Fix the problems listed (often a whole column is "
+            "wrong) and try again",
+            most=figure(MAX_LISTED, ","),
+            row=figure(number, ","),
+            unchecked=figure(unchecked, ","),
+        ),
     )
 
 
@@ -89,7 +101,7 @@ def _partial(model: type[Row], record: dict[str, object]) -> Row:
 
 def _header_problems(sheet: RawSheet, model: type[Row]) -> list[Problem]:
     problems = []
-    present = ", ".join(sheet.header) or "nothing"
+    present = ", ".join(sheet.header) or gettext("nothing")
     for column in model.required():
         if column not in sheet.header:
             problems.append(
@@ -97,7 +109,11 @@ def _header_problems(sheet: RawSheet, model: type[Row]) -> list[Problem]:
                     sheet.name,
                     sheet.header_row,
                     column,
-                    f"the column '{column}' is missing; the header row has: {present}",
+                    gettext(
+                        "the column '%(column)s' is missing; the header row has: %(present)s",
+                        column=column,
+                        present=present,
+                    ),
                 )
             )
     for column in sheet.header:
@@ -107,7 +123,10 @@ def _header_problems(sheet: RawSheet, model: type[Row]) -> list[Problem]:
                     sheet.name,
                     sheet.header_row,
                     column,
-                    f"the column '{column}' is not part of the format and is ignored",
+                    gettext(
+                        "the column '%(column)s' is not part of the format and is ignored",
+                        column=column,
+                    ),
                     Severity.WARNING,
                 )
             )
@@ -122,13 +141,19 @@ def _row_problems(
         ctx = error.get("ctx") or {}
         column = str(error["loc"][0]) if error["loc"] else ctx.get("column")
         if error["type"] == "missing":
-            message = f"{column} is empty; it needs {model.hint(str(column))}"
+            message = gettext(
+                "%(column)s is empty; it needs %(hint)s",
+                column=column,
+                hint=model.hint(str(column)),
+            )
         elif "error" in ctx:
             message = str(ctx["error"])
         else:
             message = str(ctx.get("message", error["msg"]))
         where = sheet.labels.get(column or "")
         if where and len(where) <= 3:  # an Excel column letter
-            message += f" (cell {where}{number})"
+            message = gettext(
+                "%(message)s (cell %(cell)s)", message=message, cell=f"{where}{number}"
+            )
         problems.append(Problem(sheet.name, number, column, message))
     return problems

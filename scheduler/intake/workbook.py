@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from defusedxml import ElementTree
 from python_calamine import CalamineError, CalamineWorkbook
 
+from scheduler.i18n import figure, gettext
 from scheduler.intake.raw import (
     DEFAULT_LIMITS,
     INSTRUCTION_SHEETS,
@@ -42,7 +43,10 @@ def read_workbook(
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
         raise file_problem(
-            path, f"the workbook is damaged ({exc}); open and save it again in Excel"
+            path,
+            gettext(
+                "the workbook is damaged (%(error)s); open and save it again in Excel", error=exc
+            ),
         ) from None
     with archive:
         _check_unpacked_size(path, archive, limits)
@@ -52,7 +56,11 @@ def read_workbook(
         except (CalamineError, ValueError, OSError) as exc:
             raise file_problem(
                 path,
-                f"the workbook cannot be read ({exc}); open and save it again in Excel as .xlsx",
+                gettext(
+                    "the workbook cannot be read (%(error)s); open and save it again in Excel "
+                    "as .xlsx",
+                    error=exc,
+                ),
             ) from None
         sheets: dict[str, RawSheet] = {}
         problems: list[Problem] = []
@@ -65,7 +73,7 @@ def read_workbook(
                             title,
                             None,
                             None,
-                            "this sheet is not part of the format and is ignored",
+                            gettext("this sheet is not part of the format and is ignored"),
                             Severity.WARNING,
                         )
                     )
@@ -73,7 +81,12 @@ def read_workbook(
             if name in sheets:
                 problems.append(
                     Problem(
-                        title, None, None, f"a second sheet named '{name}'; keep one sheet per name"
+                        title,
+                        None,
+                        None,
+                        gettext(
+                            "a second sheet named '%(name)s'; keep one sheet per name", name=name
+                        ),
                     )
                 )
                 continue
@@ -90,25 +103,31 @@ def _check_is_zip(path: Path, data: bytes) -> None:
         return
     head = data[:512].lstrip().lower()
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        what = (
-            "an old Excel 97-2003 (.xls) workbook or a password-protected one; open it in "
-            "Excel, remove any password and save it as 'Excel Workbook (.xlsx)'"
+        what = gettext(
+            "this file is an old Excel 97-2003 (.xls) workbook or a password-protected one; "
+            "open it in Excel, remove any password and save it as 'Excel Workbook (.xlsx)'"
         )
     elif data.startswith(b"%PDF"):
-        what = "a PDF document renamed to .xlsx; the scheduler needs the spreadsheet itself"
+        what = gettext(
+            "this file is a PDF document renamed to .xlsx; the scheduler needs the "
+            "spreadsheet itself"
+        )
     elif head.startswith((b"<html", b"<!doctype", b"<?xml", b"<table")):
-        what = (
-            "a web page or XML file renamed to .xlsx; open it in Excel and save it as "
-            "'Excel Workbook (.xlsx)'"
+        what = gettext(
+            "this file is a web page or XML file renamed to .xlsx; open it in Excel and save "
+            "it as 'Excel Workbook (.xlsx)'"
         )
     elif _looks_like_text(data[:4096]):
-        what = (
-            "a text (CSV?) file renamed to .xlsx; open it in Excel and save it as "
-            "'Excel Workbook (.xlsx)', or put one CSV per sheet into a folder"
+        what = gettext(
+            "this file is a text (CSV?) file renamed to .xlsx; open it in Excel and save it "
+            "as 'Excel Workbook (.xlsx)', or put one CSV per sheet into a folder"
         )
     else:
-        what = "not an Excel .xlsx workbook; save it from Excel as 'Excel Workbook (.xlsx)'"
-    raise file_problem(path, f"this file is {what}")
+        what = gettext(
+            "this file is not an Excel .xlsx workbook; save it from Excel as "
+            "'Excel Workbook (.xlsx)'"
+        )
+    raise file_problem(path, what)
 
 
 def _looks_like_text(sample: bytes) -> bool:
@@ -127,9 +146,12 @@ def _check_unpacked_size(path: Path, archive: zipfile.ZipFile, limits: Limits) -
     if total > limits.max_unpacked_bytes:
         raise file_problem(
             path,
-            f"the workbook unpacks to {total / 2**20:,.0f} MB, more than "
-            f"the {limits.max_unpacked_bytes / 2**20:,.0f} MB accepted; it is "
-            "either far too large or built to exhaust memory (a zip bomb)",
+            gettext(
+                "the workbook unpacks to %(size)s MB, more than the %(most)s MB accepted; it "
+                "is either far too large or built to exhaust memory (a zip bomb)",
+                size=figure(total / 2**20, ",.0f"),
+                most=figure(limits.max_unpacked_bytes / 2**20, ",.0f"),
+            ),
         )
     for m in members:
         if m.file_size > 2**20 and m.file_size > limits.max_compression_ratio * max(
@@ -137,9 +159,12 @@ def _check_unpacked_size(path: Path, archive: zipfile.ZipFile, limits: Limits) -
         ):
             raise file_problem(
                 path,
-                f"part '{m.filename}' is compressed "
-                f"{m.file_size // max(m.compress_size, 1):,} to 1, which no real "
-                "spreadsheet is (a zip bomb); the file was not read",
+                gettext(
+                    "part '%(part)s' is compressed %(ratio)s to 1, which no real "
+                    "spreadsheet is (a zip bomb); the file was not read",
+                    part=m.filename,
+                    ratio=figure(m.file_size // max(m.compress_size, 1), ","),
+                ),
             )
 
 
@@ -154,10 +179,15 @@ def _read_calamine_sheet(
                     name,
                     None,
                     None,
-                    f"the sheet spans {sheet.total_height:,} rows "
-                    f"and {sheet.total_width:,} columns, more than the "
-                    f"{limits.max_rows:,} rows and {limits.max_columns} columns "
-                    "accepted; delete the unused rows and columns",
+                    gettext(
+                        "the sheet spans %(rows)s rows and %(columns)s columns, more than the "
+                        "%(most_rows)s rows and %(most_columns)s columns accepted; delete the "
+                        "unused rows and columns",
+                        rows=figure(sheet.total_height, ","),
+                        columns=figure(sheet.total_width, ","),
+                        most_rows=figure(limits.max_rows, ","),
+                        most_columns=limits.max_columns,
+                    ),
                 )
             ]
         cells = sheet.to_python(skip_empty_area=False)
@@ -168,7 +198,10 @@ def _read_calamine_sheet(
                 name,
                 None,
                 None,
-                f"the sheet cannot be read ({exc}); save the workbook again in Excel",
+                gettext(
+                    "the sheet cannot be read (%(error)s); save the workbook again in Excel",
+                    error=exc,
+                ),
             )
         ]
     rows: Iterator[tuple[int, list[object]]] = (
@@ -193,8 +226,11 @@ def _merged_problems(sheet: RawSheet, merged: list) -> list[Problem]:
                 sheet.name,
                 r0 + 1,
                 columns[0],
-                f"cells {span} are merged; "
-                "unmerge them and write the value into every row it applies to",
+                gettext(
+                    "cells %(span)s are merged; "
+                    "unmerge them and write the value into every row it applies to",
+                    span=span,
+                ),
             )
         )
     return problems
@@ -219,15 +255,18 @@ def _formula_problems(archive: zipfile.ZipFile, part: str | None, sheet: RawShee
         if letters not in columns or row <= sheet.header_row:
             continue
         text = (match.group(3) or b"").decode("utf-8", "replace")
-        shown = f" (={text})" if text else ""
+        formula = gettext("a formula (=%(text)s)", text=text) if text else gettext("a formula")
         problems.append(
             Problem(
                 sheet.name,
                 row,
                 columns[letters],
-                f"cell {letters}{row} holds "
-                f"a formula{shown}; formulas are not evaluated: replace it by its "
-                "value (Copy, then Paste Special > Values)",
+                gettext(
+                    "cell %(cell)s holds %(formula)s; formulas are not evaluated: replace it by "
+                    "its value (Copy, then Paste Special > Values)",
+                    cell=f"{letters}{row}",
+                    formula=formula,
+                ),
             )
         )
     return problems
@@ -241,14 +280,18 @@ def _sheet_parts(path: Path, archive: zipfile.ZipFile) -> dict[str, str]:
     except KeyError:
         raise file_problem(
             path,
-            "this zip file is not an Excel workbook (no xl/workbook.xml); "
-            "save the data from Excel as 'Excel Workbook (.xlsx)'",
+            gettext(
+                "this zip file is not an Excel workbook (no xl/workbook.xml); "
+                "save the data from Excel as 'Excel Workbook (.xlsx)'"
+            ),
         ) from None
     except Exception as exc:  # defusedxml raises several types for hostile XML
         raise file_problem(
             path,
-            f"the workbook's index cannot be read ({type(exc).__name__}); "
-            "open and save it again in Excel",
+            gettext(
+                "the workbook's index cannot be read (%(error)s); open and save it again in Excel",
+                error=type(exc).__name__,
+            ),
         ) from None
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     parts = {}

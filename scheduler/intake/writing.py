@@ -24,6 +24,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from scheduler.i18n import gettext
+
 SHEETS = ("facilities", "volunteers", "availability", "needs", "roles", "rules")
 TIME_COLUMNS = frozenset({"start", "end"})  # HH:MM text here becomes an Excel time
 DATE_FORMAT = "yyyy-mm-dd"
@@ -48,7 +50,9 @@ def _write_folder(tables: dict[str, pd.DataFrame], folder: Path) -> None:
     """Build the whole folder beside the target, then swap it in with renames."""
     folder = folder.absolute()
     if folder.exists() and not folder.is_dir():
-        raise NotADirectoryError(f"{folder} is a file; give a folder or a name ending in .xlsx")
+        raise NotADirectoryError(
+            gettext("%(path)s is a file; give a folder or a name ending in .xlsx", path=folder)
+        )
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = _sibling(folder, "new")
     staging.mkdir()
@@ -96,8 +100,12 @@ def _carry_over(old: Path, staging: Path, written: set[str]) -> None:
             continue
         if not entry.is_file():
             raise IsADirectoryError(
-                f"{old} holds the folder {entry.name}; refusing to replace "
-                "it: write the dataset to an empty or dataset-only folder"
+                gettext(
+                    "%(path)s holds the folder %(name)s; refusing to replace it: write the "
+                    "dataset to an empty or dataset-only folder",
+                    path=old,
+                    name=entry.name,
+                )
             )
         try:
             os.link(entry, staging / entry.name)
