@@ -318,6 +318,48 @@ def check(input_path: Path, roster_path: Path) -> None:
 @main.command()
 @click.argument("input_path", metavar="INPUT", type=INPUT)
 @click.argument("roster_path", metavar="ROSTER", type=INPUT)
+@click.option("--need", "need_id", required=True, help="The need with a place to cover.")
+@click.option(
+    "--most",
+    type=click.IntRange(min=1, max=1000),
+    default=20,
+    show_default=True,
+    help="Most volunteers listed of each kind (free now; free after one move).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the suggestions as JSON on stdout.")
+def suggest(input_path: Path, roster_path: Path, need_id: str, most: int, as_json: bool) -> None:
+    """Who could cover a place of NEED in ROSTER now, without breaking a hard rule.
+
+    First the volunteers free to take it as things stand (nearest first, then
+    the fewest shifts that week, then those who prefer the facility); then
+    those who would be free if one of their own shifts went to someone free
+    for it, with that move spelled out. Nothing is changed.
+    """
+    from scheduler.i18n import gettext
+    from scheduler.outputs.roster_reading import read_assignments
+    from scheduler.outputs.suggestions import suggest as find
+
+    dataset = _load_or_exit(input_path)
+    try:
+        assignments = read_assignments(roster_path, dataset)
+        found = find(dataset, [(a.need_id, a.volunteer_id) for a in assignments], need_id, most)
+    except InvalidInput as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(found.as_json(), ensure_ascii=False))
+        return
+    click.echo(gettext("%(need_id)s: %(count)s open", need_id=need_id, count=found.open_places))
+    for candidate in found.candidates:
+        click.echo(f"  {candidate.volunteer_id} {candidate.name}: {candidate.why}")
+    if not found.candidates:
+        click.echo(gettext("  nobody can take it without breaking a hard rule"))
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=INPUT)
+@click.argument("roster_path", metavar="ROSTER", type=INPUT)
 @click.option(
     "-o",
     "--output",

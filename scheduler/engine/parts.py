@@ -10,7 +10,6 @@ split further where travel limits cut them.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -22,6 +21,7 @@ from scipy.sparse.csgraph import connected_components
 from scheduler.arrays import F64, I32, I64
 from scheduler.domain import Dataset
 from scheduler.engine.eligibility import Instance
+from scheduler.rules.base import rest_minutes
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,8 @@ def single_part(dataset: Dataset, instance: Instance) -> Part:
 
 def part_rules(dataset: Dataset) -> PartRules:
     r = dataset.rules
-    # Shift times are whole minutes, so a rest of 630.3 minutes needs 631.
-    rest = math.ceil(r.min_rest_hours * 60 - 1e-9)
     return PartRules(
-        rest,
+        rest_minutes(r),
         r.max_consecutive_days,
         r.max_distance_km,
         coverage_unit(r.weight_priority_1, r.weight_priority_2, r.weight_priority_3),

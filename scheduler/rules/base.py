@@ -20,6 +20,7 @@ region and distance) are judged once per pair before the model is built
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
@@ -29,12 +30,17 @@ from numpy.typing import NDArray
 from pulp import LpAffineExpression, LpConstraint, LpConstraintLE, LpVariable
 
 from scheduler.arrays import F64, I64, Mask
-from scheduler.domain import Rules
+from scheduler.domain import Dataset, Rules
 
 if TYPE_CHECKING:
     from scheduler.engine.parts import Part
 
 Row = tuple[str, LpConstraint]
+
+
+def rest_minutes(rules: Rules) -> int:
+    """The minimum rest in whole minutes: shift times are whole minutes, so 630.3 needs 631."""
+    return math.ceil(rules.min_rest_hours * 60 - 1e-9)
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,29 @@ class Calendar:
     max_hours: F64  # NaN: no limit
     rest_minutes: int
     max_consecutive_days: int
+
+    @classmethod
+    def of_dataset(
+        cls,
+        dataset: Dataset,
+        start: NDArray[np.integer],
+        end: NDArray[np.integer],
+        day: NDArray[np.integer],
+        week: NDArray[np.integer],
+    ) -> Calendar:
+        """Every need of the dataset (times as `shift_clock` gives them), every volunteer."""
+        people = dataset.volunteers
+        hours = [np.nan if v.max_hours_per_week is None else v.max_hours_per_week for v in people]
+        return cls(
+            start,
+            end,
+            day,
+            week,
+            np.array([v.max_shifts_per_week for v in people], np.int64),
+            np.array(hours, np.float64),
+            rest_minutes(dataset.rules),
+            dataset.rules.max_consecutive_days,
+        )
 
     @classmethod
     def of_part(cls, part: Part) -> Calendar:
