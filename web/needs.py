@@ -15,14 +15,15 @@ import tempfile
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_sqlalchemy.pagination import Pagination
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, SelectChoice, SelectField, StringField
 from wtforms.validators import Length
@@ -146,23 +147,13 @@ def judged(
     return changes, base
 
 
-def withdraw_need(need: m.Need) -> int:
-    """Delete the need (the published roster keeps its rows); return how many were rostered."""
-    roster = store.published()
-    rostered = 0
-    if roster is not None:
-        rostered = (
-            db.session.scalar(
-                select(func.count())
-                .select_from(m.Assignment)
-                .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id == need.id)
-            )
-            or 0
-        )
-    audit.record("withdraw", "need", need.id, **described(need), rostered=rostered)
+def withdraw_need(need: m.Need) -> list[Coming]:
+    """Delete the need (the published roster keeps its rows); return who was rostered for it."""
+    people = coming_to([need.id]).get(need.id, [])
+    audit.record("withdraw", "need", need.id, **described(need), rostered=len(people))
     db.session.delete(need)
     db.session.commit()
-    return rostered
+    return people
 
 
 def described(need: domain.Need | m.Need) -> dict[str, object]:
@@ -186,6 +177,19 @@ def role_names() -> list[str]:
 
 # --- the list ---------------------------------------------------------------------------------
 
+LIST_ARGS = ("facility", "date", "page")
+
+
+def list_args() -> dict[str, Any]:
+    """The list's filter and page this request carries (from the list's links), to go back to."""
+    found = {key: request.values.get(key, "").strip()[:40] for key in LIST_ARGS}
+    return {key: value for key, value in found.items() if value}
+
+
+def back_to_list(**default: str) -> str:
+    """The list as the person left it (filter and page), else as `default` narrows it."""
+    return url_for("needs.index", **(list_args() or default))
+
 
 @bp.get("/needs")
 @roles_required(*STAFF)
@@ -205,6 +209,7 @@ def index():
         error="",
         names={f.id: f.name for f in facilities},
         coming=coming_to([n.id for n in page.items]),
+        back=list_args(),
         **shown,
     )
 
@@ -292,13 +297,17 @@ def submit(form: NeedForm, need: m.Need | None = None):
                 )
             elif replaced:
                 flash(gettext("Need %(id)s is updated.", id=saved.id))
+                return redirect(back_to_list(facility=saved.facility_id))
             else:
                 flash(gettext("Need %(id)s is posted.", id=saved.id))
             return redirect(url_for("needs.index", facility=saved.facility_id))
     else:
         problems = []
     status = 400 if request.method == "POST" else 200
-    return render_template("needs/form.html", form=form, need=need, problems=problems), status
+    page = render_template(
+        "needs/form.html", form=form, need=need, problems=problems, back=list_args()
+    )
+    return page, status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -314,19 +323,44 @@ def edit(need_id: str):
     return submit(need_form(need), need)
 
 
+@bp.get("/needs/<need_id>/withdraw")
+@roles_required(*STAFF)
+def confirm_withdraw(need_id: str):
+    """Ask before withdrawing: the shift, and the rostered volunteers who must be told."""
+    need = access.need_or_404(current_user, need_id)
+    return render_template(
+        "needs/withdraw.html",
+        need=need,
+        facility=facility_names([need.facility_id]).get(need.facility_id, need.facility_id),
+        people=coming_to([need.id]).get(need.id, []),
+        back=list_args(),
+    )
+
+
 @bp.post("/needs/<need_id>/withdraw")
 @roles_required(*STAFF)
 def withdraw(need_id: str):
+    """Withdraw once confirmed (the confirmation page's form says so); else ask first."""
     need = access.need_or_404(current_user, need_id)
+    if request.form.get("confirmed") != "yes":
+        return redirect(url_for("needs.confirm_withdraw", need_id=need.id, **list_args()), 303)
     facility_id = need.facility_id
-    rostered = withdraw_need(need)
+    people = withdraw_need(need)
     message = gettext("Need %(id)s is withdrawn.", id=need_id)
-    if rostered:
-        message += " " + gettext(
-            "%(count)s volunteer(s) were rostered for it: tell them it is off.", count=rostered
+    if people:
+        message += " " + ngettext(
+            "%(num)s volunteer was rostered for it; tell them it is off: %(people)s.",
+            "%(num)s volunteers were rostered for it; tell them it is off: %(people)s.",
+            len(people),
+            people="; ".join(contact(p) for p in people),
         )
     flash(message)
-    return redirect(url_for("needs.index", facility=facility_id))
+    return redirect(back_to_list(facility=facility_id))
+
+
+def contact(person: Coming) -> str:
+    """'Anna Petrova, +7 912 000-00-00': whom to call and the number."""
+    return f"{person.name}, {person.phone}" if person.phone else person.name
 
 
 # --- files --------------------------------------------------------------------------------

@@ -18,9 +18,7 @@ from __future__ import annotations
 import io
 import re
 import tempfile
-from collections import Counter
 from collections.abc import Collection
-from dataclasses import dataclass
 from pathlib import Path
 
 from flask import (
@@ -38,18 +36,18 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
-from scheduler.domain import Dataset, Facility, Need, Volunteer
 from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
 from scheduler.outputs.exchange import write_assignments_csv
-from scheduler.outputs.roster import clock, write_roster
+from scheduler.outputs.roster import write_roster
 from scheduler.outputs.unfilled import explain_unfilled
-from web import access, audit, i18n, store
+from web import access, audit, store
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
-from web.dashboard import Pairs, cut, figures, scope_of, scoped_roster
+from web.dashboard import cut, figures, scope_of, scoped_roster
 from web.models import Role, RosterStatus, db
 from web.paging import page_number
+from web.roster_changes import diff_from
 
 bp = Blueprint("publishing", __name__)
 
@@ -134,81 +132,6 @@ def figures_of(rosters: Collection[m.Roster]) -> dict[int, tuple[int, int]]:
     return found
 
 
-# --- what changed for whom -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Shift:
-    need: Need
-    facility: Facility
-
-    def __str__(self) -> str:
-        n = self.need
-        when = f"{i18n.short_day(n.date)} {clock(n.start)}–{clock(n.end, end_of=n.date)}"
-        return f"{when}, {i18n.role_name(n.role)}, {self.facility.name}"
-
-
-@dataclass(frozen=True)
-class Change:
-    """One volunteer's shifts added and removed: whom to call, and what to tell them."""
-
-    volunteer: Volunteer
-    added: list[Shift]
-    removed: list[Shift]
-
-
-@dataclass(frozen=True)
-class FacilityChange:
-    facility: Facility
-    before: int  # people sent there before
-    after: int
-    added: int
-    removed: int
-
-
-@dataclass(frozen=True)
-class Diff:
-    people: list[Change]
-    facilities: list[FacilityChange]
-
-
-def diff(dataset: Dataset, before: Pairs, after: Pairs) -> Diff:
-    """What changes between two rosters' assignments, both already cut to `dataset`."""
-    old, new = set(before), set(after)
-    needs, facilities = dataset.need_by_id, dataset.facility_by_id
-    added, removed = new - old, old - new
-
-    def by_volunteer(pairs: set[tuple[str, str]]) -> dict[str, list[Shift]]:
-        found: dict[str, list[Need]] = {}
-        for need_id, volunteer_id in pairs:
-            found.setdefault(volunteer_id, []).append(needs[need_id])
-        return {
-            v: [Shift(n, facilities[n.facility_id]) for n in sorted(mine, key=lambda n: n.start)]
-            for v, mine in found.items()
-        }
-
-    gained, lost = by_volunteer(added), by_volunteer(removed)
-    volunteers = sorted(
-        (dataset.volunteer_by_id[v] for v in gained.keys() | lost.keys()),
-        key=lambda v: (v.name.casefold(), v.id),
-    )
-    people = [Change(v, gained.get(v.id, []), lost.get(v.id, [])) for v in volunteers]
-
-    def per_facility(pairs: set[tuple[str, str]]) -> Counter[str]:
-        return Counter(needs[n].facility_id for n, _ in pairs)
-
-    counts = [per_facility(p) for p in (old, new, added, removed)]
-    touched = sorted(set(counts[2]) | set(counts[3]), key=lambda f: facilities[f].name.casefold())
-    rows = [FacilityChange(facilities[f], *(c[f] for c in counts)) for f in touched]
-    return Diff(people, rows)
-
-
-def diff_from(earlier: m.Roster | None, dataset: Dataset, after: Pairs) -> Diff:
-    """What changes from an earlier roster to `after`, within `dataset` (needs stored now)."""
-    before = store.roster_assignments(earlier.id) if earlier is not None else []
-    return diff(dataset, cut(dataset, before, None)[1], after)
-
-
 # --- the pages -------------------------------------------------------------------------------
 
 
@@ -255,6 +178,7 @@ def show(roster_id: int):
         current=current,
         stale=draft and is_stale(roster, current),
         published_as=roster.published_as if draft else None,
+        nothing_changes=pending and store.changes_nothing(roster, current),
         figures=figures(dataset, pairs, by_region=ids is None, links=False),
         changes=diff_from(current, dataset, pairs) if pending else None,
         names=account_names([roster]),
@@ -263,17 +187,58 @@ def show(roster_id: int):
     )
 
 
+@bp.get("/plan/rosters/<int:roster_id>/publish")
+@roles_required(*COORDINATORS)
+def confirm_publish(roster_id: int):
+    """Ask before publishing: how many people the change affects, and a button to go on."""
+    draft = roster_or_404(current_user, roster_id)
+    if draft.status != RosterStatus.DRAFT or draft.published_as is not None:
+        return redirect(url_for("publishing.show", roster_id=draft.id))
+    current = store.published()
+    dataset, pairs = scoped_roster(draft, scope_of(current_user, draft))
+    return render_template(
+        "publishing/confirm.html",
+        draft=draft,
+        current=current,
+        stale=is_stale(draft, current),
+        nothing_changes=store.changes_nothing(draft, current),
+        changes=diff_from(current, dataset, pairs),
+        scope=scope_label(draft.scope, region_labels()),
+    )
+
+
 @bp.post("/plan/rosters/<int:roster_id>/publish")
 @roles_required(*COORDINATORS)
 def publish(roster_id: int):
+    """Publish a draft once confirmed (the confirmation page's form says so); else ask first."""
     draft = roster_or_404(current_user, roster_id)
+    if request.form.get("confirmed") != "yes":
+        return redirect(url_for("publishing.confirm_publish", roster_id=draft.id), 303)
     try:
         roster = store.publish_draft(draft, current_user.id)
     except store.AlreadyPublished:
         db.session.rollback()
+        if draft.published_as is not None:  # a double click, or a colleague was quicker
+            message = gettext(
+                "Draft #%(id)s is published already, as roster #%(published)s; "
+                "nothing was published again.",
+                id=draft.id,
+                published=draft.published_as,
+            )
+        else:
+            message = gettext(
+                "Roster #%(id)s is not an unpublished draft; nothing was published.", id=draft.id
+            )
+        flash(message, "error")
+        return redirect(url_for("publishing.show", roster_id=draft.id))
+    except store.NothingChanges as exc:
+        db.session.rollback()
         flash(
             gettext(
-                "Roster #%(id)s is not an unpublished draft; nothing was published.", id=draft.id
+                "Draft #%(id)s sends everyone where roster #%(current)s, published now, "
+                "sends them: nothing was published.",
+                id=draft.id,
+                current=exc.current_id,
             ),
             "error",
         )
@@ -295,9 +260,12 @@ def publish(roster_id: int):
     db.session.commit()
     flash(
         ngettext(
-            "Roster #%(id)s published; %(num)s volunteer has changed shifts.",
-            "Roster #%(id)s published; %(num)s volunteers have changed shifts.",
+            "Draft #%(draft)s is published as roster #%(id)s; "
+            "%(num)s volunteer has changed shifts.",
+            "Draft #%(draft)s is published as roster #%(id)s; "
+            "%(num)s volunteers have changed shifts.",
             changed,
+            draft=draft.id,
             id=roster.id,
         )
     )

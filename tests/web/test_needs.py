@@ -14,13 +14,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from scheduler.intake.loading import load_dataset
 from tests.broken.make_cases import save_xlsx
 from tests.web.conftest import Accounts, csrf_token, login
 from web import store
-from web.models import AuditEntry, Facility, Need, Role, User, db
+from web.models import AuditEntry, Facility, Need, Role, User, Volunteer, db
 
 NATIONAL = Path(__file__).resolve().parents[2] / "data" / "national"
 HEADER = "need_id,facility_id,date,start,end,role,count,priority\n"
@@ -349,18 +350,85 @@ def test_editing_a_need_onto_another_posted_shift_is_refused(client, app, demo) 
     assert stored(app, first.id).start == first.start
 
 
-def test_withdrawing_deletes_the_need_says_who_was_rostered_and_is_audited(
-    client, app, demo
-) -> None:
+def rostered_people(app, demo, need_id: str) -> list[tuple[str, str]]:
+    """Names and phones of those rostered for a need, each given a phone (the demo has none)."""
+    found = []
+    with app.app_context():
+        for k, (n, v) in enumerate(sorted(demo["result"].assignments)):
+            if n == need_id:
+                volunteer = db.session.get(Volunteer, v)
+                volunteer.phone = f"+7 900 000-00-{k % 100:02d}"
+                found.append((volunteer.name, volunteer.phone))
+        db.session.commit()
+    assert found
+    return found
+
+
+def test_withdrawing_asks_first_naming_whom_to_tell(client, app, demo) -> None:
     token = signed_in(client, Accounts.hospital)
     need_id = need_at(demo, demo["facility"])
-    rostered = sum(1 for n, _ in demo["result"].assignments if n == need_id)
+    people = rostered_people(app, demo, need_id)
+    listed = client.get("/needs").get_data(as_text=True)
+    assert f'href="/needs/{need_id}/withdraw"' in listed  # a link to the question, no POST
+    assert f'action="/needs/{need_id}/withdraw"' not in listed
+    html = client.get(f"/needs/{need_id}/withdraw").get_data(as_text=True)
+    assert f"Withdraw need {need_id}?" in html
+    for name, phone in people:
+        assert f"{escape(name)} (" in html and f'<a href="tel:{phone.replace(" ", "")}">' in html
+    assert 'name="confirmed" value="yes"' in html
+    # a POST without the confirmation asks first and deletes nothing
     response = client.post(f"/needs/{need_id}/withdraw", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/needs/{need_id}/withdraw"
+    assert stored(app, need_id) is not None and audit_actions(app) == []
+
+
+def test_withdrawing_deletes_the_need_names_who_to_tell_and_is_audited(client, app, demo) -> None:
+    token = signed_in(client, Accounts.hospital)
+    need_id = need_at(demo, demo["facility"])
+    people = rostered_people(app, demo, need_id)
+    data = {"csrf_token": token, "confirmed": "yes"}
+    response = client.post(f"/needs/{need_id}/withdraw", data=data)
     assert response.status_code == 302
     assert stored(app, need_id) is None
     assert audit_actions(app) == [("withdraw", need_id)]
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"{rostered} volunteer(s) were rostered for it" in page
+    assert f"Need {need_id} is withdrawn." in page
+    assert "rostered for it; tell them it is off:" in page
+    for name, phone in people:
+        assert f"{escape(name)}, {phone}" in page
+
+
+def test_withdrawing_a_need_nobody_is_rostered_for_says_so(client, app, demo) -> None:
+    token = signed_in(client, Accounts.hospital)
+    client.post("/needs/new", data=form(demo, csrf_token=token))
+    need_id = f"{demo['facility']}-20200525-0800-2000-nurse"
+    html = client.get(f"/needs/{need_id}/withdraw").get_data(as_text=True)
+    assert "Nobody is rostered for it in the published roster." in html
+    data = {"csrf_token": token, "confirmed": "yes"}
+    page = client.post(f"/needs/{need_id}/withdraw", data=data, follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert f"Need {need_id} is withdrawn." in text and "it is off" not in text
+
+
+def test_the_list_keeps_its_filter_after_an_edit_and_a_withdraw(client, app, demo) -> None:
+    token = signed_in(client, Accounts.hospital)
+    need = demo["dataset"].need_by_id[need_at(demo, demo["facility"])]
+    query = f"facility={demo['facility']}&date={need.date.isoformat()}"
+    listed = client.get(f"/needs?{query}").get_data(as_text=True)
+    edit = f"/needs/{need.id}/edit?{query.replace('&', '&amp;')}"
+    assert f'href="{edit}"' in listed
+    assert f'href="/needs/{need.id}/withdraw?{query.replace("&", "&amp;")}"' in listed
+    values = form(demo, date=need.date.isoformat(), start=f"{need.start:%H:%M}")
+    values |= {"end": f"{need.end:%H:%M}", "role": need.role, "count": "9", "csrf_token": token}
+    response = client.post(f"/needs/{need.id}/edit?{query}", data=values)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.headers["Location"] == f"/needs?{query}"
+    confirm = client.get(f"/needs/{need.id}/withdraw?{query}").get_data(as_text=True)
+    assert f'action="/needs/{need.id}/withdraw?{query.replace("&", "&amp;")}"' in confirm
+    data = {"csrf_token": token, "confirmed": "yes"}
+    response = client.post(f"/needs/{need.id}/withdraw?{query}", data=data)
+    assert response.headers["Location"] == f"/needs?{query}"
 
 
 @pytest.mark.parametrize("path", ["/needs/new", "/needs/{need}/edit", "/needs/{need}/withdraw"])

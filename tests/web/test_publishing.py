@@ -70,9 +70,14 @@ def swapped_draft(app, demo, place: str | None = None, scope: str = NATIONAL):
     return make_draft(app, pairs, scope), removed, added
 
 
+CONFIRMED = {"confirmed": "yes"}  # what the confirmation page's form sends
+
+
 def publish(client, draft_id: int, *, token: bool = True):
     data = {"csrf_token": csrf_token(client, f"/plan/rosters/{draft_id}")} if token else {}
-    return client.post(f"/plan/rosters/{draft_id}/publish", data=data, follow_redirects=True)
+    return client.post(
+        f"/plan/rosters/{draft_id}/publish", data=data | CONFIRMED, follow_redirects=True
+    )
 
 
 def published_pairs(app) -> tuple[int, set[Pair]]:
@@ -186,8 +191,8 @@ def test_publishing_shows_hospital_staff_the_new_assignments_and_keeps_history(
     draft_id, removed, added = swapped_draft(app, demo)
     login(client, Accounts.national)
     html = publish(client, draft_id).get_data(as_text=True)
-    assert "published; 2 volunteers have changed shifts" in html
     after, new = published_pairs(app)
+    assert f"Draft #{draft_id} is published as roster #{after}; 2 volunteers have changed" in html
     assert after != before and added in new and removed not in new
     assert new == old - {removed} | {added}
     with app.app_context():
@@ -235,7 +240,7 @@ def test_a_regional_publish_keeps_the_other_regions_assignments(app, client, dem
     other = in_region(demo, old, demo["other_region"])
     login(client, Accounts.regional)
     html = publish(client, draft_id).get_data(as_text=True)
-    assert "published; 2 volunteers have changed shifts" in html
+    assert "2 volunteers have changed shifts" in html
     _, new = published_pairs(app)
     assert in_region(demo, new, demo["other_region"]) == other
     assert in_region(demo, new, demo["region"]) == mine
@@ -255,7 +260,7 @@ def test_a_draft_is_published_once(app, client, demo) -> None:
     publish(client, draft_id)
     after, _ = published_pairs(app)
     html = publish(client, draft_id).get_data(as_text=True)
-    assert "is not an unpublished draft" in html
+    assert f"Draft #{draft_id} is published already, as roster #{after}" in html
     assert "This draft was published as" in html
     assert published_pairs(app)[0] == after
     assert f'href="/plan/rosters/{draft_id}"' not in client.get("/plan/rosters").get_data(
@@ -302,10 +307,12 @@ def test_two_regions_published_at_once_both_land(app, demo, round_: int) -> None
     ]
     responses = at_once(
         lambda: mine.post(
-            f"/plan/rosters/{drafts[demo['region']]}/publish", data={"csrf_token": tokens[0]}
+            f"/plan/rosters/{drafts[demo['region']]}/publish",
+            data={"csrf_token": tokens[0], **CONFIRMED},
         ),
         lambda: theirs.post(
-            f"/plan/rosters/{drafts[demo['other_region']]}/publish", data={"csrf_token": tokens[1]}
+            f"/plan/rosters/{drafts[demo['other_region']]}/publish",
+            data={"csrf_token": tokens[1], **CONFIRMED},
         ),
     )
     assert [r.status_code for r in responses] == [302, 302]
@@ -327,7 +334,11 @@ def test_a_draft_published_three_times_at_once_makes_one_roster(app, demo) -> No
         before = db.session.scalar(select(func.count()).where(Roster.status == "published"))
     responses = at_once(
         *(
-            (lambda c=c, t=t: c.post(f"/plan/rosters/{draft_id}/publish", data={"csrf_token": t}))
+            (
+                lambda c=c, t=t: c.post(
+                    f"/plan/rosters/{draft_id}/publish", data={"csrf_token": t, **CONFIRMED}
+                )
+            )
             for c, t in zip(clients, tokens, strict=True)
         )
     )
@@ -339,7 +350,113 @@ def test_a_draft_published_three_times_at_once_makes_one_roster(app, demo) -> No
     for client, response in zip(clients, responses, strict=True):
         if response.headers["Location"] == f"/plan/rosters/{draft_id}":
             html = client.get(response.headers["Location"]).get_data(as_text=True)
-            assert "is not an unpublished draft; nothing was published" in html
+            assert f"Draft #{draft_id} is published already" in html
+
+
+def test_publishing_asks_first_and_says_how_many_people_it_affects(app, client, demo) -> None:
+    before, _ = published_pairs(app)
+    draft_id, _, _ = swapped_draft(app, demo)
+    login(client, Accounts.national)
+    show = client.get(f"/plan/rosters/{draft_id}").get_data(as_text=True)
+    assert f'href="/plan/rosters/{draft_id}/publish"' in show  # a link to the question, no POST
+    assert f'action="/plan/rosters/{draft_id}/publish"' not in show
+    html = client.get(f"/plan/rosters/{draft_id}/publish").get_data(as_text=True)
+    assert f"Publish draft #{draft_id}?" in html
+    assert "2 volunteers have changed shifts: call them." in html
+    assert "1 shift given to someone, 1 shift taken from someone, at 1 facility." in html
+    assert f"in place of roster #{before}" in html
+    assert 'name="confirmed" value="yes"' in html
+    # a POST without the confirmation (an old page, a stray form) asks first and changes nothing
+    token = csrf_token(client, f"/plan/rosters/{draft_id}")
+    response = client.post(f"/plan/rosters/{draft_id}/publish", data={"csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/plan/rosters/{draft_id}/publish"
+    assert published_pairs(app)[0] == before
+    publish(client, draft_id)
+    assert published_pairs(app)[0] != before
+    # the question is not asked again of a published draft
+    response = client.get(f"/plan/rosters/{draft_id}/publish")
+    assert response.headers["Location"] == f"/plan/rosters/{draft_id}"
+
+
+def test_a_draft_and_the_roster_it_is_published_as_name_each_other(app, client, demo) -> None:
+    draft_id, _, _ = swapped_draft(app, demo)
+    login(client, Accounts.national)
+    flashed = publish(client, draft_id).get_data(as_text=True)
+    roster_id, _ = published_pairs(app)
+    assert roster_id != draft_id  # a new roster in the history, with its own number
+    assert f"Draft #{draft_id} is published as roster #{roster_id}" in flashed
+    draft_page = client.get(f"/plan/rosters/{draft_id}").get_data(as_text=True)
+    assert (
+        f'This draft was published as <a href="/plan/rosters/{roster_id}">roster #{roster_id}'
+        in (draft_page)
+    )
+    roster_page = client.get(f"/plan/rosters/{roster_id}").get_data(as_text=True)
+    assert f'Published from <a href="/plan/rosters/{draft_id}">draft #{draft_id}</a>' in roster_page
+    history = client.get("/plan/rosters").get_data(as_text=True)
+    assert f"from draft #{draft_id}" in history
+
+
+def test_a_draft_that_changes_nothing_cannot_be_published(app, client, demo) -> None:
+    before, pairs = published_pairs(app)
+    draft_id = make_draft(app, pairs)
+    login(client, Accounts.national)
+    for url in (f"/plan/rosters/{draft_id}", f"/plan/rosters/{draft_id}/publish"):
+        html = client.get(url).get_data(as_text=True)
+        assert f"sends everyone where roster #{before}, published now" in html, url
+        assert "there is nothing to publish" in html and 'name="confirmed"' not in html
+    html = publish(client, draft_id).get_data(as_text=True)
+    assert f"Draft #{draft_id} sends everyone where roster #{before}" in html
+    assert "nothing was published" in html
+    assert published_pairs(app)[0] == before
+    with app.app_context():
+        assert db.session.get(Roster, draft_id).published_as is None
+
+
+def test_a_regional_draft_that_changes_nothing_in_its_region_cannot_be_published(
+    app, client, demo
+) -> None:
+    before, pairs = published_pairs(app)
+    draft_id = make_draft(app, in_region(demo, pairs, demo["region"]), scope=demo["region"])
+    login(client, Accounts.regional)
+    assert "nothing was published" in publish(client, draft_id).get_data(as_text=True)
+    assert published_pairs(app)[0] == before
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_of_two_same_drafts_published_at_once_the_second_changes_nothing(
+    app, demo, round_: int
+) -> None:
+    """Judged under the publishing lock: the later one meets the roster the first made."""
+    before, _ = published_pairs(app)
+    first, removed, added = swapped_draft(app, demo)
+    with app.app_context():
+        second = make_draft(app, store.roster_assignments(first))
+    clients = [signed_in(app, Accounts.national) for _ in range(2)]
+    posts = [
+        (
+            lambda c=c, d=d: c.post(
+                f"/plan/rosters/{d}/publish",
+                data={"csrf_token": csrf_token(c, f"/plan/rosters/{d}"), **CONFIRMED},
+            )
+        )
+        for c, d in zip(clients, (first, second), strict=True)
+    ]
+    responses = at_once(*posts)
+    with app.app_context():
+        published = db.session.scalars(
+            select(Roster).where(Roster.status == "published", Roster.id != before)
+        ).all()
+        assert len(published) == 1
+        assert published[0].summary["draft"] in (first, second)
+    _, new = published_pairs(app)
+    assert added in new and removed not in new
+    refused = [
+        c.get(r.headers["Location"]).get_data(as_text=True)
+        for c, r in zip(clients, responses, strict=True)
+        if "/changes" not in r.headers["Location"]
+    ]
+    assert len(refused) == 1 and "nothing was published" in refused[0]
 
 
 def test_a_stale_draft_warns_but_publishes(app, client, demo) -> None:

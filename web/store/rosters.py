@@ -80,6 +80,15 @@ class AlreadyPublished(Exception):
         self.draft_id = draft_id
 
 
+class NothingChanges(Exception):
+    """A draft that would publish the same assignments as the roster published now."""
+
+    def __init__(self, draft_id: int, current_id: int) -> None:
+        super().__init__(f"draft {draft_id} changes nothing against roster {current_id}")
+        self.draft_id = draft_id
+        self.current_id = current_id
+
+
 def hold(lock: str) -> None:
     """Wait for the named lock, then hold it until the transaction ends (no commit).
 
@@ -140,15 +149,20 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     touches another region. Assignments of needs or volunteers no longer
     stored are left out: nobody should be sent to a withdrawn shift. The
     draft stays, marked `published_as`, so the solve job's link still works.
+
+    Raises `AlreadyPublished` for a draft published already and
+    `NothingChanges` when the result would send everyone where the roster
+    published now sends them; both are judged under the lock, against what
+    stands at commit.
     """
     hold("publish")
     db.session.refresh(draft)  # another click may have published it while we waited
     if draft.status != m.RosterStatus.DRAFT or draft.published_as is not None:
         raise AlreadyPublished(draft.id)
     previous = published()
-    pairs = _stored_pairs(draft.id, draft.scope, inside=True)
-    if previous is not None and draft.scope != m.NATIONAL:
-        pairs += _stored_pairs(previous.id, draft.scope, inside=False)
+    if previous is not None and changes_nothing(draft, previous):
+        raise NothingChanges(draft.id, previous.id)
+    pairs = publishable_pairs(draft, previous)
     roster = m.Roster(
         status=m.RosterStatus.PUBLISHED,
         published_at=m.utcnow(),
@@ -163,6 +177,22 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     _insert_assignments(roster.id, pairs)
     draft.published_as = roster.id
     return roster
+
+
+def publishable_pairs(draft: m.Roster, current: m.Roster | None) -> Pairs:
+    """What publishing the draft over `current` would make: its pairs inside its scope, the rest."""
+    pairs = _stored_pairs(draft.id, draft.scope, inside=True)
+    if current is not None and draft.scope != m.NATIONAL:
+        pairs += _stored_pairs(current.id, draft.scope, inside=False)
+    return pairs
+
+
+def changes_nothing(draft: m.Roster, current: m.Roster | None) -> bool:
+    """Publishing the draft now would send everyone where `current` sends them (no lock)."""
+    if current is None:
+        return False
+    now = _stored_pairs(current.id, m.NATIONAL, inside=True)
+    return set(publishable_pairs(draft, current)) == set(now)
 
 
 def _stored_pairs(roster_id: int, scope: str, *, inside: bool) -> Pairs:
