@@ -69,7 +69,9 @@ def _children(process: psutil.Popen) -> list[psutil.Process]:
         return []
 
 
-def run_solve(workbook: Path, roster: Path, time_limit: float) -> tuple[dict, float, int]:
+def run_solve(
+    workbook: Path, roster: Path, time_limit: float, dask: str | None = None
+) -> tuple[dict, float, int]:
     command = [
         str(BIN / "scheduler"),
         "solve",
@@ -79,6 +81,7 @@ def run_solve(workbook: Path, roster: Path, time_limit: float) -> tuple[dict, fl
         "--json",
         "--time-limit",
         str(time_limit),
+        *(["--dask", dask] if dask else []),
     ]
     started = time.perf_counter()
     process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -126,7 +129,7 @@ def monolithic_cbc(workbook: Path, limit: float) -> tuple[float, float, str]:
     return coverage, time.perf_counter() - started, f"{len(model.assign):,} binaries"
 
 
-def bench(name: str, runs: int, cbc_limit: float, folder: Path) -> None:
+def bench(name: str, runs: int, cbc_limit: float, folder: Path, dask: str | None = None) -> None:
     spec, target, default_runs = INSTANCES[name]
     runs = runs or default_runs
     workbook = folder / f"{name}.xlsx"
@@ -164,6 +167,19 @@ def bench(name: str, runs: int, cbc_limit: float, folder: Path) -> None:
         f"bound) in {greedy_seconds:.1f} s after reading; optimiser/greedy = "
         f"{first['weighted_coverage'] / greedy:.4f}"
     )
+    if dask:
+        figures, wall, _ = run_solve(workbook, folder / f"{name}-dask.xlsx", target * 3, dask)
+        same = (
+            "the same roster"
+            if figures["weighted_coverage"] == first["weighted_coverage"]
+            else "a different roster"
+        )
+        print(
+            f"on a Dask LocalCluster ({dask}): {wall:.1f} s, weighted coverage "
+            f"{figures['weighted_coverage']:,.0f} ({'as' if same else 'NOT as'} on the pool); "
+            "pool/Dask time "
+            f"{statistics.median(walls) / wall:.2f}"
+        )
     if name == "national" and cbc_limit > 0:
         cbc, cbc_seconds, size = monolithic_cbc(workbook, cbc_limit)
         print(
@@ -185,10 +201,26 @@ def main() -> int:
         default=300.0,
         help="seconds for the monolithic CBC baseline; 0 skips it",
     )
+    parser.add_argument(
+        "--dask-workers",
+        type=int,
+        default=0,
+        help="also solve each instance once on a local Dask cluster of this many workers",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+        address = None
+        if args.dask_workers:
+            from distributed import LocalCluster
+
+            cluster = stack.enter_context(
+                LocalCluster(
+                    n_workers=args.dask_workers, threads_per_worker=1, dashboard_address=None
+                )
+            )
+            address = cluster.scheduler_address
         for name in args.only or list(INSTANCES):
-            bench(name, args.runs, args.cbc_limit, Path(folder))
+            bench(name, args.runs, args.cbc_limit, Path(folder), address)
     return 0
 
 

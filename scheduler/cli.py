@@ -187,6 +187,14 @@ def template(output: Path) -> None:
     help="Put each facility's roster in its own workbook, in the folder OUTPUT-facilities.",
 )
 @click.option(
+    "--dask",
+    "dask_address",
+    envvar="SCHEDULER_DASK_ADDRESS",
+    default=None,
+    help="Solve the parts on the Dask cluster whose scheduler is at this address "
+    "(e.g. tcp://10.0.0.5:8786; also SCHEDULER_DASK_ADDRESS) instead of local processes.",
+)
+@click.option(
     "--json", "as_json", is_flag=True, help="Print the figures as one JSON object on stdout."
 )
 def solve(
@@ -198,6 +206,7 @@ def solve(
     workers: int,
     threads: int,
     split: bool,
+    dask_address: str | None,
     as_json: bool,
 ) -> None:
     """Staff every need of INPUT and write the roster to OUTPUT.
@@ -214,7 +223,17 @@ def solve(
     dataset = _load_or_exit(input_path)
     loaded = time.monotonic()
     settings = Settings(SolverName(solver), time_limit, gap, threads, workers)
-    result = run(dataset, settings, progress=_progress_printer())
+    if dask_address:
+        from scheduler.engine.cluster import ClusterUnreachable, dask_executor
+
+        try:
+            with dask_executor(dask_address) as executor:
+                result = run(dataset, settings, executor, progress=_progress_printer())
+        except ClusterUnreachable as exc:
+            click.echo(f"--dask: {exc}", err=True)
+            sys.exit(1)
+    else:
+        result = run(dataset, settings, progress=_progress_printer())
     solved = time.monotonic()
     try:
         write_roster(dataset, result.assignments, output, result=result, split=split)
