@@ -16,16 +16,17 @@ from dataclasses import dataclass
 
 from scheduler.domain import Dataset, Need, Volunteer
 from scheduler.geo import distance_km
+from scheduler.i18n import N_, figure, gettext, ngettext, role_name
 from scheduler.outputs.roster_reading import SHEET, Assignment
 
-RULE_NAMES = {
-    1: "role",
-    2: "capacity",
-    3: "availability",
-    4: "rest",
-    5: "weekly limits",
-    6: "consecutive days",
-    7: "region and distance",
+RULE_NAMES = {  # in English; a violation names its rule in the current language
+    1: N_("role"),
+    2: N_("capacity"),
+    3: N_("availability"),
+    4: N_("rest"),
+    5: N_("weekly limits"),
+    6: N_("consecutive days"),
+    7: N_("region and distance"),
 }
 
 
@@ -39,8 +40,15 @@ class Violation:
 
     def __str__(self) -> str:
         where = f"{SHEET}:{self.rows[0] if self.rows else '-'}"
-        others = f" (rows {', '.join(map(str, self.rows))})" if len(self.rows) > 1 else ""
-        return f"{where}: rule {self.rule} ({RULE_NAMES[self.rule]}): {self.message}{others}"
+        rule = gettext(
+            "rule %(number)s (%(name)s)", number=self.rule, name=gettext(RULE_NAMES[self.rule])
+        )
+        said = f"{where}: {rule}: {self.message}"
+        if len(self.rows) > 1:
+            said = gettext(
+                "%(said)s (rows %(rows)s)", said=said, rows=", ".join(map(str, self.rows))
+            )
+        return said
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,9 @@ class Shift:
     row: int
 
     def __str__(self) -> str:
-        return f"{self.need.id} ({_span(self.need.start, self.need.end)})"
+        return gettext(
+            "%(need)s (%(span)s)", need=self.need.id, span=_span(self.need.start, self.need.end)
+        )
 
 
 def check_roster(dataset: Dataset, assignments: Iterable[Assignment]) -> list[Violation]:
@@ -91,19 +101,27 @@ def role_covers_need(dataset: Dataset, roster: list[Assignment]) -> list[Violati
         need = dataset.need_by_id.get(a.need_id)
         volunteer = dataset.volunteer_by_id.get(a.volunteer_id)
         if need is None:
-            found.append(Violation(1, f"'{a.need_id}' is not a need of the input", (a.row,)))
+            message = gettext("'%(id)s' is not a need of the input", id=a.need_id)
+            found.append(Violation(1, message, (a.row,)))
         elif volunteer is None:
-            found.append(
-                Violation(1, f"'{a.volunteer_id}' is not a volunteer of the input", (a.row,))
-            )
+            message = gettext("'%(id)s' is not a volunteer of the input", id=a.volunteer_id)
+            found.append(Violation(1, message, (a.row,)))
         elif not dataset.roles.covers(volunteer.role, need.role):
-            covered = ", ".join(sorted(dataset.roles.cover.get(volunteer.role, ())))
+            covered = ", ".join(
+                role_name(r) for r in sorted(dataset.roles.cover.get(volunteer.role, ()))
+            )
             found.append(
                 Violation(
                     1,
-                    f"{volunteer.id} is a {volunteer.role} and cannot fill "
-                    f"{need.id}, a {need.role} place (a {volunteer.role} fills: "
-                    f"{covered})",
+                    gettext(
+                        "%(volunteer)s is a %(role)s and cannot fill %(need)s, a %(need_role)s "
+                        "place (a %(role)s fills: %(covered)s)",
+                        volunteer=volunteer.id,
+                        role=role_name(volunteer.role),
+                        need=need.id,
+                        need_role=role_name(need.role),
+                        covered=covered,
+                    ),
                     (a.row,),
                 )
             )
@@ -123,8 +141,13 @@ def need_not_overfilled(dataset: Dataset, roster: list[Assignment]) -> list[Viol
             found.append(
                 Violation(
                     2,
-                    f"{volunteer_id} is assigned to {need_id} {len(rows)} "
-                    "times; a volunteer fills one place of a need at most",
+                    gettext(
+                        "%(volunteer)s is assigned to %(need)s %(count)s times; a volunteer "
+                        "fills one place of a need at most",
+                        volunteer=volunteer_id,
+                        need=need_id,
+                        count=len(rows),
+                    ),
                     tuple(rows),
                 )
             )
@@ -135,8 +158,17 @@ def need_not_overfilled(dataset: Dataset, roster: list[Assignment]) -> list[Viol
             found.append(
                 Violation(
                     2,
-                    f"{need_id} ({_span(need.start, need.end)}) wants "
-                    f"{need.count} volunteer(s) and has {len(filled)}: {names}",
+                    ngettext(
+                        "%(need)s (%(span)s) wants %(count)s volunteer(s) and has %(has)s: "
+                        "%(names)s",
+                        "%(need)s (%(span)s) wants %(count)s volunteer(s) and has %(has)s: "
+                        "%(names)s",
+                        need.count,
+                        need=need_id,
+                        span=_span(need.start, need.end),
+                        has=len(filled),
+                        names=names,
+                    ),
                     tuple(sorted(row for _, row in filled)),
                 )
             )
@@ -165,22 +197,31 @@ def volunteer_available(dataset: Dataset, roster: list[Assignment]) -> list[Viol
             start, end = shift.need.start, shift.need.end
             blocked = [(s, e) for s, e in closed if s < end and start < e]
             if blocked:
-                message = (
-                    f"{volunteer.id} works {shift} but is not available "
-                    f"{_span(*blocked[0])} (a 'no' window)"
+                message = gettext(
+                    "%(volunteer)s works %(shift)s but is not available %(span)s (a 'no' window)",
+                    volunteer=volunteer.id,
+                    shift=shift,
+                    span=_span(*blocked[0]),
                 )
                 found.append(Violation(3, message, (shift.row,)))
             elif has_yes and not any(s <= start and end <= e for s, e in open_):
                 near = [_span(s, e) for s, e in open_ if s < end and start < e]
-                what = f"available only {', '.join(near)} then" if near else "not available then"
-                found.append(
-                    Violation(
-                        3,
-                        f"{volunteer.id} works {shift} but is {what}; the "
-                        "shift must lie wholly inside their 'yes' windows",
-                        (shift.row,),
+                if near:
+                    message = gettext(
+                        "%(volunteer)s works %(shift)s but is available only %(spans)s then; "
+                        "the shift must lie wholly inside their 'yes' windows",
+                        volunteer=volunteer.id,
+                        shift=shift,
+                        spans=", ".join(near),
                     )
-                )
+                else:
+                    message = gettext(
+                        "%(volunteer)s works %(shift)s but is not available then; the shift "
+                        "must lie wholly inside their 'yes' windows",
+                        volunteer=volunteer.id,
+                        shift=shift,
+                    )
+                found.append(Violation(3, message, (shift.row,)))
     return found
 
 
@@ -196,19 +237,23 @@ def rest_between_shifts(dataset: Dataset, roster: list[Assignment]) -> list[Viol
                     break  # every later shift starts later still
                 gap = later.need.start - earlier.need.end
                 if gap < dt.timedelta(0):
-                    why = "which overlap"
+                    message = gettext(
+                        "%(volunteer)s works %(earlier)s and %(later)s, which overlap",
+                        volunteer=volunteer.id,
+                        earlier=earlier,
+                        later=later,
+                    )
                 else:
-                    why = (
-                        f"with {gap.total_seconds() / 3600:.1f} h between them; at least "
-                        f"{dataset.rules.min_rest_hours:g} h are needed"
+                    message = gettext(
+                        "%(volunteer)s works %(earlier)s and %(later)s, with %(gap)s h between "
+                        "them; at least %(rest)s h are needed",
+                        volunteer=volunteer.id,
+                        earlier=earlier,
+                        later=later,
+                        gap=figure(gap.total_seconds() / 3600, ".1f"),
+                        rest=figure(dataset.rules.min_rest_hours),
                     )
-                found.append(
-                    Violation(
-                        4,
-                        f"{volunteer.id} works {earlier} and {later}, {why}",
-                        (earlier.row, later.row),
-                    )
-                )
+                found.append(Violation(4, message, (earlier.row, later.row)))
     return found
 
 
@@ -226,8 +271,16 @@ def weekly_limits(dataset: Dataset, roster: list[Assignment]) -> list[Violation]
                 found.append(
                     Violation(
                         5,
-                        f"{volunteer.id} has {len(in_week)} shifts in {label}; "
-                        f"at most {volunteer.max_shifts_per_week} are allowed",
+                        ngettext(
+                            "%(volunteer)s has %(count)s shifts in %(week)s; at most %(most)s "
+                            "are allowed",
+                            "%(volunteer)s has %(count)s shifts in %(week)s; at most %(most)s "
+                            "are allowed",
+                            len(in_week),
+                            volunteer=volunteer.id,
+                            week=label,
+                            most=volunteer.max_shifts_per_week,
+                        ),
                         rows,
                     )
                 )
@@ -237,8 +290,14 @@ def weekly_limits(dataset: Dataset, roster: list[Assignment]) -> list[Violation]
                 found.append(
                     Violation(
                         5,
-                        f"{volunteer.id} works {minutes / 60:g} h in {label}; "
-                        f"at most {limit:g} h are allowed",
+                        gettext(
+                            "%(volunteer)s works %(hours)s h in %(week)s; at most %(limit)s h "
+                            "are allowed",
+                            volunteer=volunteer.id,
+                            hours=figure(minutes / 60),
+                            week=label,
+                            limit=figure(limit),
+                        ),
                         rows,
                     )
                 )
@@ -256,9 +315,17 @@ def consecutive_days(dataset: Dataset, roster: list[Assignment]) -> list[Violati
                 found.append(
                     Violation(
                         6,
-                        f"{volunteer.id} starts a shift on {len(run)} days in "
-                        f"a row, {run[0]} to {run[-1]}; at most {limit} are "
-                        "allowed",
+                        ngettext(
+                            "%(volunteer)s starts a shift on %(count)s days in a row, %(first)s "
+                            "to %(last)s; at most %(most)s are allowed",
+                            "%(volunteer)s starts a shift on %(count)s days in a row, %(first)s "
+                            "to %(last)s; at most %(most)s are allowed",
+                            len(run),
+                            volunteer=volunteer.id,
+                            first=run[0],
+                            last=run[-1],
+                            most=limit,
+                        ),
                         rows,
                     )
                 )
@@ -278,9 +345,15 @@ def region_and_distance(dataset: Dataset, roster: list[Assignment]) -> list[Viol
                 found.append(
                     Violation(
                         7,
-                        f"{volunteer.id} is in region '{volunteer.region}' but "
-                        f"{shift.need.id} is at {facility.id} in region "
-                        f"'{facility.region}'",
+                        gettext(
+                            "%(volunteer)s is in region '%(region)s' but %(need)s is at "
+                            "%(facility)s in region '%(facility_region)s'",
+                            volunteer=volunteer.id,
+                            region=volunteer.region,
+                            need=shift.need.id,
+                            facility=facility.id,
+                            facility_region=facility.region,
+                        ),
                         (shift.row,),
                     )
                 )
@@ -290,9 +363,15 @@ def region_and_distance(dataset: Dataset, roster: list[Assignment]) -> list[Viol
                     found.append(
                         Violation(
                             7,
-                            f"{volunteer.id} works {shift.need.id} at "
-                            f"{facility.id}, {km:.1f} km from home; the limit is "
-                            f"{limit:g} km",
+                            gettext(
+                                "%(volunteer)s works %(need)s at %(facility)s, %(km)s km from "
+                                "home; the limit is %(limit)s km",
+                                volunteer=volunteer.id,
+                                need=shift.need.id,
+                                facility=facility.id,
+                                km=figure(km, ".1f"),
+                                limit=figure(limit),
+                            ),
                             (shift.row,),
                         )
                     )
@@ -365,10 +444,17 @@ def _minutes(need: Need) -> int:
 def _span(start: dt.datetime, end: dt.datetime) -> str:
     """'2026-03-02 20:00-08:00'; with both dates when it lasts more than a day."""
     if end - start > dt.timedelta(days=1):
-        return f"{start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}"
+        first, last = start.strftime("%Y-%m-%d %H:%M"), end.strftime("%Y-%m-%d %H:%M")
+        return gettext("%(start)s to %(end)s", start=first, end=last)
     return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
 
 
 def _week_label(year: int, week: int) -> str:
     monday = dt.date.fromisocalendar(year, week, 1)
-    return f"ISO week {year}-W{week:02d} ({monday} to {monday + dt.timedelta(days=6)})"
+    iso = f"{year}-W{week:02d}"
+    return gettext(
+        "ISO week %(week)s (%(monday)s to %(sunday)s)",
+        week=iso,
+        monday=monday,
+        sunday=monday + dt.timedelta(days=6),
+    )

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from pydantic import ValidationError
 
 from scheduler import i18n
+from scheduler.checker import check_roster
 from scheduler.domain import Rules
 from scheduler.intake import rule_words, schema
 from scheduler.intake.loading import load_dataset
@@ -20,10 +21,12 @@ from scheduler.intake.schema import NeedRow
 from scheduler.intake.summary import describe
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import read_changes
+from scheduler.outputs.roster_reading import Assignment
+from scheduler.outputs.unfilled import explain_unfilled
 from scheduler.problems import InvalidInput
 from scheduler.rules import BLOCKING_RULES
 from tests.broken import make_cases
-from tests.factories import make_dataset, make_facility
+from tests.factories import make_dataset, make_facility, make_need, make_volunteer, make_window
 
 ROOT = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
@@ -59,8 +62,13 @@ def test_each_translation_keeps_the_placeholders_of_its_message(code: str) -> No
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         wanted = set(PLACEHOLDER.findall(ids[-1])) | set(PLACEHOLDER.findall(ids[0]))
-        differ += [(ids[0], s) for s in strings if set(PLACEHOLDER.findall(s)) != wanted]
+        differ += [
+            (ids[0], s) for s in strings if set(PLACEHOLDER.findall(s)) ^ wanted - ENGLISH_ONLY
+        ]
     assert differ == []
+
+
+ENGLISH_ONLY = {"article"}  # a value only English grammar needs (a, an)
 
 
 def extracted() -> dict[tuple[str | None, str], str]:
@@ -225,3 +233,42 @@ def test_the_dataset_summary_in_russian() -> None:
         lines = describe(dataset, "demo").splitlines()
     assert lines[0] == "demo: ошибок нет."
     assert lines[1].startswith("  2 учреждения в 1 регионе; волонтёров: 1 (медсестра: 1)")
+
+
+def test_why_a_place_is_open_is_said_in_russian() -> None:
+    """Nobody is free for the night shift: the funnel's sentence, then a rule's words."""
+    dataset = make_dataset(
+        volunteers=[make_volunteer(), make_volunteer(id="V2", name="Boris")],
+        needs=[make_need(count=2), make_need(id="N2", start="20:00", end="08:00", count=2)],
+        availability=[
+            make_window("Mon", "08:00", "16:00"),
+            make_window("Mon", "08:00", "16:00", volunteer_id="V2"),
+        ],
+    )
+    with i18n.using("ru"):
+        reasons = explain_unfilled(dataset, [("N1", "V1")])
+    assert reasons["N1"].reason == (
+        "в регионе «north» — 2 волонтёра с ролью «медсестра»; 2 свободны на всю смену; "
+        "2 живут не дальше 50 км; 1 уже на этой смене; 1 волонтёр ещё может взять её, "
+        "не нарушая правил (V2), — назначьте вручную или запустите расчёт заново"
+    )
+    assert reasons["N2"].reason == (
+        "в регионе «north» — 2 волонтёра с ролью «медсестра»; никто из них не свободен на всю смену"
+    )
+    english = explain_unfilled(dataset, [("N1", "V1")])
+    assert english["N2"].reason == ("2 nurses in north region; none available for the whole shift")
+
+
+def test_a_checker_violation_is_said_in_russian() -> None:
+    dataset = make_dataset(needs=[make_need(), make_need(id="N2", start="12:00", end="20:00")])
+    roster = [Assignment("N1", "V1", 2), Assignment("N2", "V1", 3)]
+    with i18n.using("ru"):
+        found = [str(v) for v in check_roster(dataset, roster)]
+    assert found == [
+        "Assignments:2: правило 4 (отдых): V1 работает в смены N1 (2026-03-02 08:00-16:00) и "
+        "N2 (2026-03-02 12:00-20:00), а они пересекаются (строки 2, 3)"
+    ]
+    assert [str(v) for v in check_roster(dataset, roster)] == [
+        "Assignments:2: rule 4 (rest): V1 works N1 (2026-03-02 08:00-16:00) and "
+        "N2 (2026-03-02 12:00-20:00), which overlap (rows 2, 3)"
+    ]

@@ -148,7 +148,8 @@ def _control_name(char: str) -> str:
         return gettext("a line break")
     if char == "\t":
         return gettext("a tab")
-    return gettext("the control character %(code)s", code=f"U+{ord(char):04X}")
+    code = f"U+{ord(char):04X}"
+    return gettext("the control character %(code)s", code=code)
 
 
 def number(value: object) -> float:

@@ -94,12 +94,13 @@ def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        byte = f"0x{data[exc.start]:02x}"
         raise file_problem(
             file,
             gettext(
                 "the file is not UTF-8 text (byte %(byte)s on line %(line)s); in Excel use "
                 "Save As > 'CSV UTF-8 (Comma delimited)'",
-                byte=f"0x{data[exc.start]:02x}",
+                byte=byte,
                 line=line,
             ),
             sheet,

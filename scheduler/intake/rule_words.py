@@ -33,7 +33,8 @@ WORDS = frozenset(
 
 def meaning(name: str) -> str:
     """What a rule means: 'most days in a row with a shift start'."""
-    return gettext(Rules.model_fields[name].description or "")
+    description = Rules.model_fields[name].description
+    return gettext(description) if description else name
 
 
 def accepted(name: str) -> str:

@@ -6,7 +6,7 @@ from collections import Counter
 from pathlib import Path
 
 from scheduler.domain import Dataset, Priority
-from scheduler.i18n import figure, gettext, ngettext, priority_name, role_name
+from scheduler.i18n import figure, gettext, ngettext, pgettext, priority_name, role_name
 
 
 def describe(dataset: Dataset, source: Path | str) -> str:
@@ -25,7 +25,7 @@ def describe(dataset: Dataset, source: Path | str) -> str:
     capacity = sum(v.max_shifts_per_week for v in dataset.volunteers)
     roles = Counter(v.role for v in dataset.volunteers)
     by_role = ", ".join(
-        gettext("%(count)s %(role)s", count=_n(n), role=role_name(r))
+        pgettext("volunteers of a role", "%(count)s %(role)s", count=_n(n), role=role_name(r))
         for r, n in roles.most_common()
     )
     facilities, regions = len(dataset.facilities), len(dataset.regions)

@@ -295,6 +295,10 @@ def need_list(
         start, end = (midnight + dt.timedelta(minutes=m) for m in row.minutes)
         key = (row.facility_id, row.date, start, end, row.role)
         if key in seen:
+            shift = (
+                f"{row.facility_id}, {row.date}, "
+                f"{cells.clock(row.start)}-{cells.clock(row.end)}, {row.role}"
+            )
             problems.append(
                 Problem(
                     "needs",
@@ -303,8 +307,7 @@ def need_list(
                     gettext(
                         "the same shift as row %(row)s (%(shift)s); put the total count in one row",
                         row=seen[key],
-                        shift=f"{row.facility_id}, {row.date}, {cells.clock(row.start)}-"
-                        f"{cells.clock(row.end)}, {row.role}",
+                        shift=shift,
                     ),
                 )
             )

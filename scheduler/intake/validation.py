@@ -152,8 +152,7 @@ def _row_problems(
             message = str(ctx.get("message", error["msg"]))
         where = sheet.labels.get(column or "")
         if where and len(where) <= 3:  # an Excel column letter
-            message = gettext(
-                "%(message)s (cell %(cell)s)", message=message, cell=f"{where}{number}"
-            )
+            cell = f"{where}{number}"
+            message = gettext("%(message)s (cell %(cell)s)", message=message, cell=cell)
         problems.append(Problem(sheet.name, number, column, message))
     return problems

@@ -256,6 +256,7 @@ def _formula_problems(archive: zipfile.ZipFile, part: str | None, sheet: RawShee
             continue
         text = (match.group(3) or b"").decode("utf-8", "replace")
         formula = gettext("a formula (=%(text)s)", text=text) if text else gettext("a formula")
+        cell = f"{letters}{row}"
         problems.append(
             Problem(
                 sheet.name,
@@ -264,7 +265,7 @@ def _formula_problems(archive: zipfile.ZipFile, part: str | None, sheet: RawShee
                 gettext(
                     "cell %(cell)s holds %(formula)s; formulas are not evaluated: replace it by "
                     "its value (Copy, then Paste Special > Values)",
-                    cell=f"{letters}{row}",
+                    cell=cell,
                     formula=formula,
                 ),
             )

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from scheduler import i18n
 from scheduler import rules as registry
 from scheduler.arrays import I64
-from scheduler.domain import Dataset, Need, Priority, Rules
+from scheduler.domain import Dataset, Need, Rules
+from scheduler.i18n import figure, gettext, ngettext, pgettext
 from scheduler.outputs.unfilled.funnel import BLOCKING_RULES, Funnel
 from scheduler.outputs.unfilled.limits import Stops
 from scheduler.outputs.unfilled.reach import Reach
@@ -56,14 +58,17 @@ class _Phrases:
     only_role: dict[str, bool]  # role -> nobody but the role itself fills it
     regions: dict[str, str]  # facility id -> its region as a sentence names it
     near: str  # "within 30 km"
+    own_limit: str  # "within their distance limit"
 
     @classmethod
     def of(cls, dataset: Dataset) -> _Phrases:
+        """The phrases in the current language."""
         return cls(
             labels=_rule_labels(dataset.rules),
             only_role={r: dataset.roles.fillers(r) == {r} for r in dataset.roles.roles},
             regions={f.id: _region(f.region_name) for f in dataset.facilities},
-            near=f"within {dataset.rules.max_distance_km:g} km",
+            near=gettext("within %(km)s km", km=figure(dataset.rules.max_distance_km)),
+            own_limit=gettext("within their distance limit"),
         )
 
     def words(self, need: Need, personal: int, limited: int, heavier: tuple[int, ...]) -> _Words:
@@ -72,10 +77,10 @@ class _Phrases:
             role=need.role,
             only_role=self.only_role[need.role],
             region=self.regions[need.facility_id],
-            within="within their distance limit" if personal else self.near,
+            within=self.own_limit if personal else self.near,
             limited=limited,
             hours=need.hours,
-            heavier=", ".join(Priority(p).name.lower() for p in heavier),
+            heavier=", ".join(i18n.priority_name(p) for p in heavier),
             labels=self.labels,
         )
 
@@ -130,45 +135,89 @@ def _stage(c: _Counts) -> str:
 
 def _reason(stage: str, c: _Counts, w: _Words) -> str:
     if stage == "role":
-        return f"no volunteer in {w.region} has a role that covers {w.role}"
-    said = [f"{_who(c.in_region_with_role, w)} in {w.region}"]
+        return gettext(
+            "no volunteer in %(region)s has a role that covers %(role)s",
+            region=w.region,
+            role=i18n.role_name(w.role),
+        )
+    said = [gettext("%(who)s in %(region)s", who=_who(c.in_region_with_role, w), region=w.region)]
     if stage == "availability":
-        return _join(said, "none available for the whole shift" + _limited(w))
-    said.append(f"{c.available} available for the whole shift")
+        return _join(said, gettext("none available for the whole shift") + _limited(w))
+    said.append(
+        ngettext(
+            "%(count)s available for the whole shift",
+            "%(count)s available for the whole shift",
+            c.available,
+        )
+    )
     if stage == "distance":
-        return _join(said, f"none {w.within}")
-    said.append(f"{c.within_distance} {w.within}")
+        return _join(said, gettext("none %(within)s", within=w.within))
+    said.append(
+        ngettext("%(count)s %(within)s", "%(count)s %(within)s", c.within_distance, within=w.within)
+    )
     if stage == "on_shift":
         if c.on_this_shift == 1:
-            return _join(said, "the only one who could take it is already on this shift")
-        return _join(said, f"{_all(c.on_this_shift)} who could take it are already on this shift")
+            return _join(said, gettext("the only one who could take it is already on this shift"))
+        return _join(
+            said,
+            gettext(
+                "%(all)s who could take it are already on this shift", all=_all(c.on_this_shift)
+            ),
+        )
     if c.on_this_shift:
-        said.append(f"{c.on_this_shift} already on this shift")
+        said.append(gettext("%(count)s already on this shift", count=c.on_this_shift))
     return _join(said, _at_limits(stage, c, w))
 
 
 def _at_limits(stage: str, c: _Counts, w: _Words) -> str:
     """Stage 5 in words: who is kept off by which rule, or who could still take it."""
-    rules = ", ".join(f"{n} {w.labels[rule]}" for rule, n in c.blocked.items())
+    rules = ", ".join(
+        gettext("%(count)s %(label)s", count=n, label=w.labels[rule])
+        for rule, n in c.blocked.items()
+    )
     if stage == "free":
-        ids = ", ".join(c.free[:3]) + (f" and {len(c.free) - 3} more" if len(c.free) > 3 else "")
-        could = (
-            f"{len(c.free)} {_plural('volunteer', len(c.free))} could still take it without "
-            f"breaking a rule ({ids}) — assign by hand or re-run the solver"
+        ids = ", ".join(c.free[:3])
+        if len(c.free) > 3:
+            ids = gettext("%(ids)s and %(count)s more", ids=ids, count=len(c.free) - 3)
+        could = ngettext(
+            "%(count)s volunteer could still take it without breaking a rule (%(ids)s) — "
+            "assign by hand or re-run the solver",
+            "%(count)s volunteers could still take it without breaking a rule (%(ids)s) — "
+            "assign by hand or re-run the solver",
+            len(c.free),
+            ids=ids,
         )
         stuck = c.candidates - len(c.free)
-        return f"{stuck} already at a limit: {rules}; {could}" if stuck else could
+        if not stuck:
+            return could
+        return gettext(
+            "%(count)s already at a limit: %(rules)s; %(could)s",
+            count=stuck,
+            rules=rules,
+            could=could,
+        )
     n = c.candidates
     if n == 1:
-        everyone = "the other one" if c.on_this_shift else "the only one"
+        everyone = gettext("the other one") if c.on_this_shift else gettext("the only one")
     else:
-        everyone = f"the other {n}" if c.on_this_shift else _all(n)
+        everyone = gettext("the other %(count)s", count=n) if c.on_this_shift else _all(n)
     if stage == "weigh_more":
-        were = "were" if n > 1 else "was"
-        return f"{everyone} {were} used on shifts that weigh more ({w.heavier}): {rules}"
-    said = f"{everyone} already at a limit: {rules}"
+        return ngettext(
+            "%(everyone)s was used on shifts that weigh more (%(heavier)s): %(rules)s",
+            "%(everyone)s were used on shifts that weigh more (%(heavier)s): %(rules)s",
+            n,
+            everyone=everyone,
+            heavier=w.heavier,
+            rules=rules,
+        )
+    said = gettext("%(everyone)s already at a limit: %(rules)s", everyone=everyone, rules=rules)
     if c.weigh_more:
-        said += f"; {c.weigh_more} of them on shifts that weigh more ({w.heavier})"
+        said = gettext(
+            "%(said)s; %(count)s of them on shifts that weigh more (%(heavier)s)",
+            said=said,
+            count=c.weigh_more,
+            heavier=w.heavier,
+        )
     return said
 
 
@@ -180,22 +229,39 @@ def _rule_labels(rules: Rules) -> dict[str, str]:
 def _limited(w: _Words) -> str:
     if not w.limited:
         return ""
-    return (
-        f" ({w.limited} free then, but their weekly limits leave no room "
-        f"for this {w.hours:g}-hour shift)"
+    because = ngettext(
+        "%(count)s free then, but their weekly limits leave no room for this %(hours)s-hour shift",
+        "%(count)s free then, but their weekly limits leave no room for this %(hours)s-hour shift",
+        w.limited,
+        hours=figure(w.hours),
     )
+    return f" ({because})"
 
 
 def _who(n: int, w: _Words) -> str:
     """'12 nurses', or '12 volunteers who can fill an orderly place' when other roles cover it."""
     if w.only_role:
-        return f"{n} {_plural(w.role, n)}"
+        return ngettext("%(count)s %(role)s", "%(count)s %(role)s", n, role=_counted(w.role, n))
     article = "an" if w.role[:1].lower() in "aeiou" else "a"
-    return f"{n} {_plural('volunteer', n)} who can fill {article} {w.role} place"
+    return ngettext(
+        "%(count)s volunteer who can fill %(article)s %(role)s place",
+        "%(count)s volunteers who can fill %(article)s %(role)s place",
+        n,
+        article=article,
+        role=i18n.role_name(w.role),
+    )
+
+
+def _counted(role: str, n: int) -> str:
+    """The role after a count: English makes the role itself plural ('12 nurses'); another
+    language names the role as a word of its own ('12 волонтёров с ролью «медсестра»')."""
+    if i18n.language() == i18n.DEFAULT:
+        return _plural(role, n)
+    return i18n.role_name(role)
 
 
 def _all(n: int) -> str:
-    return "both" if n == 2 else f"all {n}"
+    return gettext("both") if n == 2 else gettext("all %(count)s", count=n)
 
 
 def _plural(word: str, n: int) -> str:
@@ -210,7 +276,9 @@ def _plural(word: str, n: int) -> str:
 
 def _region(name: str) -> str:
     """'Sosnogorsk Region' as it is; 'North' becomes 'North region'."""
-    return name if name.lower().endswith("region") else f"{name} region"
+    if name.lower().endswith("region"):
+        return pgettext("a region named in full", "%(name)s", name=name)
+    return gettext("%(name)s region", name=name)
 
 
 def _join(said: list[str], last: str) -> str:
