@@ -5,13 +5,19 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from scheduler.engine import results
 from scheduler.engine.results import SolverName
 from scheduler.problems import InvalidInput
+
+if TYPE_CHECKING:
+    from scheduler.engine.solver import Progress
 
 INPUT = click.Path(exists=True, path_type=Path)
 
@@ -227,13 +233,14 @@ def solve(
         from scheduler.engine.cluster import ClusterUnreachable, dask_executor
 
         try:
-            with dask_executor(dask_address) as executor:
-                result = run(dataset, settings, executor, progress=_progress_printer())
+            with dask_executor(dask_address) as executor, _progress() as progress:
+                result = run(dataset, settings, executor, progress=progress)
         except ClusterUnreachable as exc:
             click.echo(f"--dask: {exc}", err=True)
             sys.exit(1)
     else:
-        result = run(dataset, settings, progress=_progress_printer())
+        with _progress() as progress:
+            result = run(dataset, settings, progress=progress)
     solved = time.monotonic()
     try:
         write_roster(dataset, result.assignments, output, result=result, split=split)
@@ -282,23 +289,37 @@ def _load_or_exit(path: Path):
     return dataset
 
 
-def _progress_printer():
-    """Parts done, best roster and bound on stderr; one line per update on a terminal only."""
+@contextmanager
+def _progress() -> Iterator[Progress | None]:
+    """Parts done, best roster found and bound on stderr as a progress bar, on a terminal only."""
     if not sys.stderr.isatty():
-        return None
+        yield None
+        return
+    from tqdm import tqdm
+
+    from scheduler.i18n import gettext
+
+    bar: tqdm | None = None
 
     def show(done: int, total: int, found: float, bound: float) -> None:
-        end = "\n" if done == total else ""
-        click.echo(
-            f"\r  parts {done}/{total}  coverage {found:,.0f}  bound {bound:,.0f}  "
-            f"gap {results.gap(found, bound):.2%}   ",
-            nl=False,
-            err=True,
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, unit=gettext("part"), file=sys.stderr, dynamic_ncols=True)
+        bar.update(done - bar.n)
+        bar.set_postfix_str(
+            gettext(
+                "coverage %(found)s, bound %(bound)s, gap %(gap)s",
+                found=f"{found:,.0f}",
+                bound=f"{bound:,.0f}",
+                gap=f"{results.gap(found, bound):.2%}",
+            )
         )
-        if end:
-            click.echo("", err=True)
 
-    return show
+    try:
+        yield show
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 @main.command()
