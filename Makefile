@@ -23,17 +23,21 @@ CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 install: $(STAMP) $(CATALOGS:.po=.mo)
 
 # The web app and its solve worker (Huey, queue in instance/huey.sqlite3) on an embedded
-# SQLite database (instance/), with the demo data and a published roster; prints the
-# address and one demo account per role.
-# The demo's week is in May 2020: needs may be posted for its dates too.
-DEMO_DAYS_BACK := $(shell echo $$(( ($$(date +%s) - $$(date -d 2020-01-01 +%s)) / 86400 )))
+# SQLite database (instance/), with demo data and a published roster; prints the address
+# and one demo account per role. The demo lives in the present: data/demo's generator,
+# sizes and seed, with shifts from a week before today to a week after (instance/demo),
+# so there are always past shifts, today's and upcoming ones. data/demo itself stays as
+# `make data` writes it, reproducible.
+DEMO_START := $(shell date -d '7 days ago' +%F)
 FLASK := SCHEDULER_SESSION_COOKIE_SECURE=false SCHEDULER_REMEMBER_COOKIE_SECURE=false \
-	SCHEDULER_NEED_DAYS_BACK=$(DEMO_DAYS_BACK) $(VENV)/bin/flask --app web
+	$(VENV)/bin/flask --app web
 HOST  ?= 127.0.0.1
 PORT  ?= 5000
 run: install
 	$(FLASK) init-db
-	$(FLASK) load-data data/demo --solve
+	$(VENV)/bin/scheduler generate --volunteers 100 --facilities 6 --days 15 --regions 2 \
+		--seed 7 --start $(DEMO_START) -o instance/demo
+	$(FLASK) load-data instance/demo --solve
 	@echo "Demo accounts:"
 	@$(FLASK) demo-accounts
 	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the solve worker)"
