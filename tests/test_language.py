@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import openpyxl
@@ -21,6 +24,7 @@ from scheduler.intake.schema import NeedRow
 from scheduler.intake.summary import describe
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import read_changes
+from scheduler.outputs.roster import write_roster
 from scheduler.outputs.roster_reading import Assignment
 from scheduler.outputs.unfilled import explain_unfilled
 from scheduler.problems import InvalidInput
@@ -272,3 +276,49 @@ def test_a_checker_violation_is_said_in_russian() -> None:
         "Assignments:2: rule 4 (rest): V1 works N1 (2026-03-02 08:00-16:00) and "
         "N2 (2026-03-02 12:00-20:00), which overlap (rows 2, 3)"
     ]
+
+
+def test_the_roster_workbook_in_russian_keeps_the_contracts_sheets(tmp_path: Path) -> None:
+    dataset = make_dataset(
+        volunteers=[make_volunteer(phone="+7 900 000-00-01")],
+        needs=[make_need(count=2), make_need(id="N2", date="2026-03-03", priority=1)],
+    )
+    path = tmp_path / "график.xlsx"
+    with i18n.using("ru"):
+        write_roster(dataset, [("N1", "V1")], path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    assert book.sheetnames[:4] == ["Сводка", "Assignments", "Unfilled", "Волонтёры"]
+    summary = [row for row in book["Сводка"].iter_rows(values_only=True)]
+    assert summary[0][0] == "Сводка по графику"
+    assert summary[1][:2] == ("мест нужно", 3)
+    assert "По приоритетам" in [row[0] for row in summary]
+    assignments = list(book["Assignments"].iter_rows(values_only=True))
+    assert assignments[0][:2] == ("need_id", "facility_id")  # the contract's, in every language
+    assert assignments[1][7] == "nurse"  # a value a checker reads
+    unfilled = list(book["Unfilled"].iter_rows(values_only=True))
+    assert unfilled[0][-2:] == ("why", "reason")
+    assert unfilled[1][-1].startswith("в регионе «north» — 1 волонтёр с ролью «медсестра»")
+    volunteers = list(book["Волонтёры"].iter_rows(values_only=True))
+    assert volunteers[0][:3] == ("номер волонтёра", "имя", "роль")
+    assert volunteers[1][:3] == ("V1", "Anna", "медсестра")
+    wall = [c for row in book[book.sheetnames[4]].iter_rows(values_only=True) for c in row if c]
+    book.close()
+    assert "НЕ ЗАНЯТО (критично)" in wall
+    assert any(str(c).startswith("Неделя с 02 мар") for c in wall)
+
+
+def test_validate_speaks_the_language_of_the_shell(tmp_path: Path) -> None:
+    path = _upload_with_a_bad_date(tmp_path)
+    environ = {k: v for k, v in os.environ.items() if k not in i18n.ENVIRONMENT}
+    environ["LANG"] = "ru_RU.UTF-8"
+    run = subprocess.run(
+        [sys.executable, "-m", "scheduler", "validate", str(path)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=environ,
+        cwd=ROOT,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert BAD_DATE in run.stdout.splitlines()

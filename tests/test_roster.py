@@ -387,3 +387,59 @@ def test_libreoffice_opens_the_roster(demo_book, tmp_path) -> None:
     pdf = tmp_path / "roster.pdf"
     assert pdf.stat().st_size > 10_000
     assert "Error" not in done.stderr
+
+
+def test_a_need_years_away_adds_one_day_column_not_the_years_between(tmp_path) -> None:
+    """The Volunteers sheet once spanned 2,406 day columns for one stray need."""
+    dataset, assignments = small_case()
+    stray = make_need(id="N9", date="2032-10-04", start="08:00", end="16:00")
+    dataset = make_dataset(
+        facilities=dataset.facilities, volunteers=dataset.volunteers, needs=[*dataset.needs, stray]
+    )
+    path = tmp_path / "roster.xlsx"
+    write_roster(dataset, [*assignments, ("N9", "V1")], path)
+    rows = list(
+        openpyxl.load_workbook(path, read_only=True)["Volunteers"].iter_rows(values_only=True)
+    )
+    days = [d.date() for d in rows[0][len(VOLUNTEER_COLUMNS) :]]
+    assert days == sorted({n.date for n in dataset.needs})  # the days with shifts, in order
+    assert len(days) == 5
+    anna = next(r for r in rows if r[0] == "V1")
+    assert anna[len(VOLUNTEER_COLUMNS) + days.index(dt.date(2032, 10, 4))] == "08:00–16:00 F1"
+
+
+def test_day_columns_stop_at_a_year_of_days_with_a_note(tmp_path, monkeypatch) -> None:
+    from scheduler.outputs.roster import volunteers
+
+    monkeypatch.setattr(volunteers, "MAX_DAY_COLUMNS", 2)
+    dataset, assignments = small_case()
+    path = tmp_path / "roster.xlsx"
+    write_roster(dataset, assignments, path)
+    rows = list(
+        openpyxl.load_workbook(path, read_only=True)["Volunteers"].iter_rows(values_only=True)
+    )
+    header = rows[0][len(VOLUNTEER_COLUMNS) :]
+    assert [d.date() for d in header[:2]] == [dt.date(2026, 3, 2), dt.date(2026, 3, 3)]
+    assert header[2] == "2 more days with shifts are not shown here; see the facility sheets"
+    boris = next(r for r in rows if r[0] == "V2")  # his shifts are on the days left out
+    assert boris[5] == 2 and not any(boris[len(VOLUNTEER_COLUMNS) :])
+
+
+def test_a_facility_sheet_states_its_own_span(tmp_path) -> None:
+    dataset, assignments = small_case()
+    other = make_facility(id="F2", name="Second")
+    late = make_need(id="N8", facility_id="F2", date="2026-05-20", start="08:00", end="16:00")
+    dataset = make_dataset(
+        facilities=[*dataset.facilities, other],
+        volunteers=dataset.volunteers,
+        needs=[*dataset.needs, late],
+    )
+    path = tmp_path / "roster.xlsx"
+    write_roster(dataset, assignments, path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    names = facility_sheet_names(dataset.facilities)
+    first = next(book[names["F1"]].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    second = next(book[names["F2"]].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+    book.close()
+    assert first.endswith("shifts 02 Mar 2026 – 10 Mar 2026")  # not the roster's 20 May
+    assert second.endswith("facility F2   ·   shifts 20 May 2026 – 20 May 2026")

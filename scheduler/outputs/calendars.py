@@ -43,6 +43,7 @@ from icalendar import Calendar, Event, vText
 from icalendar.enums import STATUS
 
 from scheduler.domain import Dataset, Facility, Need
+from scheduler.i18n import gettext, priority_name, role_name
 from scheduler.outputs.exchange import resolve, write_atomically
 
 PRODID = "-//volunteer-scheduler//Volunteer shifts//EN"
@@ -72,8 +73,11 @@ def volunteer_calendar(
     volunteer = dataset.volunteer_by_id.get(volunteer_id)
     if volunteer is None:
         raise ValueError(
-            f"'{volunteer_id}' is not a volunteer_id of the dataset; "
-            "give the id of one of its volunteers"
+            gettext(
+                "'%(id)s' is not a volunteer_id of the dataset; give the id of one of its "
+                "volunteers",
+                id=volunteer_id,
+            )
         )
     stamp = _utc(generated)
     mine = [(n, v) for n, v in assignments if v == volunteer_id]
@@ -87,7 +91,7 @@ def volunteer_calendar(
     )
     # RFC 7986 NAME, and X-WR-CALNAME for older clients. icalendar 7 does not type
     # either as TEXT, so it would write them unescaped (and refuse a newline).
-    title = vText(_text(f"Shifts — {volunteer.name}"))
+    title = vText(_text(gettext("Shifts — %(name)s", name=volunteer.name)))
     calendar.add("NAME", title)
     calendar.add("X-WR-CALNAME", title)
     for need, facility in sorted(shifts.values(), key=lambda s: (s[0].start, s[0].id)):
@@ -158,26 +162,31 @@ def calendar_file_names(volunteer_ids: Iterable[str]) -> dict[str, str]:
             digest = hashlib.sha256(i.encode("utf-8")).hexdigest()[:12]
             stems[i] = f"{stem}-{digest}"
     if len({s.casefold() for s in stems.values()}) != len(stems):
-        raise ValueError("two volunteer ids map to the same calendar file name; rename one of them")
+        raise ValueError(
+            gettext("two volunteer ids map to the same calendar file name; rename one of them")
+        )
     return {i: f"{stem}.ics" for i, stem in stems.items()}
 
 
 def _event(need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime) -> Event:
-    role = need.role.replace("_", " ")
+    role = role_name(need.role).replace("_", " ")
     where = ", ".join(part for part in (facility.name, facility.address) if part)
+    priority = int(need.priority)
     details = [
-        f"Role: {role}",
-        f"Priority: {int(need.priority)} ({need.priority.name.lower()})",
-        f"Facility: {facility.name}",
-        *([f"Address: {facility.address}"] if facility.address else []),
-        f"Need: {need.id}",
+        gettext("Role: %(role)s", role=role),
+        gettext("Priority: %(number)s (%(name)s)", number=priority, name=priority_name(priority)),
+        gettext("Facility: %(name)s", name=facility.name),
+        *([gettext("Address: %(address)s", address=facility.address)] if facility.address else []),
+        gettext("Need: %(id)s", id=need.id),
     ]
     event = Event.new(
         uid=assignment_uid(need, volunteer_id),
         stamp=stamp,
         start=need.start,  # naive: written as a floating local time
         end=need.end,
-        summary=_text(f"{role.capitalize()} shift — {facility.name}"),
+        summary=_text(
+            gettext("%(role)s shift — %(facility)s", role=role.capitalize(), facility=facility.name)
+        ),
         location=_text(where),
         description=_text("\n".join(details)),
         sequence=0,
@@ -194,8 +203,11 @@ def _utc(generated: dt.datetime | None) -> dt.datetime:
         generated = dt.datetime.now(dt.UTC)
     if generated.tzinfo is None:
         raise ValueError(
-            f"generated={generated.isoformat()} has no time zone; DTSTAMP is a UTC time, "
-            "so pass an aware datetime such as datetime.now(timezone.utc)"
+            gettext(
+                "generated=%(when)s has no time zone; DTSTAMP is a UTC time, so pass an aware "
+                "datetime such as datetime.now(timezone.utc)",
+                when=generated.isoformat(),
+            )
         )
     return generated.astimezone(dt.UTC).replace(microsecond=0)
 

@@ -36,7 +36,7 @@ import xlsxwriter
 
 from scheduler.domain import Dataset
 from scheduler.garbage import collector_paused
-from scheduler.outputs.roster.cells import SAFE_OPTIONS, Styles, clock
+from scheduler.outputs.roster.cells import SAFE_OPTIONS, Styles, clock, volunteers_sheet
 from scheduler.outputs.roster.contents import Roster
 from scheduler.outputs.roster.contract import (
     ASSIGNMENT_COLUMNS,
@@ -112,7 +112,7 @@ def _write_roster(roster: Roster, path: Path, split: bool) -> list[Path]:
         _summary(book, style, roster)
         _assignments(book.add_worksheet("Assignments"), style, roster)
         _unfilled(book.add_worksheet("Unfilled"), style, roster)
-        _volunteers(book.add_worksheet("Volunteers"), style, roster)
+        _volunteers(book.add_worksheet(volunteers_sheet()), style, roster)
         if not split:
             names = facility_sheet_names(dataset.facilities)
             for facility in dataset.facilities:

@@ -15,6 +15,7 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from scheduler.domain import Need
+from scheduler.i18n import language, pgettext
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SAFE_OPTIONS = {
@@ -25,11 +26,26 @@ SAFE_OPTIONS = {
 }
 
 
+DATE_LOCALES = {"ru": "[$-419]"}  # Excel's locale code for a format's day and month names
+
+
+def summary_sheet() -> str:
+    """The Summary sheet's name in the current language."""
+    return pgettext("sheet", "Summary")
+
+
+def volunteers_sheet() -> str:
+    """The Volunteers sheet's name in the current language."""
+    return pgettext("sheet", "Volunteers")
+
+
 class Styles:
     """The workbook's cell formats, made once (xlsxwriter formats belong to one workbook)."""
 
     def __init__(self, book: Workbook):
         add = book.add_format
+        # Day and month names in the workbook's language, whatever language Excel speaks
+        words = DATE_LOCALES.get(language(), "")
         self.title = add({"bold": True, "font_size": 14, "quote_prefix": True})
         self.heading = add({"bold": True, "font_size": 12})
         self.bold = add({"bold": True})
@@ -40,7 +56,7 @@ class Styles:
         self.decimal = add({"num_format": "#,##0.0"})
         self.date = add({"num_format": "yyyy-mm-dd"})
         self.day_header = add(
-            {"bold": True, "num_format": "ddd d mmm", "bottom": 1, "bg_color": "#DDE7F0"}
+            {"bold": True, "num_format": f"{words}ddd d mmm", "bottom": 1, "bg_color": "#DDE7F0"}
         )
         self.total = add({"bold": True, "top": 1, "num_format": "#,##0.##"})
         cell = {"text_wrap": True, "valign": "top", "border": 1, "quote_prefix": True}
@@ -49,7 +65,7 @@ class Styles:
         self.open = add({**cell, "bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
         self.closed = add({**cell, "bg_color": "#D9D9D9"})
         self.grid_day = add(
-            {"bold": True, "num_format": "dddd d mmm", "border": 1, "bg_color": "#DDE7F0"}
+            {"bold": True, "num_format": f"{words}dddd d mmm", "border": 1, "bg_color": "#DDE7F0"}
         )
 
 

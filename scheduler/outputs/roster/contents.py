@@ -53,3 +53,9 @@ class Roster:
             return []
         first, last = self.dataset.horizon
         return [first + dt.timedelta(days=d) for d in range((last - first).days + 1)]
+
+    @property
+    def shift_days(self) -> list[dt.date]:
+        """The days on which some shift starts, in order: a need years away from the rest
+        adds one day, not the years between."""
+        return sorted({need.date for need in self.dataset.needs})

@@ -15,10 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
+from babel.dates import format_date
 from xlsxwriter.worksheet import Worksheet
 
 from scheduler.domain import Facility, Need, Priority, Volunteer
-from scheduler.outputs.roster.cells import SAFE_OPTIONS, Styles, clock, write_text
+from scheduler.i18n import DEFAULT, gettext, language, role_name
+from scheduler.outputs.roster.cells import (
+    SAFE_OPTIONS,
+    Styles,
+    clock,
+    summary_sheet,
+    volunteers_sheet,
+    write_text,
+)
 from scheduler.outputs.roster.contents import Roster
 from scheduler.outputs.roster.files import replacing_folder
 
@@ -72,9 +81,12 @@ def cell_text(need: Need, people: Sequence[Volunteer], filled: int) -> str:
     lines = [f"{v.name}  {v.phone}".rstrip() for v in people]
     open_places = need.count - filled
     if open_places > 0:
-        label = "OPEN" if open_places == 1 else f"OPEN ×{open_places}"
+        if open_places == 1:
+            label = gettext("OPEN")
+        else:
+            label = gettext("OPEN ×%(count)s", count=open_places)
         if need.priority is Priority.CRITICAL:
-            label += " (critical)"
+            label = gettext("%(open)s (critical)", open=label)
         lines.append(label)
     return "\n".join(lines)
 
@@ -90,7 +102,7 @@ def write_facility(sheet: Worksheet, style: Styles, roster: Roster, facility: Fa
             breaks.append(row)
         row = _week(sheet, style, roster, grid, row) + 1
     if not grids:
-        sheet.write_string(row, 0, "No shifts are wanted at this facility in this roster.")
+        sheet.write_string(row, 0, gettext("No shifts are wanted at this facility in this roster."))
     if breaks:
         sheet.set_h_pagebreaks(breaks)
 
@@ -102,22 +114,31 @@ def _page(sheet: Worksheet, style: Styles, roster: Roster, facility: Facility) -
     sheet.fit_to_pages(1, 0)  # one page wide, as many pages tall as the weeks need
     sheet.repeat_rows(0, 1)
     sheet.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
-    sheet.set_footer("&L&A&RPage &P of &N")
+    sheet.set_footer("&L&A&R" + gettext("Page %(page)s of %(pages)s", page="&P", pages="&N"))
     sheet.set_column(0, 0, 16)
     sheet.set_column(1, 7, DAY_WIDTH)
     sheet.set_row(0, 20)  # rows are streamed: a row's height is set before its cells
     sheet.write_string(0, 0, f"{facility.name} — {facility.region_name}", style.title)
-    horizon = roster.dataset.horizon
-    details = [facility.address, f"facility {facility.id}"]
-    if horizon:
-        details.append(f"shifts {horizon[0]:%d %b %Y} – {horizon[1]:%d %b %Y}")
+    details = [facility.address, gettext("facility %(id)s", id=facility.id)]
+    days = sorted({need.date for need in roster.needs_at.get(facility.id, [])})
+    if days:  # this facility's own shifts, not the whole roster's
+        first, last = _day(days[0]), _day(days[-1])
+        details.append(gettext("shifts %(first)s – %(last)s", first=first, last=last))
     write_text(sheet, 1, 0, "   ·   ".join(d for d in details if d), style)
+
+
+def _day(day: dt.date, pattern: str = "dd MMM yyyy") -> str:
+    """02 Mar 2026 in English (as strftime writes it), 02 мар. 2026 г. in Russian."""
+    if language() == DEFAULT:
+        return day.strftime("%d %b %Y" if pattern == "dd MMM yyyy" else "%d %b")
+    return format_date(day, pattern, locale=language())
 
 
 def _week(sheet: Worksheet, style: Styles, roster: Roster, grid: WeekGrid, row: int) -> int:
     """One week from `row`: its days, then a row per slot; returns the row after the last slot."""
     filled, people = roster.coverage.filled_by_need, roster.people
-    sheet.write_string(row, 0, f"Week of {grid.monday:%d %b}", style.grid_day)
+    monday = _day(grid.monday, "dd MMM")
+    sheet.write_string(row, 0, gettext("Week of %(monday)s", monday=monday), style.grid_day)
     for d, day in enumerate(grid.days, start=1):
         sheet.write_datetime(row, d, day, style.grid_day)
     row += 1
@@ -129,7 +150,7 @@ def _week(sheet: Worksheet, style: Styles, roster: Roster, grid: WeekGrid, row: 
                 texts[d] = (need, cell_text(need, people.get(need.id, []), filled[need.id]))
         tallest = max((printed_lines(t) for _, t in texts.values()), default=1)
         sheet.set_row(row, max(30, 15 * tallest))
-        sheet.write_string(row, 0, f"{start}–{end}\n{role}", style.slot)
+        sheet.write_string(row, 0, f"{start}–{end}\n{role_name(role)}", style.slot)
         for d in range(7):
             if d not in texts:
                 sheet.write_blank(row, d + 1, None, style.closed)
@@ -146,7 +167,8 @@ _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 
 def facility_sheet_names(facilities: Sequence[Facility]) -> dict[str, str]:
     """A sheet name per facility id: Excel's rules (31 characters, no []:*?/\\), unique."""
-    taken = {name.casefold() for name in (*FIXED_SHEETS, "History")}
+    fixed = (*FIXED_SHEETS, "History", summary_sheet(), volunteers_sheet())
+    taken = {name.casefold() for name in fixed}
     names = {}
     for facility in facilities:
         # Cut, then strip: Excel refuses a name that starts or ends with an apostrophe, and a
