@@ -187,3 +187,40 @@ def test_the_row_models_hold_exactly_the_contracts_columns() -> None:
 
     for sheet, model in schema.MODELS.items():
         assert set(model.model_fields) == set(schema.columns(sheet))
+
+
+def test_a_role_may_be_written_with_spaces_in_the_needs_sheet(write) -> None:
+    """FORMAT.md: a run of spaces or underscores in a role name is one underscore."""
+    sheets = base()
+    sheets["needs"][3][5] = " Junior  student "
+    dataset, _ = load_dataset(write(sheets))
+    assert dataset.need_by_id["N3"].role == "junior_student"
+
+
+def test_a_role_may_be_written_with_spaces_in_the_volunteers_sheet(write) -> None:
+    sheets = base()
+    sheets["volunteers"][2][2] = "senior student"
+    dataset, _ = load_dataset(write(sheets))
+    assert dataset.volunteer_by_id["V2"].role == "senior_student"
+
+
+def test_a_role_may_be_written_with_spaces_in_the_roles_sheet(write) -> None:
+    sheets = base()
+    sheets["roles"] = [
+        ["role", "can_cover"],
+        ["doctor", "Senior Student; junior__student"],
+        ["nurse", "orderly"],
+        ["orderly", ""],
+        ["Senior student", "junior student"],
+        ["junior_student", ""],
+    ]
+    dataset, _ = load_dataset(write(sheets))
+    assert set(dataset.roles.roles) == {
+        "doctor",
+        "nurse",
+        "orderly",
+        "senior_student",
+        "junior_student",
+    }
+    assert dataset.roles.covers("doctor", "junior_student")
+    assert dataset.roles.covers("senior_student", "junior_student")

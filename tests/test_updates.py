@@ -346,3 +346,13 @@ def test_a_generated_id_fits_the_ids_width_however_long_its_parts() -> None:
     ).needs
     assert len(first.id) <= 100 and len(second.id) <= 100
     assert first.id != second.id and first.id.startswith(facility[:60])
+
+
+def test_a_role_typed_as_people_write_it_is_stored_in_the_contracts_form() -> None:
+    """The need form offers 'junior student'; an upload may say 'Junior Student'."""
+    changes = needs(SHIFT | {"role": "Junior Student", "count": 1})
+    assert [n.role for n in changes.needs] == ["junior_student"]
+    form = one_row("needs", SHIFT | {"role": "junior student", "count": "1"})
+    assert [n.role for n in changes_from_sheets(form, base_dataset(), {"needs"}).needs] == [
+        "junior_student"
+    ]

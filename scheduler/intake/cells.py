@@ -98,6 +98,15 @@ def word(value: object) -> str:
     return result
 
 
+_ROLE_GAPS = re.compile(r"[ _]+")
+
+
+def role(value: object) -> str:
+    """A role name as the contract compares it: trimmed, in lower case, a run of spaces or
+    underscores one underscore ('Junior  student' is 'junior_student')."""
+    return _ROLE_GAPS.sub("_", word(value).lower())
+
+
 def identifier(value: object) -> str:
     """Ids are trimmed text on one line; a numeric Excel id 12.0 reads as '12'.
 

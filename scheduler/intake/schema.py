@@ -82,8 +82,9 @@ Region = Annotated[str, _parsed(cells.word), _longest(REGION_LENGTH)]
 Address = Annotated[str, _parsed(cells.free_text), _longest(ADDRESS_LENGTH)]
 Email = Annotated[str, _parsed(cells.word), _longest(EMAIL_LENGTH)]
 Phone = Annotated[str, _parsed(cells.word), _longest(PHONE_LENGTH)]
-# roles, rules: compared in lower case
+# rules: compared in lower case; roles also read a space as an underscore
 Name = Annotated[str, _parsed(lambda v: cells.word(v).lower()), _longest(ID_LENGTH)]
+Role = Annotated[str, _parsed(cells.role), _longest(ID_LENGTH)]
 # Optional columns: an empty cell never reaches a validator (the default applies),
 # so `X | None` is declared inside Annotated and pydantic reports one error, not two.
 Latitude = Annotated[float | None, _parsed(cells.number), _between(-90, 90)]
@@ -99,9 +100,9 @@ Day = Annotated[dt.date | int, _parsed(cells.day)]
 Time = Annotated[int, _parsed(cells.time_of_day)]
 YesNo = Annotated[bool, _parsed(cells.yes_no)]
 IdList = Annotated[tuple[str, ...], _parsed(lambda v: cells.id_list(v, ID_LIST_LENGTH))]
-NameList = Annotated[
+RoleList = Annotated[
     tuple[str, ...],
-    _parsed(lambda v: tuple(x.lower() for x in cells.id_list(v, ID_LIST_LENGTH))),
+    _parsed(lambda v: tuple(cells.role(x) for x in cells.id_list(v, ID_LIST_LENGTH))),
 ]
 
 
@@ -152,7 +153,7 @@ class FacilityRow(Located):
 class VolunteerRow(Located):
     volunteer_id: Id = Field(description=N_("a volunteer id, unique in the sheet"))
     name: Text = Field(description=N_("the volunteer's name"))
-    role: Name = Field(description=N_("a role, e.g. nurse or senior_student"))
+    role: Role = Field(description=N_("a role, e.g. nurse or senior_student"))
     region: Region = Field(description=N_("the region the volunteer works in"))
     max_shifts_per_week: WeekShifts = 3
     max_hours_per_week: WeekHours = None
@@ -195,7 +196,7 @@ class NeedRow(Window):
     need_id: OptionalId = None
     facility_id: Id = Field(description=N_("the id of a facility in the facilities sheet"))
     date: Date = Field(description=N_("the day the shift starts, YYYY-MM-DD"))
-    role: Name = Field(description=N_("the role wanted, e.g. nurse"))
+    role: Role = Field(description=N_("the role wanted, e.g. nurse"))
     count: Count = Field(
         description=N_("how many volunteers are wanted, a whole number from 1 to %(most)s")
     )
@@ -203,8 +204,8 @@ class NeedRow(Window):
 
 
 class RoleRow(Row):
-    role: Name = Field(description=N_("a role name"))
-    can_cover: NameList = ()
+    role: Role = Field(description=N_("a role name"))
+    can_cover: RoleList = ()
 
 
 class RuleRow(Row):
