@@ -36,7 +36,7 @@ from scheduler.intake.schema import columns
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
-from web import access, audit, i18n, store
+from web import access, audit, form_words, i18n, store
 from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
@@ -200,8 +200,9 @@ def index():
     shown = {"facilities": facilities, "facility_id": facility_id, "date_text": date_text}
     try:
         day = parse_day(date_text)
-    except cells.CellError as exc:
-        return render_template("needs/index.html", page=None, error=str(exc), **shown), 400
+    except cells.CellError:  # a date picker sends YYYY-MM-DD; the address was typed by hand
+        error = gettext("Choose a day, e.g. %(example)s.", example=form_words.date_example())
+        return render_template("needs/index.html", page=None, error=error, **shown), 400
     page = page_of(needs_in_scope(facility_id, day), PER_PAGE)
     return render_template(
         "needs/index.html",
@@ -276,7 +277,7 @@ def place_problems(form: FlaskForm, problems: list[Problem]) -> list[Problem]:
     for problem in problems:
         field: Field | None = form._fields.get(problem.column or "")
         if problem.column in FIELDS and field is not None:
-            field.errors = [*field.errors, problem.message]
+            field.errors = [*field.errors, form_words.field_message(field, problem)]
         elif problem.is_error:
             elsewhere.append(problem)
     return elsewhere

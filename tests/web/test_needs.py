@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+from html import unescape as html_unescape
 from pathlib import Path
 
 import openpyxl
@@ -218,7 +219,7 @@ def test_a_bad_date_filter_says_what_to_write(client, demo) -> None:
     login(client, Accounts.national)
     response = client.get("/needs?date=19.05.2020")
     assert response.status_code == 400
-    assert "is not a date; write YYYY-MM-DD" in response.get_data(as_text=True)
+    assert "Choose a day, e.g. 05/25/2026." in response.get_data(as_text=True)  # en: US style
 
 
 def test_each_shift_shows_filled_open_and_who_is_coming(client, demo) -> None:
@@ -271,6 +272,7 @@ def test_a_need_for_another_hospital_is_refused_next_to_the_facility(client, app
     html = response.get_data(as_text=True)
     error = re.search(r'id="facility_id-error" class="error">([^<]*)<', html)
     assert error and "is not a facility you manage" in error.group(1)
+    assert "your own facilities&#39; data" in error.group(1)
     assert count(app) == before and audit_actions(app) == []
 
 
@@ -283,6 +285,52 @@ def test_every_bad_field_gets_its_own_message(client, app, demo) -> None:
         assert f'id="{field}-error"' in html, field
     assert 'id="start-error"' not in html
     assert count(app) == before
+
+
+def field_error(html: str, field: str) -> str:
+    found = re.search(rf'id="{field}-error" class="error">([^<]*)<', html)
+    assert found, f"no error under {field}"
+    return html_unescape(found.group(1))
+
+
+def test_a_fields_problem_is_said_with_its_label_not_its_column(client, demo) -> None:
+    token = signed_in(client, Accounts.hospital)
+    html = client.post("/needs/new", data=form(demo, count="", csrf_token=token)).get_data(
+        as_text=True
+    )
+    assert 'for="count">Volunteers wanted' in html
+    error = field_error(html, "count")
+    assert error.startswith("“Volunteers wanted” is empty") and "count" not in error
+    html = client.post("/needs/new", data=form(demo, role="", csrf_token=token)).get_data(
+        as_text=True
+    )
+    assert field_error(html, "role") == "Choose one from the list."
+
+
+@pytest.mark.parametrize(
+    ("language", "day", "start", "end"),
+    [
+        ("en-GB,en;q=0.9", "25/05/2026", "08:00", "20:00"),
+        ("en-US,en;q=0.9", "05/25/2026", "08:00 AM", "08:00 PM"),
+        ("ru-RU,ru;q=0.9", "25.05.2026", "08:00", "20:00"),
+    ],
+)
+def test_date_and_time_problems_give_examples_as_the_browsers_picker_shows_them(
+    client, demo, language, day, start, end
+) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    token = signed_in(client, Accounts.hospital)
+    posted = form(demo, date="", start="8 o'clock", end="", csrf_token=token)
+    html = client.post("/needs/new", data=posted).get_data(as_text=True)
+    errors = [field_error(html, f) for f in ("date", "start", "end")]
+    for error, example in zip(errors, (day, start, end), strict=True):
+        assert f" {example}" in error.replace("\u202f", " "), (error, example)
+        assert "YYYY" not in error and "HH:MM" not in error and "ГГГГ" not in error
+    if language.startswith("ru"):
+        assert all(re.search("[а-я]", e) for e in errors), errors
+    listed = client.get("/needs?date=tomorrow")  # a filter typed into the address
+    assert listed.status_code == 400
+    assert f" {day}." in field_error(listed.get_data(as_text=True), "date")
 
 
 @pytest.mark.parametrize(
