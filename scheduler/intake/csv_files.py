@@ -76,7 +76,7 @@ def read_csv_sheet(
 ) -> tuple[RawSheet | None, list[Problem]]:
     """One CSV file as the sheet `name`; raises `InvalidInput` if it cannot be decoded."""
     records = _csv_rows(_decode_csv(file, limits, name), name)
-    return assemble(name, records, lambda i: f"column {i + 1}", limits)
+    return assemble(name, records, lambda i: gettext("column %(number)s", number=i + 1), limits)
 
 
 def _decode_csv(file: Path, limits: Limits, sheet: str) -> str:
