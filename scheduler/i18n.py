@@ -76,7 +76,7 @@ def _catalog(code: str) -> stdlib_gettext.NullTranslations:
     return stdlib_gettext.GNUTranslations(compiled)
 
 
-def gettext(message: str, **values: object) -> str:
+def gettext(message: str, /, **values: object) -> str:
     """The message in the current language, its %(name)s placeholders filled."""
     text = _catalog(language()).gettext(message)
     return text % values if values else text
@@ -94,7 +94,7 @@ def number(value: float, digits: int = 3) -> str:
     return format_decimal(round(value, digits), locale=language())
 
 
-def pgettext(context: str, message: str, **values: object) -> str:
+def pgettext(context: str, message: str, /, **values: object) -> str:
     """The message in the current language, as `gettext`, told apart by its `context`."""
     text = _catalog(language()).pgettext(context, message)
     return text % values if values else text
@@ -111,7 +111,7 @@ def figure(value: float, spec: str = "g") -> str:
     if language() == DEFAULT:
         return format(value, spec)
     if spec.endswith("f"):
-        digits = int(spec[1:-1])
+        digits = int(spec.rpartition(".")[2][:-1])
         return format_decimal(value, "#,##0" + ("." + "0" * digits if digits else ""), language())
     return format_decimal(value, "#,##0.######", locale=language())
 
