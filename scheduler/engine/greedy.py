@@ -22,8 +22,11 @@ def greedy_part(
     """Which pairs of the part to use; needs by weight then start, volunteers nearest first.
 
     Given `start` (a valid roster, e.g. an LP solution rounded down), it only
-    fills the places that roster left open.
+    fills the places that roster left open. In a re-plan it starts from the
+    baseline assignments that still fit (`baseline_start`).
     """
+    if start is None and part.pair_keep is not None:
+        start = baseline_start(part, rules)
     chosen = np.zeros(part.size, bool) if start is None else start.copy()
     book = Bookings(Calendar.of_part(part), rules)
     for k in np.flatnonzero(chosen):
@@ -41,4 +44,24 @@ def greedy_part(
                 book.add(v, n)
                 chosen[k] = True
                 room -= 1
+    return chosen
+
+
+def baseline_start(part: Part, rules: Sequence[Rule] = ROSTER_RULES) -> NDArray[np.bool_]:
+    """The baseline pairs of a re-plan that fit together: pinned and frozen first, then the
+    rest by weight, each while its need has room and the volunteer's rules allow it."""
+    chosen = np.zeros(part.size, bool)
+    if part.pair_keep is None:
+        return chosen
+    fixed = part.pair_fixed if part.pair_fixed is not None else np.zeros(part.size, bool)
+    book = Bookings(Calendar.of_part(part), rules)
+    room = part.count.astype(np.int64).copy()
+    keep = np.flatnonzero(part.pair_keep)
+    order = keep[np.lexsort((-part.weight[part.pair_need[keep]], ~fixed[keep]))]
+    for k in order.tolist():
+        v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
+        if room[n] > 0 and book.fits(v, n):
+            book.add(v, n)
+            room[n] -= 1
+            chosen[k] = True
     return chosen

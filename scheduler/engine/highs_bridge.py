@@ -15,6 +15,7 @@ which always keeps a roster valid.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import operator
 import os
 import sys
@@ -116,6 +117,7 @@ class Outcome:
     undecided: int  # integer columns fractional in the LP
     lp_seconds: float
     mip_seconds: float
+    bound_objective: float | None = None  # the relaxation's optimum for `bound_cost`, if asked
 
 
 def solve_relax_and_fix(
@@ -124,8 +126,14 @@ def solve_relax_and_fix(
     gap: float = 1e-4,
     threads: int = 1,
     start_columns: NDArray[np.bool_] | None = None,
+    bound_cost: NDArray[np.float64] | None = None,
 ) -> Outcome:
-    """LP relaxation (by sifting when `start_columns` is given), fix, residual MIP."""
+    """LP relaxation (by sifting when `start_columns` is given), fix, residual MIP.
+
+    With `bound_cost`, the relaxation is solved once more for those costs at the
+    end, warm from its optimal basis: a re-plan's objective rewards kept
+    assignments, and this gives the proven bound on coverage alone.
+    """
     started = time.monotonic()
     work = _WorkingSet(lp, new_highs(threads), start_columns)
     work.highs.setOptionValue("time_limit", max(1.0, time_limit))
@@ -138,7 +146,14 @@ def solve_relax_and_fix(
     if not undecided.any():
         final = _snap(values, lp.integer)
         return Outcome(
-            final, bound, float(lp.cost @ final), Phase.LP_OPTIMAL_INTEGRAL, 0, lp_seconds, 0.0
+            final,
+            bound,
+            float(lp.cost @ final),
+            Phase.LP_OPTIMAL_INTEGRAL,
+            0,
+            lp_seconds,
+            0.0,
+            _bound_for(work, bound_cost),
         )
     free = undecided | _alternatives(work.rows, work.columns_matrix, lp, undecided, reduced_cost)
     # The residual MIP refines what the LP left open; it gets as long as the LP took
@@ -151,8 +166,24 @@ def solve_relax_and_fix(
     else:
         final, phase = _snap(np.where(undecided, 0.0, values), lp.integer), Phase.ROUNDED_DOWN
     return Outcome(
-        final, bound, float(lp.cost @ final), phase, int(free.sum()), lp_seconds, mip_seconds
+        final,
+        bound,
+        float(lp.cost @ final),
+        phase,
+        int(free.sum()),
+        lp_seconds,
+        mip_seconds,
+        _bound_for(work, bound_cost),
     )
+
+
+def _bound_for(work: _WorkingSet, cost: NDArray[np.float64] | None) -> float | None:
+    """The relaxation's optimum for other costs, from the basis at hand (None if not asked,
+    or if HiGHS gives none in time: the caller then keeps the first, weaker bound)."""
+    if cost is None:
+        return None
+    relaxed = work.with_costs(cost).solve_relaxation()
+    return None if relaxed is None else relaxed[0]
 
 
 def _residual_mip(
@@ -274,6 +305,13 @@ class _WorkingSet:
         values = np.zeros(len(self.lp.cost))
         values[self.held] = solution.col_value
         return self.highs.getInfo().objective_function_value, values, reduced
+
+    def with_costs(self, cost: NDArray[np.float64]) -> _WorkingSet:
+        """The same columns and basis, priced by other costs from now on."""
+        self.lp = dataclasses.replace(self.lp, cost=cost)
+        held = self.held.astype(np.int32)
+        self.highs.changeColsCost(len(held), np.arange(len(held), dtype=np.int32), cost[held])
+        return self
 
     def include_columns(self, columns: NDArray[np.int64]) -> None:
         if not len(columns):

@@ -52,6 +52,9 @@ def build_model(part: Part, rules: Sequence[Rule] = ROSTER_RULES) -> StaffingMod
         new_variable(f"assign__{vnames[v]}__{nnames[n]}", 0, 1, LpBinary)
         for v, n in zip(part.pair_volunteer.tolist(), part.pair_need.tolist(), strict=True)
     ]
+    if part.pair_fixed is not None:  # a pinned or frozen pair of a re-plan is 1 whatever happens
+        for k in np.flatnonzero(part.pair_fixed).tolist():
+            assign[k].lowBound = 1  # after creation: PuLP resets a binary's bounds to 0..1
     shortfall = [
         new_variable(f"shortfall__{name}", 0, float(count))
         for name, count in zip(nnames, part.count.tolist(), strict=True)

@@ -38,8 +38,13 @@ def tie_break_epsilon(part: Part) -> float:
 
 
 def weighted_coverage(ctx: Context, epsilon: float) -> Terms:
-    """Soft, primary: the weight of each filled place (the contract's quality figure)."""
-    return Terms(ctx.assign, ctx.part.weight[ctx.part.pair_need].tolist())
+    """Soft, primary: the weight of each filled place (the contract's quality figure); in a
+    re-plan, a kept baseline assignment is worth `keep_weight` times its weight more."""
+    part = ctx.part
+    weight = part.weight[part.pair_need]
+    if part.pair_keep is not None and part.rules.keep_weight:
+        weight = weight * (1.0 + part.rules.keep_weight * part.pair_keep)
+    return Terms(ctx.assign, weight.tolist())
 
 
 def fair_load(ctx: Context, epsilon: float) -> Terms:

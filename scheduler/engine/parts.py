@@ -20,6 +20,7 @@ from scipy.sparse.csgraph import connected_components
 
 from scheduler.arrays import F64, I32, I64
 from scheduler.domain import Dataset
+from scheduler.engine.baseline import Reconciled
 from scheduler.engine.eligibility import Instance
 from scheduler.rules.base import rest_minutes
 
@@ -29,7 +30,8 @@ class PartRules:
     min_rest_minutes: int
     max_consecutive_days: int
     max_distance_km: float
-    unit: float  # the smallest step of weighted coverage (see `coverage_unit`)
+    unit: float  # the smallest step of the objective's main terms (see `coverage_unit`)
+    keep_weight: float = 0.0  # re-planning: a kept baseline assignment's worth, per weight
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class Part:
     need_names: tuple[str, ...]
     volunteer_names: tuple[str, ...]
     rules: PartRules
+    pair_keep: NDArray[np.bool_] | None = None  # re-planning: a still-possible baseline pair
+    pair_fixed: NDArray[np.bool_] | None = None  # re-planning: pinned or frozen, kept always
 
     @property
     def size(self) -> int:
@@ -69,8 +73,14 @@ class Part:
         return float(self.weight @ self.count)
 
 
-def split_into_parts(dataset: Dataset, instance: Instance) -> list[Part]:
-    """The connected parts of the eligibility graph, largest first."""
+def split_into_parts(
+    dataset: Dataset,
+    instance: Instance,
+    reconciled: Reconciled | None = None,
+    keep_weight: float = 0.0,
+) -> list[Part]:
+    """The connected parts of the eligibility graph, largest first; with `reconciled`, each
+    part carries which of its pairs a re-plan keeps or must keep."""
     pairs = instance.pairs
     n_vol, n_need = len(dataset.volunteers), len(dataset.needs)
     if len(pairs) == 0:
@@ -85,8 +95,8 @@ def split_into_parts(dataset: Dataset, instance: Instance) -> list[Part]:
     bounds = np.flatnonzero(np.diff(pair_label[order])) + 1
     groups = np.split(order, bounds)
     groups.sort(key=lambda g: (-len(g), int(pairs.need[g].min())))
-    rules = part_rules(dataset)
-    return [_part(i, dataset, instance, g, rules) for i, g in enumerate(groups)]
+    rules = part_rules(dataset, keep_weight if reconciled is not None else 0.0)
+    return [_part(i, dataset, instance, g, rules, reconciled) for i, g in enumerate(groups)]
 
 
 def single_part(dataset: Dataset, instance: Instance) -> Part:
@@ -94,13 +104,16 @@ def single_part(dataset: Dataset, instance: Instance) -> Part:
     return _part(0, dataset, instance, np.arange(len(instance.pairs)), part_rules(dataset))
 
 
-def part_rules(dataset: Dataset) -> PartRules:
+def part_rules(dataset: Dataset, keep_weight: float = 0.0) -> PartRules:
     r = dataset.rules
+    weights = (r.weight_priority_1, r.weight_priority_2, r.weight_priority_3)
+    kept = tuple(w * keep_weight for w in weights if keep_weight)
     return PartRules(
         rest_minutes(r),
         r.max_consecutive_days,
         r.max_distance_km,
-        coverage_unit(r.weight_priority_1, r.weight_priority_2, r.weight_priority_3),
+        coverage_unit(*weights, *kept),
+        keep_weight,
     )
 
 
@@ -117,7 +130,14 @@ def coverage_unit(*weights: float) -> float:
     return min(weights) * 1e-6  # irrational-looking weights: a conservative step
 
 
-def _part(index: int, dataset: Dataset, inst: Instance, rows: I64, rules: PartRules) -> Part:
+def _part(
+    index: int,
+    dataset: Dataset,
+    inst: Instance,
+    rows: I64,
+    rules: PartRules,
+    reconciled: Reconciled | None = None,
+) -> Part:
     pv, pn = inst.pairs.volunteer[rows], inst.pairs.need[rows]
     volunteers, local_v = np.unique(pv, return_inverse=True)
     needs, local_n = np.unique(pn, return_inverse=True)
@@ -150,6 +170,8 @@ def _part(index: int, dataset: Dataset, inst: Instance, rows: I64, rules: PartRu
         need_names=safe_names([n.id for n in need_objs], "n"),
         volunteer_names=safe_names([v.id for v in vols], "v"),
         rules=rules,
+        pair_keep=None if reconciled is None else reconciled.keep[rows],
+        pair_fixed=None if reconciled is None else reconciled.fixed[rows],
     )
 
 

@@ -6,7 +6,8 @@ they are served here instead, on the finished roster of each part: a place
 is handed from one volunteer to another only if every need keeps exactly the
 volunteers it had in number, no hard rule breaks, and the load does not get
 less fair (the newcomer has fewer shifts than the one who leaves). Weighted
-coverage therefore never changes.
+coverage therefore never changes, and in a re-plan nobody kept from the
+baseline is moved.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
     on_need = {
         (int(part.pair_volunteer[k]), int(part.pair_need[k])) for k in np.flatnonzero(chosen)
     }
+    kept = part.pair_keep if part.pair_keep is not None else np.zeros(part.size, bool)
     for _ in range(passes):
         moved = 0
-        for k in np.flatnonzero(chosen):
+        for k in np.flatnonzero(chosen & ~kept):  # a re-plan's kept assignments stay put
             better = _better_volunteer(
                 part,
                 int(k),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
+    from scheduler.engine.baseline import Replan
     from scheduler.engine.parts import Part
 
 
@@ -67,6 +68,7 @@ class SolveResult:
     seconds: dict[str, float]
     parts: tuple[PartResult, ...]
     eligible: dict[str, int] = field(default_factory=dict)  # eligible volunteers per need id
+    replan: Replan | None = None  # against the baseline, when the solve re-planned one
 
     @property
     def gap(self) -> float:
@@ -94,6 +96,7 @@ class SolveResult:
             "termination": self.termination,
             "parts": len(self.parts),
             "seconds": round(sum(self.seconds.values()), 3),
+            **(self.replan.summary() if self.replan else {}),
         }
 
 

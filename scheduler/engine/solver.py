@@ -19,6 +19,7 @@ from collections.abc import Callable
 import numpy as np
 
 from scheduler.domain import Dataset
+from scheduler.engine.baseline import Baseline, compare, reconcile
 from scheduler.engine.eligibility import build_instance
 from scheduler.engine.greedy import greedy_part
 from scheduler.engine.parts import Part, split_into_parts
@@ -42,16 +43,23 @@ def solve(
     settings: Settings = Settings(),
     executor: cf.Executor | None = None,
     progress: Progress | None = None,
+    baseline: Baseline | None = None,
 ) -> SolveResult:
+    """The best roster for the dataset; with a `baseline`, a re-plan that keeps to it
+    (`scheduler.engine.baseline`)."""
     clock = time.monotonic()
     deadline = clock + settings.time_limit
     instance = build_instance(dataset)
+    reconciled = None if baseline is None else reconcile(dataset, instance, baseline)
     eligibility_done = time.monotonic()
-    parts = split_into_parts(dataset, instance)
+    keep_weight = 0.0 if baseline is None else baseline.keep_weight
+    parts = split_into_parts(dataset, instance, reconciled, keep_weight)
     split_done = time.monotonic()
     results = _solve_parts(parts, settings, deadline, executor, progress)
     solved = time.monotonic()
     result = _assemble(dataset, parts, results)
+    if baseline is not None and reconciled is not None:
+        result["replan"] = compare(baseline, result["assignments"], reconciled.notes)
     counts = np.bincount(instance.pairs.need, minlength=len(dataset.needs))
     result["eligible"] = {n.id: int(c) for n, c in zip(dataset.needs, counts.tolist(), strict=True)}
     seconds = {
@@ -190,7 +198,13 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
     lp = to_arrays(model.problem, model.columns)
     handed = time.monotonic() - started
     start = sifting_start(part, len(model.columns)) if part.size > SIFTING_FROM else None
-    outcome = solve_relax_and_fix(lp, time_left - handed, settings.gap, settings.threads, start)
+    bound_cost = None
+    if part.pair_keep is not None and part.rules.keep_weight:  # the bound on coverage alone
+        bound_cost = lp.cost.copy()
+        bound_cost[: part.size] = part.weight[part.pair_need]
+    outcome = solve_relax_and_fix(
+        lp, time_left - handed, settings.gap, settings.threads, start, bound_cost
+    )
     if outcome.phase is Phase.LP_FAILED or outcome.values is None:
         return _greedy(part, "the LP relaxation was not solved in time")
     chosen = outcome.values[: part.size] > 0.5
@@ -201,7 +215,10 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
     return PartResult(
         part.index,
         chosen,
-        bound_from_lp(outcome.lp_objective, part),
+        bound_from_lp(
+            outcome.lp_objective if outcome.bound_objective is None else outcome.bound_objective,
+            part,
+        ),
         PartMethod(outcome.phase.value),
         outcome.undecided,
         {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds},
