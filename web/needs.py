@@ -41,10 +41,12 @@ from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
 from web.paging import page_number
+from web.roster_changes import Shift
 
 bp = Blueprint("needs", __name__)
 
 PER_PAGE = 100
+REPLACED_SHOWN = 25  # needs an upload replaced, listed by id and shift; the rest are counted
 FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
 PRIORITIES = [
     SelectChoice(str(p), lazy_gettext("%(number)s · %(name)s", number=p, name=name))
@@ -389,7 +391,13 @@ def upload():
         added, replaced, warnings = store_upload(form.file.data)
     except InvalidInput as exc:
         return render_upload(form, [p for p in exc.problems if p.is_error]), 400
-    result = {"added": added, "replaced": replaced, "warnings": warnings}
+    result = {
+        "added": added,
+        "replaced": replaced[:REPLACED_SHOWN],
+        "more_replaced": max(0, len(replaced) - REPLACED_SHOWN),
+        "replaced_count": len(replaced),
+        "warnings": warnings,
+    }
     return render_upload(UploadForm(formdata=None), result=result)
 
 
@@ -403,22 +411,44 @@ def render_upload(form: UploadForm, problems: list[Problem] | None = None, resul
     )
 
 
-def store_upload(file: FileStorage) -> tuple[int, int, list[Problem]]:
-    """Judge the whole file, then store all of it in one transaction; raises `InvalidInput`."""
+@dataclass(frozen=True)
+class Replaced:
+    """A stored need an upload replaced: its id and its shift in words."""
+
+    id: str
+    shift: str
+
+
+def store_upload(file: FileStorage) -> tuple[int, list[Replaced], list[Problem]]:
+    """Judge the whole file, then store all of it in one transaction; raises `InvalidInput`.
+
+    Returns how many needs were added, the needs replaced (in shift order), the warnings.
+    """
     suffix = Path(file.filename or "").suffix.lower()
     with tempfile.TemporaryDirectory(prefix="needs-upload-") as folder:
         path = Path(folder) / f"upload{suffix}"
         file.save(path)
         found, problems = read_upload(path, {"needs"})
     changes, base = judged(found, problems)
-    replaced = sum(n.id in base.need_by_id for n in changes.needs)
-    added = len(changes.needs) - replaced
+    replaced = sorted(
+        (n for n in changes.needs if n.id in base.need_by_id),
+        key=lambda n: (n.start, n.facility_id, n.role, n.id),
+    )
+    added = len(changes.needs) - len(replaced)
     store.apply(changes)
     audit.record(
-        "upload", "need", "", file=(file.filename or "")[:200], added=added, replaced=replaced
+        "upload",
+        "need",
+        "",
+        file=(file.filename or "")[:200],
+        added=added,
+        replaced=len(replaced),
+        replaced_ids=[n.id for n in replaced[:REPLACED_SHOWN]],
     )
     db.session.commit()
-    return added, replaced, list(changes.warnings)
+    facilities = base.facility_by_id
+    shifts = [Replaced(n.id, str(Shift(n, facilities[n.facility_id]))) for n in replaced]
+    return added, shifts, list(changes.warnings)
 
 
 @bp.get("/needs/template.xlsx")

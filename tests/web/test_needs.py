@@ -504,11 +504,32 @@ def test_a_csv_upload_adds_and_replaces_in_one_go_and_is_audited(client, app, de
     html = response.get_data(as_text=True)
     assert response.status_code == 200, html
     assert "Stored: 1 need added, 1 replaced" in html
+    # which need was replaced: its id (a link to it) and its shift in words
+    when = f"{replaced.date:%a} {replaced.date.isoformat()} {replaced.start:%H:%M}"
+    assert f'<a href="/needs/{replaced.id}/edit">{replaced.id}</a>: {when}' in html
     assert count(app) == before + 1 and stored(app, replaced.id).count == 5
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry)).one()
         assert (entry.action, entry.detail["added"], entry.detail["replaced"]) == ("upload", 1, 1)
         assert entry.detail["file"] == "our needs.csv"
+        assert entry.detail["replaced_ids"] == [replaced.id]
+
+
+def test_an_upload_that_replaces_many_needs_lists_the_first_and_counts_the_rest(
+    client, app, demo
+) -> None:
+    token = signed_in(client, Accounts.national)
+    needs = sorted(demo["dataset"].needs, key=lambda n: (n.start, n.facility_id, n.role, n.id))
+    rows = "".join(
+        f"{n.id},{n.facility_id},{n.date},{n.start:%H:%M},{n.end:%H:%M},{n.role},{n.count},\n"
+        for n in needs
+    )
+    response = upload(client, token, (HEADER + rows).encode(), "again.csv")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200, html[:2000]
+    listed = re.findall(r'<li><a href="/needs/([^/]+)/edit">', html)
+    assert listed == [n.id for n in needs[:25]]
+    assert f"… and {len(needs) - 25} more" in html
 
 
 def test_other_sheets_of_an_uploaded_workbook_are_named_as_not_read(
