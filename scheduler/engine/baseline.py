@@ -61,6 +61,7 @@ class Replan:
     removed: int
     changed_volunteers: int
     notes: tuple[str, ...]
+    pinned: frozenset[Pair] = frozenset()  # the pins the roster keeps, to write back as locked
 
     def summary(self) -> dict[str, object]:
         return {
@@ -146,7 +147,12 @@ def compare(baseline: Baseline, assignments: tuple[Pair, ...], notes: tuple[str,
     before, after = set(baseline.assignments), set(assignments)
     changed = {v for _, v in before ^ after}
     return Replan(
-        len(before & after), len(after - before), len(before - after), len(changed), notes
+        len(before & after),
+        len(after - before),
+        len(before - after),
+        len(changed),
+        notes,
+        baseline.pinned & after,
     )
 
 

@@ -67,6 +67,75 @@ def read_assignments(
     return assignments
 
 
+@dataclass(frozen=True)
+class BaselineRoster:
+    """A roster read back to re-plan against: its assignments and the pinned ones."""
+
+    assignments: tuple[tuple[str, str], ...]
+    pinned: frozenset[tuple[str, str]]
+
+
+def read_baseline(path: Path, dataset: Dataset, limits: Limits = DEFAULT_LIMITS) -> BaselineRoster:
+    """The assignments of a roster to re-plan against, with its `locked` rows pinned.
+
+    Unlike `read_assignments`, a row may name a need or a volunteer the new
+    input no longer has (a shift withdrawn, a volunteer who left): it is kept
+    by the ids it gives, and the re-plan says why it cannot be kept if it was
+    pinned. A row whose shift is named only by its columns and no longer
+    exists keeps that shift's description as its need id. Unreadable cells
+    raise `InvalidInput`, as everywhere.
+    """
+    sheet = _read_roster_sheet(path, limits)
+    from_csv = path.suffix.lower() == ".csv"
+    problems = _header_problems(sheet)
+    if problems:
+        raise InvalidInput(problems)
+    rows, pinned = [], set()
+    for number, row in sheet.rows:
+        values = {c: row[i] for c, i in sheet.header.items() if i < len(row) and not _empty(row[i])}
+        if from_csv:
+            values = {c: _unquoted(v) for c, v in values.items()}
+        pair, more = _baseline_pair(dataset, values, number)
+        problems += more
+        if pair is None:
+            continue
+        rows.append(pair)
+        try:
+            if "locked" in values and cells.yes_no(values["locked"]):
+                pinned.add(pair)
+        except CellError as exc:
+            problems.append(Problem(SHEET, number, "locked", str(exc)))
+    if problems:
+        raise InvalidInput(problems)
+    return BaselineRoster(tuple(rows), frozenset(pinned))
+
+
+def _baseline_pair(
+    dataset: Dataset, values: dict[str, object], number: int
+) -> tuple[tuple[str, str] | None, list[Problem]]:
+    try:
+        volunteer_id = (
+            cells.identifier(values["volunteer_id"]) if "volunteer_id" in values else None
+        )
+        need_id = cells.identifier(values["need_id"]) if "need_id" in values else None
+    except CellError as exc:
+        return None, [Problem(SHEET, number, None, str(exc))]
+    if volunteer_id is None:
+        return None, []  # a row without a volunteer fills nothing
+    if need_id is not None and (
+        need_id in dataset.need_by_id or not any(c in values for c in KEY_COLUMNS)
+    ):
+        return (need_id, volunteer_id), []
+    key, problems = _shift_key(values, number)
+    if key is None:
+        return None, problems
+    need = dataset.need_by_key.get(key)
+    if need is not None:
+        return (need.id, volunteer_id), []
+    facility, day, start, end, role = key
+    return (need_id or f"{facility} {day} {start:%H:%M}-{end:%H:%M} {role}", volunteer_id), []
+
+
 # --- the sheet --------------------------------------------------------------------------
 
 

@@ -66,8 +66,11 @@ def write_assignments(sheet: Worksheet, style: Styles, roster: Roster) -> None:
         order = (facility.region, facility.id, need.start, need.id, volunteer.name, volunteer.id)
         rows.append((order, need, facility, volunteer))
     rows.sort(key=lambda r: r[0])
-    widths = (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16)
-    write_header(sheet, style, ASSIGNMENT_COLUMNS, widths, len(rows))
+    replan = roster.result.replan if roster.result is not None else None
+    pinned = replan.pinned if replan is not None else frozenset()
+    columns = (*ASSIGNMENT_COLUMNS, "locked") if pinned else ASSIGNMENT_COLUMNS
+    widths = (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16, 8)[: len(columns)]
+    write_header(sheet, style, columns, widths, len(rows))
     for r, (_, need, facility, volunteer) in enumerate(rows, start=1):
         cells = [
             *shift_cells(need, facility),
@@ -76,6 +79,8 @@ def write_assignments(sheet: Worksheet, style: Styles, roster: Roster) -> None:
             volunteer.role,
             volunteer.phone,
         ]
+        if pinned:  # pins survive a round trip through Excel: the next re-plan reads them
+            cells.append("yes" if (need.id, volunteer.id) in pinned else "no")
         write_cells(sheet, r, cells, style)
 
 
