@@ -141,3 +141,16 @@ def test_the_bound_is_on_coverage_alone() -> None:
     result = replanned(dataset, Baseline((("N1", "V1"),), keep_weight=10))
     assert result.upper_bound == fresh.upper_bound == 100
     assert result.weighted_coverage == 10
+
+
+def test_a_note_is_said_in_the_readers_language() -> None:
+    from scheduler import i18n
+
+    pin = ("N1", "V9")
+    with i18n.using("ru"):
+        result = replanned(tempted(), Baseline((pin,), pinned=frozenset([pin])))
+    assert result.replan is not None
+    assert result.replan.notes == (
+        "закреплённое назначение N1 / V9 нельзя сохранить: этого волонтёра больше нет во "
+        "входных данных",
+    )

@@ -152,3 +152,15 @@ def test_the_command_prints_json(tmp_path: Path) -> None:
     assert answer["need_id"] == need_id and answer["candidates"]
     assert out in {c["volunteer_id"] for c in answer["candidates"]}
     assert all({"volunteer_id", "moves", "why"} <= set(c) for c in answer["candidates"])
+
+
+def test_the_reasons_are_said_in_the_readers_language() -> None:
+    from scheduler import i18n
+
+    volunteers = [make_volunteer(id="V1"), make_volunteer(id="V2")]
+    needs = [make_need(id="N1", count=2), make_need(id="N2", date="2026-03-03")]
+    dataset = make_dataset(volunteers=volunteers, needs=needs)
+    with i18n.using("ru"):
+        (only,) = suggest(dataset, [("N1", "V1"), ("N2", "V2")], "N1").candidates
+    assert only.volunteer_id == "V2"
+    assert only.why == "свободен(на) в это время; 1,7 км от дома; уже 1 смена на этой неделе"
