@@ -20,7 +20,7 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from pathlib import Path
 
@@ -61,6 +61,16 @@ def using(code: str | None) -> Iterator[None]:
         yield
     finally:
         _language.reset(token)
+
+
+def speak(code: str | None) -> Token[str]:
+    """Speak `code` in this context from now on, until `reset(token)`: for a web request,
+    whose start and end are two hooks rather than one block."""
+    return _language.set(code if code in LANGUAGES else DEFAULT)
+
+
+def reset(token: Token[str]) -> None:
+    _language.reset(token)
 
 
 @cache

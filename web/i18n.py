@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     format_date,
     format_datetime,
@@ -29,6 +29,7 @@ from flask_babel import (
 )
 from flask_login import current_user
 
+from scheduler import i18n as engine_i18n
 from web.extensions import babel
 
 # The languages offered, by their own name. Adding one: a catalog in web/translations/
@@ -106,6 +107,19 @@ def init_app(app: Flask) -> None:
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(lambda: {"current_locale": language(), "languages": LANGUAGES})
+    app.before_request(_engine_speaks)
+    app.teardown_request(_engine_done)
+
+
+def _engine_speaks() -> None:
+    """The engine's messages (upload problems, why a place is open) in the page's language."""
+    g.engine_language = engine_i18n.speak(language())
+
+
+def _engine_done(_: BaseException | None) -> None:
+    token = g.pop("engine_language", None)
+    if token is not None:
+        engine_i18n.reset(token)
 
 
 def select_locale() -> str:
