@@ -45,7 +45,7 @@ from web.roster_changes import Shift
 
 bp = Blueprint("needs", __name__)
 
-PER_PAGE = 100
+PER_PAGE = 50  # rows of the needs list (the API pages on its own)
 REPLACED_SHOWN = 25  # needs an upload replaced, listed by id and shift; the rest are counted
 FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
 PRIORITIES = [
@@ -205,7 +205,9 @@ def index():
     except cells.CellError:  # a date picker sends YYYY-MM-DD; the address was typed by hand
         error = gettext("Choose a day, e.g. %(example)s.", example=form_words.date_example())
         return render_template("needs/index.html", page=None, error=error, **shown), 400
-    page = page_of(needs_in_scope(facility_id, day), PER_PAGE)
+    by_day = needs_in_scope(facility_id, day).order_by(None)
+    by_day = by_day.order_by(m.Need.date, m.Need.facility_id, m.Need.start, m.Need.role, m.Need.id)
+    page = page_of(by_day, PER_PAGE)
     return render_template(
         "needs/index.html",
         page=page,
@@ -303,7 +305,9 @@ def submit(form: NeedForm, need: m.Need | None = None):
                 return redirect(back_to_list(facility=saved.facility_id))
             else:
                 flash(gettext("Need %(id)s is posted.", id=saved.id))
-            return redirect(url_for("needs.index", facility=saved.facility_id))
+            # the day of the need just posted, where it is sure to be seen
+            day = saved.date.isoformat()
+            return redirect(url_for("needs.index", facility=saved.facility_id, date=day))
     else:
         problems = []
     status = 400 if request.method == "POST" else 200

@@ -54,10 +54,10 @@ def test_hospital_staff_post_a_need_and_see_it_listed(desktop: Page, site: Site)
     desktop.get_by_role("button", name="Post", exact=True).click()
     expect(desktop).to_have_url(re.compile(r"/needs\?facility="))
     expect(desktop.get_by_role("status")).to_contain_text("is posted")
-    row = desktop.get_by_role("row").filter(has_text="2020-05-30").filter(has_text="07:00–15:00")
-    expect(row.get_by_role("cell")).to_contain_text(
-        ["2020-05-30", "07:00–15:00", site.facility.name, "nurse", "critical", "0 / 3"]
-    )
+    day = desktop.get_by_role("region", name="Saturday, 2020-05-30")  # the list, by day
+    row = day.get_by_role("row").filter(has_text="07:00–15:00")
+    expect(row.get_by_role("cell")).to_contain_text(["07:00–15:00", "nurse", "critical", "0 / 3"])
+    expect(desktop.locator(".facility-name")).to_contain_text(site.facility.name)  # named once
     snapshot(desktop, "hospital-need-posted")
     desktop.get_by_label("Date").fill("2020-05-30")  # the list's filter: that day only
     desktop.get_by_role("button", name="Show").click()
@@ -70,8 +70,9 @@ def test_a_regional_coordinator_sees_only_their_regions_needs(desktop: Page, sit
     expect(desktop).to_have_url(re.compile(r"/needs$"))
     needs = desktop.get_by_role("row").filter(has=desktop.get_by_role("cell"))
     expect(needs.first).to_be_visible()
-    shown = {need.get_by_role("cell").nth(2).inner_text() for need in needs.all()}  # Facility
-    assert shown <= site.region_facilities, shown & site.other_facilities
+    headings = desktop.locator("section.day h3").all_inner_texts()  # a facility once a day
+    shown = {h.rsplit(" (", 1)[0] for h in headings}
+    assert shown and shown <= site.region_facilities, shown & site.other_facilities
     choices = desktop.get_by_label("Facility").locator("option").all_inner_texts()
     assert {c.rsplit(" (", 1)[0] for c in choices[1:]} == site.region_facilities
     snapshot(desktop, "regional-needs", docs="regional")

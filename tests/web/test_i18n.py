@@ -246,4 +246,4 @@ def test_roles_and_priorities_are_in_words_on_the_needs_page(client, demo) -> No
     assert "Заявки" in html and "junior_student" not in html
     assert re.search(r"<td>(медсестра|врач|фельдшер|санитар|помощник)</td>", html)
     assert re.search(r"<td>(критический|обычный|низкий)</td>", html)
-    assert re.search(r"<td>\d\d\.05\.2020</td>", html)  # the date as Russians write it
+    assert re.search(r"<h2 [^>]*>[А-Я][а-я]+, \d{1,2} мая 2020</h2>", html)  # a day in Russian

@@ -168,20 +168,49 @@ def test_a_regional_coordinator_sees_their_region_only(client, demo) -> None:
     region = {f.id for f in demo["dataset"].facilities if f.region == demo["region"]}
     wanted = {n.id for n in demo["dataset"].needs if n.facility_id in region}
     seen: set[str] = set()
-    for page in (1, 2, 3):
+    for page in (1, 2, 3, 4):
         seen |= listed_ids(client.get(f"/needs?page={page}").get_data(as_text=True))
     assert seen == wanted
 
 
-@pytest.mark.parametrize("asked", ["99999999999999999999", "9223372036854775807", "3", "٣"])
+def test_the_list_is_grouped_by_day_and_names_the_facility_once(client, demo) -> None:
+    login(client, Accounts.hospital)  # one facility
+    facility = demo["dataset"].facility_by_id[demo["facility"]]
+    html = client.get("/needs").get_data(as_text=True)
+    name = str(escape(facility.name))
+    listing = html.split('aria-label="Filter needs"')[1].split("</form>", 1)[1]
+    assert listing.count(name) == 1  # above the days, not on every row
+    days = re.findall(r'<h2 id="day-([\d-]+)">', html)
+    mine = sorted(
+        {n.date.isoformat() for n in demo["dataset"].needs if n.facility_id == facility.id}
+    )
+    assert days == mine  # each day once, in order
+    assert "<h3" not in html  # no facility headings for one facility
+
+
+def test_several_facilities_are_named_once_per_day(client, demo) -> None:
+    login(client, Accounts.regional)
+    html = client.get("/needs").get_data(as_text=True)
+    sections = re.split(r'<section class="day"', html)[1:]
+    assert sections
+    for section in sections:
+        named = re.findall(r"<h3 [^>]*>[^<]*<small>\((F\d+)\)</small></h3>", section)
+        assert named and len(named) == len(set(named)), named  # each facility once a day
+    # and a page holds at most 50 needs
+    assert len(listed_ids(html)) == 50
+
+
+@pytest.mark.parametrize("asked", ["99999999999999999999", "9223372036854775807", "9", "٩"])
 def test_a_page_after_the_last_shows_the_last(client, demo, asked: str) -> None:
     """Overflowing the database's OFFSET was a 500; the last page is what a stale link wants."""
     login(client, Accounts.national)
-    last = client.get("/needs?page=2")
+    total = len(demo["dataset"].needs)
+    pages = -(-total // 50)
+    last = client.get(f"/needs?page={pages}")
     response = client.get(f"/needs?page={asked}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    assert f"Page 2 of 2 ({len(demo['dataset'].needs)} needs)" in html
+    assert f"Page {pages} of {pages} ({total} needs)" in html
     assert listed_ids(html) == listed_ids(last.get_data(as_text=True))
 
 
@@ -191,7 +220,7 @@ def test_a_page_number_that_is_not_one_shows_the_first_page(client, demo, asked:
     first = listed_ids(client.get("/needs").get_data(as_text=True))
     response = client.get(f"/needs?page={asked}")
     assert response.status_code == 200
-    assert listed_ids(response.get_data(as_text=True)) == first and len(first) == 100
+    assert listed_ids(response.get_data(as_text=True)) == first and len(first) == 50
 
 
 @pytest.mark.parametrize("url", ["/needs?facility=F%00", "/needs?date=%00", "/needs/N%00/edit"])
