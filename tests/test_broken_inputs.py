@@ -120,7 +120,7 @@ def test_a_thousand_problems_are_listed_and_the_rest_counted(tmp_path: Path) -> 
         "(often a whole column is wrong) and try again"
     )
     assert lines.index(listed[-1]) < lines.index(more)
-    assert lines[-1].endswith("4,999 problem(s); nothing was loaded.")
+    assert lines[-1].endswith("4,999 problems; nothing was loaded.")
 
 
 def test_checking_stops_after_a_thousand_bad_rows(tmp_path: Path) -> None:

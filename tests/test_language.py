@@ -322,3 +322,19 @@ def test_validate_speaks_the_language_of_the_shell(tmp_path: Path) -> None:
     )
     assert run.returncode == 1
     assert BAD_DATE in run.stdout.splitlines()
+
+
+def test_the_solve_command_reports_in_russian(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    env = {**os.environ, "SCHEDULER_LANGUAGE": "ru"}
+    command = ["solve", str(demo), "-o", str(tmp_path / "roster.xlsx")]
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler", *command], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    assert "занято мест:" in done.stderr and "взвешенное покрытие" in done.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scheduler.i18n import gettext
 from scheduler.problems import InvalidInput
 
 INPUT = click.Path(exists=True, path_type=Path)
@@ -24,9 +25,14 @@ def main() -> None:
     """
 
 
-def cannot_write(path: Path, exc: OSError, what: str = "the roster") -> None:
+def cannot_write(path: Path, exc: OSError, what: str | None = None) -> None:
     click.echo(
-        f"{path}: {what} cannot be written ({exc.strerror or exc}); choose another place with -o",
+        gettext(
+            "%(path)s: %(what)s cannot be written (%(error)s); choose another place with -o",
+            path=path,
+            what=what or gettext("the roster"),
+            error=exc.strerror or exc,
+        ),
         err=True,
     )
     sys.exit(1)
@@ -41,7 +47,11 @@ def load_or_exit(path: Path):
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         click.echo(
-            f"{path}: the input is not valid; run `scheduler validate` for details.", err=True
+            gettext(
+                "%(path)s: the input is not valid; run `scheduler validate` for details.",
+                path=path,
+            ),
+            err=True,
         )
         sys.exit(1)
     return dataset

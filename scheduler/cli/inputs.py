@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scheduler.cli.group import INPUT, main
+from scheduler.i18n import figure, gettext, ngettext
 from scheduler.problems import InvalidInput
 
 if TYPE_CHECKING:
@@ -33,7 +34,14 @@ def validate(input_path: Path, quiet: bool) -> None:
     except InvalidInput as exc:
         for problem in exc.problems:
             click.echo(str(problem))
-        click.echo(f"{input_path}: {exc.error_count:,} problem(s); nothing was loaded.", err=True)
+        said = ngettext(
+            "%(path)s: %(number)s problem; nothing was loaded.",
+            "%(path)s: %(number)s problems; nothing was loaded.",
+            exc.error_count,
+            path=input_path,
+            number=figure(exc.error_count, ","),
+        )
+        click.echo(said, err=True)
         sys.exit(1)
     for warning in warnings:
         click.echo(str(warning))
@@ -99,7 +107,7 @@ def generate(
         start=start.date() if start else None,
     )
     write_tables(make(spec), output)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(gettext("wrote %(path)s", path=output), err=True)
 
 
 @main.command()
@@ -122,4 +130,4 @@ def template(output: Path) -> None:
         write_template(output)
     else:
         write_csv_template(output)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(gettext("wrote %(path)s", path=output), err=True)

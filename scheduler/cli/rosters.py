@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scheduler.cli.group import INPUT, cannot_write, load_or_exit, main
+from scheduler.i18n import figure, gettext, ngettext
 from scheduler.problems import InvalidInput
 
 if TYPE_CHECKING:
@@ -40,12 +41,24 @@ def check(input_path: Path, roster_path: Path) -> None:
     for violation in violations:
         click.echo(str(violation))
     summary = roster_summary(dataset, assignments)
-    verdict = f"{len(violations)} broken rule(s)" if violations else "no hard rule is broken"
-    click.echo(
-        f"{roster_path}: {summary['filled']:,} assignments, weighted coverage "
-        f"{summary['weighted_coverage']:,.0f}; {verdict}.",
-        err=True,
+    verdict = (
+        ngettext(
+            "%(number)s broken rule",
+            "%(number)s broken rules",
+            len(violations),
+            number=figure(len(violations), ","),
+        )
+        if violations
+        else gettext("no hard rule is broken")
     )
+    said = gettext(
+        "%(path)s: %(filled)s assignments, weighted coverage %(coverage)s; %(verdict)s.",
+        path=roster_path,
+        filled=figure(summary["filled"], ","),
+        coverage=figure(summary["weighted_coverage"], ",.0f"),
+        verdict=verdict,
+    )
+    click.echo(said, err=True)
     sys.exit(1 if violations else 0)
 
 
@@ -69,7 +82,6 @@ def suggest(input_path: Path, roster_path: Path, need_id: str, most: int, as_jso
     those who would be free if one of their own shifts went to someone free
     for it, with that move spelled out. Nothing is changed.
     """
-    from scheduler.i18n import gettext
     from scheduler.outputs.roster_reading import read_assignments
     from scheduler.outputs.suggestions import suggest as find
 
@@ -155,17 +167,23 @@ def export(
     except InvalidInput as exc:
         for problem in exc.problems:
             click.echo(str(problem))
-        click.echo(f"{roster_path}: cannot be read back; nothing was exported.", err=True)
+        said = gettext("%(path)s: cannot be read back; nothing was exported.", path=roster_path)
+        click.echo(said, err=True)
         sys.exit(1)
     violations = check_roster(dataset, rows)
     for violation in violations:
         click.echo(str(violation))
     if violations and not allow_broken:
-        click.echo(
-            f"{roster_path}: {len(violations)} broken rule(s); nothing was exported. "
+        said = ngettext(
+            "%(path)s: %(number)s broken rule; nothing was exported. "
             "Fix the roster, or pass --allow-broken.",
-            err=True,
+            "%(path)s: %(number)s broken rules; nothing was exported. "
+            "Fix the roster, or pass --allow-broken.",
+            len(violations),
+            path=roster_path,
+            number=figure(len(violations), ","),
         )
+        click.echo(said, err=True)
         sys.exit(1)
     assignments = [(row.need_id, row.volunteer_id) for row in rows]
     folder = output or roster_path.with_name(f"{roster_path.stem}-export")
@@ -179,11 +197,18 @@ def export(
         if workbook is not None:
             written += write_roster(dataset, assignments, workbook, split=split)
     except OSError as exc:
-        cannot_write(Path(exc.filename or folder), exc, "the export")
-    click.echo(
-        f"{roster_path}: {len(assignments):,} assignments; wrote {len(written)} file(s):", err=True
+        cannot_write(Path(exc.filename or folder), exc, gettext("the export"))
+    said = ngettext(
+        "%(path)s: %(assignments)s assignments; wrote %(number)s file:",
+        "%(path)s: %(assignments)s assignments; wrote %(number)s files:",
+        len(written),
+        path=roster_path,
+        assignments=figure(len(assignments), ","),
+        number=figure(len(written), ","),
     )
+    click.echo(said, err=True)
     for path in written[:10]:
         click.echo(f"  {path}", err=True)
     if len(written) > 10:
-        click.echo(f"  ... and {len(written) - 10} more", err=True)
+        more = len(written) - 10
+        click.echo(gettext("  ... and %(number)s more", number=figure(more, ",")), err=True)

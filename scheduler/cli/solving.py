@@ -17,6 +17,7 @@ import click
 from scheduler.cli.group import INPUT, cannot_write, load_or_exit, main
 from scheduler.engine import results
 from scheduler.engine.results import SolverName
+from scheduler.i18n import figure, gettext
 from scheduler.problems import InvalidInput
 
 if TYPE_CHECKING:
@@ -167,17 +168,22 @@ def solve(
         click.echo(json.dumps(figures))
     if result.replan is not None:
         _say_replan(result.replan)
-    click.echo(
-        f"{output}: {result.filled:,} of {result.demand:,} places filled; weighted "
-        f"coverage {result.weighted_coverage:,.0f} of at most {result.upper_bound:,.0f} "
-        f"({1 - result.gap:.3%}); {figures['seconds']:.1f} s",
-        err=True,
+    said = gettext(
+        "%(path)s: %(filled)s of %(demand)s places filled; weighted coverage %(coverage)s of "
+        "at most %(bound)s (%(share)s); %(seconds)s s",
+        path=output,
+        filled=figure(result.filled, ","),
+        demand=figure(result.demand, ","),
+        coverage=figure(result.weighted_coverage, ",.0f"),
+        bound=figure(result.upper_bound, ",.0f"),
+        share=f"{1 - result.gap:.3%}",
+        seconds=figure(float(figures["seconds"]), ".1f"),  # type: ignore[arg-type]
     )
+    click.echo(said, err=True)
 
 
 def _say_replan(replan) -> None:
     """What a re-plan changed, and every pin or frozen assignment it could not keep."""
-    from scheduler.i18n import gettext
 
     for note in replan.notes:
         click.echo(note, err=True)
@@ -199,7 +205,6 @@ def _baseline_or_exit(
 ):
     """The roster to re-plan against, or None; exits on an unreadable one."""
     from scheduler.engine.baseline import Baseline
-    from scheduler.i18n import gettext
     from scheduler.outputs.roster_reading import read_baseline
 
     if path is None:
@@ -226,8 +231,6 @@ def _progress() -> Iterator[Progress | None]:
         yield None
         return
     from tqdm import tqdm
-
-    from scheduler.i18n import gettext
 
     bar: tqdm | None = None
 
