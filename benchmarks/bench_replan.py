@@ -56,12 +56,7 @@ def perturbed(dataset: Dataset, roster: SolveResult, rng: random.Random) -> Data
                 need, id=f"NEW{k:05d}", start=need.start + later, end=need.end + later
             )
         )
-    return dataclasses.replace(
-        dataset,
-        volunteers=tuple(v for v in dataset.volunteers if v.id not in gone),
-        availability=tuple(a for a in dataset.availability if a.volunteer_id not in gone),
-        needs=tuple(needs),
-    )
+    return dataclasses.replace(dataset.without_volunteers(gone), needs=tuple(needs))
 
 
 def broken(dataset: Dataset, result: SolveResult) -> int:

@@ -14,7 +14,6 @@ and how many needed one move.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import random
 import statistics
 import sys
@@ -43,11 +42,7 @@ def main() -> int:
     result = solve(dataset, Settings(time_limit=120))
     busy = sorted({v for _, v in result.assignments})
     gone = set(random.Random(args.seed).sample(busy, max(1, round(len(busy) * args.share))))
-    left = dataclasses.replace(
-        dataset,
-        volunteers=tuple(v for v in dataset.volunteers if v.id not in gone),
-        availability=tuple(a for a in dataset.availability if a.volunteer_id not in gone),
-    )
+    left = dataset.without_volunteers(gone)
     pairs = [(n, v) for n, v in result.assignments if v not in gone]
     hit = sorted({n for n, v in result.assignments if v in gone})
     suggest(left, pairs, hit[0])  # warm the imports and caches once

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cached_property
 from typing import Any
@@ -298,6 +298,15 @@ class Dataset:
     @property
     def regions(self) -> tuple[str, ...]:
         return tuple(sorted({f.region for f in self.facilities}))
+
+    def without_volunteers(self, volunteer_ids: Collection[str]) -> Dataset:
+        """The input after these volunteers left: their availability goes with them."""
+        gone = set(volunteer_ids)
+        return replace(
+            self,
+            volunteers=tuple(v for v in self.volunteers if v.id not in gone),
+            availability=tuple(a for a in self.availability if a.volunteer_id not in gone),
+        )
 
     def restricted(
         self, facility_ids: Collection[str], volunteer_ids: Collection[str] | None = None

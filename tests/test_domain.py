@@ -110,3 +110,11 @@ def test_a_restricted_dataset_may_name_its_people() -> None:
     assert [v.id for v in part.volunteers] == ["V1"]
     assert [a.volunteer_id for a in part.availability] == ["V1"]
     assert two_regions().restricted(set()).needs == ()
+
+
+def test_volunteers_who_leave_take_their_availability_and_nothing_else() -> None:
+    whole = two_regions()
+    left = whole.without_volunteers({"V1", "nobody"})
+    assert "V1" not in left.volunteer_by_id and len(left.volunteers) == len(whole.volunteers) - 1
+    assert all(a.volunteer_id != "V1" for a in left.availability)
+    assert (left.facilities, left.needs, left.rules) == (whole.facilities, whole.needs, whole.rules)

@@ -110,11 +110,7 @@ def demo_after_drop_outs():
     result = solve(dataset, Settings(time_limit=60))
     busy = sorted({v for _, v in result.assignments})
     gone = set(busy[::5])
-    left = dataclasses.replace(
-        dataset,
-        volunteers=tuple(v for v in dataset.volunteers if v.id not in gone),
-        availability=tuple(a for a in dataset.availability if a.volunteer_id not in gone),
-    )
+    left = dataset.without_volunteers(gone)
     pairs = [(n, v) for n, v in result.assignments if v not in gone]
     hit = sorted({n for n, v in result.assignments if v in gone})
     return left, pairs, hit
