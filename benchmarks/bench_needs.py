@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from bench_pages import WARMUP, Timing, create_accounts, parse_args, sign_in
+from bench_pages import BUSIEST_FACILITY, WARMUP, Timing, create_accounts, parse_args, sign_in
 from bench_web import (
     HOST,
     _send,
@@ -150,12 +150,7 @@ def busiest(url: str) -> tuple[str, str, int]:
     """The busiest facility, one of its needs, and how many needs were posted after the week."""
     engine = create_engine(url)
     with engine.connect() as connection:
-        facility_id = connection.scalar(
-            select(m.Need.facility_id)
-            .group_by(m.Need.facility_id)
-            .order_by(func.count().desc(), m.Need.facility_id)
-            .limit(1)
-        )
+        facility_id = connection.scalar(BUSIEST_FACILITY)
         need_id = connection.scalar(
             select(m.Need.id).where(m.Need.facility_id == facility_id).order_by(m.Need.id).limit(1)
         )

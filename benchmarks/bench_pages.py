@@ -43,6 +43,14 @@ TARGET_P95 = 300.0  # milliseconds, for /plan and /needs
 WARMUP = 3
 
 
+BUSIEST_FACILITY = (  # the facility with the most needs (ties: the first id)
+    select(m.Need.facility_id)
+    .group_by(m.Need.facility_id)
+    .order_by(func.count().desc(), m.Need.facility_id)
+    .limit(1)
+)
+
+
 @dataclass(frozen=True)
 class Coordinator:
     """A bench account: who it is and what it may open."""
@@ -74,12 +82,7 @@ def create_accounts(url: str) -> list[Coordinator]:
     with app.app_context():
         upgrade()  # a database kept by --sqlite may predate a migration
         session = m.db.session
-        busiest_facility = session.scalar(
-            select(m.Need.facility_id)
-            .group_by(m.Need.facility_id)
-            .order_by(func.count().desc(), m.Need.facility_id)
-            .limit(1)
-        )
+        busiest_facility = session.scalar(BUSIEST_FACILITY)
         busiest_region = session.scalar(
             select(m.Facility.region)
             .join(m.Need, m.Need.facility_id == m.Facility.id)
