@@ -19,7 +19,7 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 from wtforms import Field, StringField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -30,7 +30,7 @@ from scheduler.intake.cells import CellError
 from scheduler.intake.schema import COLUMNS
 from scheduler.intake.updates import Changes, read_changes
 from scheduler.problems import InvalidInput
-from web import access, audit, store
+from web import access, audit, store, volunteer_search
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.models import Role, db
@@ -79,16 +79,10 @@ def region_labels() -> dict[str, str]:
 @roles_required(*COORDINATORS)
 def volunteers():
     """The volunteers in scope, 100 a page; `q` finds a part of a name or an id."""
-    q = (request.args.get("q") or "").strip()[:100]
+    q = (request.args.get("q") or "").strip()[: volunteer_search.LONGEST]
     query = access.volunteers_query(current_user)
     if q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        query = query.where(
-            or_(
-                m.Volunteer.name.ilike(pattern, escape="\\"),
-                m.Volunteer.id.ilike(pattern, escape="\\"),
-            )
-        )
+        query = volunteer_search.matching(query, q)
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("coordination/volunteers.html", page=page, q=q, regions=region_labels())
 

@@ -40,7 +40,7 @@ from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
 from scheduler.outputs.exchange import write_assignments_csv
 from scheduler.outputs.roster import write_roster
 from scheduler.outputs.unfilled import explain_unfilled
-from web import access, audit, store
+from web import access, audit, store, volunteer_search
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
@@ -56,6 +56,7 @@ CSV = "text/csv; charset=utf-8"
 ICS = "text/calendar; charset=utf-8"
 HISTORY_PER_PAGE = 25
 DRAFTS_SHOWN = 50
+CALENDAR_CHOICES = 20  # volunteers listed for a name typed to find a calendar
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^\w.-]+")
 
 
@@ -423,11 +424,25 @@ def calendar(roster_id: int, volunteer_id: str):
 @bp.get("/plan/rosters/<int:roster_id>/calendar")
 @roles_required(*COORDINATORS)
 def find_calendar(roster_id: int):
-    """The roster page's form asks for a volunteer id; the calendar's address has it in the path."""
-    volunteer_id = request.args.get("volunteer", "").strip()
-    if not volunteer_id:
-        return redirect(url_for("publishing.show", roster_id=roster_id))
-    return redirect(url_for("publishing.calendar", roster_id=roster_id, volunteer_id=volunteer_id))
+    """A volunteer's calendar by id, or a short list of those whose name holds what was typed."""
+    roster = roster_or_404(current_user, roster_id)
+    typed = request.args.get("volunteer", "").strip()[: volunteer_search.LONGEST]
+    if not typed:
+        return redirect(url_for("publishing.show", roster_id=roster.id))
+    in_scope = access.volunteers_query(current_user)
+    if db.session.scalars(in_scope.where(m.Volunteer.id == typed)).first() is not None:
+        return redirect(url_for("publishing.calendar", roster_id=roster.id, volunteer_id=typed))
+    found = db.session.scalars(
+        volunteer_search.matching(in_scope, typed).limit(CALENDAR_CHOICES + 1)
+    ).all()
+    page = render_template(
+        "publishing/find_calendar.html",
+        roster=roster,
+        typed=typed,
+        found=found[:CALENDAR_CHOICES],
+        more=len(found) > CALENDAR_CHOICES,
+    )
+    return page, 200 if found else 404
 
 
 @bp.get("/plan/rosters/current/facility/<facility_id>.xlsx")

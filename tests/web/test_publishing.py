@@ -9,6 +9,7 @@ Every download is read back as data: openpyxl, pandas, icalendar.
 from __future__ import annotations
 
 import io
+import re
 import threading
 
 import openpyxl
@@ -575,6 +576,43 @@ def test_a_volunteers_calendar_lists_their_shifts(app, client, demo) -> None:
     found = client.get(f"/plan/rosters/{roster_id}/calendar?volunteer={volunteer}")
     assert found.headers["Location"].endswith(f"/calendars/{volunteer}.ics")
     assert client.get(f"/plan/rosters/{roster_id}/calendars/NOPE.ics").status_code == 404
+
+
+def test_a_volunteers_calendar_is_found_by_a_part_of_their_name(app, client, demo) -> None:
+    roster_id, _ = published_pairs(app)
+    volunteer = demo["dataset"].volunteer_by_id[demo["volunteer"]]
+    part = volunteer.name.split()[-1][:5]  # a part of the surname, as a coordinator types it
+    login(client, Accounts.national)
+    response = client.get(f"/plan/rosters/{roster_id}/calendar?volunteer={part.lower()}")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    href = f"/plan/rosters/{roster_id}/calendars/{volunteer.id}.ics"
+    assert f'<a href="{href}">{escape(volunteer.name)}</a>' in html
+    everyone = demo["dataset"].volunteers
+    holding = [
+        v for v in everyone if part.lower() in v.name.lower() or part.lower() in v.id.lower()
+    ]
+    assert len(re.findall(r"/calendars/[^\"]+\.ics", html)) == min(len(holding), 20)
+
+
+def test_a_name_nobody_has_is_a_page_that_says_so(app, client, demo) -> None:
+    roster_id, _ = published_pairs(app)
+    login(client, Accounts.national)
+    response = client.get(f"/plan/rosters/{roster_id}/calendar?volunteer=Nobody%20Zzyzx")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "No volunteer you may see has “Nobody Zzyzx” in their name or id." in html
+    assert 'name="volunteer"' in html  # and the search again
+
+
+def test_a_regional_coordinator_finds_only_their_regions_volunteers(app, client, demo) -> None:
+    roster_id, pairs = published_pairs(app)
+    other = demo["dataset"].volunteer_by_id[
+        min(v for _, v in in_region(demo, pairs, demo["other_region"]))
+    ]
+    login(client, Accounts.regional)
+    response = client.get(f"/plan/rosters/{roster_id}/calendar?volunteer={other.name}")
+    assert f"/calendars/{other.id}.ics" not in response.get_data(as_text=True)
 
 
 def test_the_roster_page_offers_every_download(app, client, demo) -> None:
