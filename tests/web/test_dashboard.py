@@ -74,6 +74,19 @@ def test_a_national_coordinator_sees_every_region_with_the_engines_figures(clien
         assert f'href="/plan/facilities/{facility_id}"' in html
 
 
+def test_solver_words_are_said_plainly_with_the_exact_figures_one_click_away(client, demo) -> None:
+    html = page(client, "/plan", Accounts.national).get_data(as_text=True)
+    summaries = re.findall(r"<summary>([^<]*)</summary>", html)
+    assert "Exact figures" in summaries and "Exact figures: the weights" in summaries
+    # the solver's words only inside a <details>, never in a heading or a figure's label
+    shown = re.sub(r"<details>.*?</details>", "", html, flags=re.S)
+    for word in ("Weighted coverage", "Weight wanted", "Weight filled", "bound", "feasible"):
+        assert word not in shown, word
+    assert "Filled, the critical counting most" in shown
+    tally = coverage(demo["dataset"], demo["result"].assignments).total
+    assert f"{tally.weight_filled:,.3f}".rstrip("0").rstrip(".") in html  # the exact figure
+
+
 def test_a_national_coordinator_narrows_to_one_region(client, demo) -> None:
     login(client, Accounts.national)
     html = client.get(f"/plan?region={demo['other_region']}").get_data(as_text=True)

@@ -8,6 +8,7 @@ queued point the queue at a SQLite file that no worker reads.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -232,6 +233,11 @@ def test_the_finished_job_page_links_its_draft_and_stops_refreshing(app, client,
         assert f'href="{solving.roster_url(job.roster_id)}"' in page
     assert "Done:" in page
     assert 'http-equiv="refresh"' not in page
+    # the solver's words (bound, gap, feasible) only behind "Exact figures"
+    shown = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
+    assert "How good the roster is" in shown and "How the solve ended" in shown
+    assert not re.search(r"\b(bound|gap|feasible|optimal)\b", shown, re.I)
+    assert "the proven bound" in page
     state = client.get(f"/plan/solves/{job.id}.json").get_json()
     assert state["status"] == "done" and not state["active"]
     assert state["progress"]["gap"] is not None and state["roster_id"] == job.roster_id
