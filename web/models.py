@@ -147,6 +147,12 @@ class Facility(Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     address: Mapped[str] = mapped_column(String(500), default="")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="", server_default=""
+    )  # IANA; "": the site's
+    phone: Mapped[str] = mapped_column(
+        String(100), default="", server_default=""
+    )  # whom to call there
 
 
 class Volunteer(Base):
@@ -308,6 +314,10 @@ class SolveJob(Base):
     progress: Mapped[dict] = mapped_column(JSON, default=dict)  # done, total, found, bound, gap
     settings: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str] = mapped_column(String(2000), default="")
+    # What `message` says, as a code and its values, for the page to word in the reader's
+    # language; "" for rows from before (their stored message is shown as it is).
+    message_code: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    message_values: Mapped[dict | None] = mapped_column(JSON, default=None)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     started_at: Mapped[dt.datetime | None]
