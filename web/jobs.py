@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from scheduler.domain import Dataset
 from scheduler.engine import solver
 from scheduler.engine.results import Settings, SolveResult, gap
-from web import solve_process, store
+from web import replanning, solve_process, store
 from web.job_ends import Outcome, conclude
 from web.job_writes import UNCHANGED, Refused, changed, write
 from web.models import NATIONAL, JobStatus, SolveJob, db, utcnow
@@ -103,10 +103,11 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
     dataset = scoped_input(ticket.scope)
     current = store.published()
+    baseline = replanning.baseline_for(dataset, current, replanning.site_now())
     settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     name = f"solve-job-{ticket.id}"
-    child, receiver = solve_process.start(solve_function, dataset, settings, name)
+    child, receiver = solve_process.start(solve_function, dataset, settings, name, baseline)
     _children[ticket.id] = child
     try:
         outcome = _supervise(ticket.id, child, receiver, settings.time_limit)
@@ -224,6 +225,12 @@ def _store_draft(ticket: Ticket, outcome: Outcome) -> str:
             heartbeat_at=utcnow(),
             progress=outcome.progress,
             message=f"draft roster ready: {summary['filled']} of {summary['demand']} places filled",
+            message_code="draft_ready",
+            message_values={
+                k: summary[k]
+                for k in ("filled", "demand", "kept", "added", "removed", "changed_volunteers")
+                if k in summary
+            },
         )
         .execution_options(synchronize_session=False)
     )

@@ -21,19 +21,27 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from scheduler.domain import Dataset
+from scheduler.engine.baseline import Baseline
 from scheduler.engine.results import Settings, SolveResult
 
 Solve = Callable[..., SolveResult]
 
 
 def start(
-    solve: Solve, dataset: Dataset, settings: Settings, name: str
+    solve: Solve,
+    dataset: Dataset,
+    settings: Settings,
+    name: str,
+    baseline: Baseline | None = None,
 ) -> tuple[BaseProcess, Connection]:
-    """Start the child on `dataset`; the caller holds the pipe's receiving end."""
+    """Start the child on `dataset` (re-planning against `baseline` if given); the caller
+    holds the pipe's receiving end."""
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: the worker has threads
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
-        target=_child_main, args=(solve, dataset, settings, sender, os.getpid()), name=name
+        target=_child_main,
+        args=(solve, dataset, settings, sender, os.getpid(), baseline),
+        name=name,
     )
     child.start()
     sender.close()  # the child holds the only sending end: its death reads as EOF
@@ -82,6 +90,7 @@ def _child_main(
     settings: Settings,
     sender: Connection,
     parent_pid: int,
+    baseline: Baseline | None = None,
 ) -> None:
     """In the child: lead a process group, solve, send progress and then the result."""
     with contextlib.suppress(OSError):  # not POSIX: no group, the child alone is stopped
@@ -92,7 +101,7 @@ def _child_main(
         sender.send(("progress", {"done": done, "total": total, "found": found, "bound": bound}))
 
     try:
-        result = solve(dataset, settings, progress=progress)
+        result = solve(dataset, settings, progress=progress, baseline=baseline)
     except BaseException as exc:
         traceback.print_exc()
         sender.send(("error", describe(exc)))

@@ -35,6 +35,7 @@ from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.coordination import region_labels
 from web.errors import wants_json
+from web.job_messages import job_message
 from web.models import NATIONAL, JobStatus, Role, SolveJob, db, utcnow
 
 bp = Blueprint("solving", __name__, url_prefix="/plan/solves")
@@ -285,6 +286,11 @@ def _update(job: SolveJob, expected: JobStatus, **values: Any) -> bool:
 # --- what a page and a poller see -------------------------------------------------------------
 
 
+@bp.app_template_filter("job_message")
+def _job_message(job: SolveJob) -> str:
+    return job_message(job)
+
+
 def roster_url(roster_id: int) -> str:
     """The draft's page, built by the publishing blueprint once it has one."""
     try:
@@ -300,7 +306,7 @@ def state(job: SolveJob) -> dict[str, Any]:
         "scope": job.scope,
         "status": job.status,
         "active": JobStatus(job.status).active,
-        "message": job.message,
+        "message": job_message(job),
         "cancel_requested": job.cancel_requested,
         "progress": {key: progress.get(key) for key in ("done", "total", "found", "bound", "gap")},
         "time_limit": (job.settings or {}).get("time_limit"),

@@ -48,11 +48,11 @@ sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's own file l
 # --- solvers that fail, run in the job's child process (so defined at module level) -----------
 
 
-def raising_solve(dataset, settings, progress=None):
+def raising_solve(dataset, settings, progress=None, baseline=None):
     raise RuntimeError("HiGHS could not allocate its workspace")
 
 
-def killed_solve(dataset, settings, progress=None):
+def killed_solve(dataset, settings, progress=None, baseline=None):
     os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
 
 

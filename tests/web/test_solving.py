@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
@@ -28,6 +28,7 @@ from web.models import (
     Roster,
     SolveJob,
     User,
+    Volunteer,
     db,
     utcnow,
 )
@@ -384,3 +385,29 @@ def test_the_worker_command_is_registered(app, runner) -> None:
     assert runner.invoke(args=["worker", "--help"]).exit_code == 0
     result = runner.invoke(args=["worker"])  # immediate under TESTING: nothing to consume
     assert result.exit_code != 0 and "HUEY_IMMEDIATE" in result.output
+
+
+def test_a_solve_after_publishing_replans_and_keeps_the_published_roster(app, client, demo) -> None:
+    """Every demo shift is long past, so all of the published roster is frozen: kept whole,
+    except the shifts of a volunteer who has left since."""
+    gone = demo["volunteer"]
+    with app.app_context():
+        db.session.execute(delete(Volunteer).where(Volunteer.id == gone))
+        db.session.commit()
+    kept = [(n, v) for n, v in demo["result"].assignments if v != gone]
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    token = signed_in(client, Accounts.national)
+    job_id = int(start(client, token, NATIONAL).headers["Location"].rsplit("/", 1)[1])
+    job = read_job(app, job_id)
+    assert job.status == JobStatus.DONE, job.message
+    with app.app_context():
+        rows = db.session.scalars(select(Assignment).where(Assignment.roster_id == job.roster_id))
+        draft = {(a.need_id, a.volunteer_id) for a in rows}
+        summary = db.session.get(Roster, job.roster_id).summary
+    assert set(kept) <= draft
+    assert summary["kept"] == len(kept) and summary["removed"] == len(
+        demo["result"].assignments
+    ) - len(kept)
+    assert job.message_code == "draft_ready" and job.message_values["kept"] == len(kept)
+    page = client.get(f"/plan/solves/{job_id}").get_data(as_text=True)
+    assert f"сохранено {len(kept)} назнач" in page.replace("\u202f", "").replace("\xa0", "")
