@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -30,10 +30,12 @@ from sqlalchemy import case, func, select
 from scheduler.domain import Dataset, Facility, Need, Priority, Rules, Volunteer
 from scheduler.outputs.coverage import Tallies, Tally, coverage
 from scheduler.outputs.roster import STAGE_WORDS, clock
+from scheduler.outputs.suggestions import suggest
 from scheduler.outputs.unfilled import Funnel, explain_unfilled
 from web import access, i18n, store
 from web import models as m
 from web.access import COORDINATORS, roles_required
+from web.errors import wants_json
 from web.models import db
 
 bp = Blueprint("dashboard", __name__)
@@ -407,4 +409,30 @@ def facility(facility_id: str):
         days=days,
         total=tally,
         stage_words=STAGE_WORDS,
+    )
+
+
+@bp.get("/plan/needs/<need_id>/cover")
+@roles_required(*COORDINATORS)
+def cover(need_id: str):
+    """Who could take an open place of the need on the published roster, now or after one
+    move (`scheduler.outputs.suggestions`); nothing is changed."""
+    need = access.need_or_404(current_user, need_id)
+    facility = db.session.get(m.Facility, need.facility_id)
+    if facility is None:
+        abort(404)
+    roster = store.published()
+    dataset, pairs = scoped_roster(roster, store.region_facilities(facility.region))
+    found = suggest(dataset, pairs, need_id)
+    if wants_json():
+        return jsonify(found.as_json())
+    return render_template(
+        "dashboard/cover.html",
+        need=dataset.need_by_id[need_id],
+        facility=facility,
+        roster=roster,
+        direct=[c for c in found.candidates if not c.moves],
+        moved=[c for c in found.candidates if c.moves],
+        open_places=found.open_places,
+        names={v.id: v.name for v in dataset.volunteers},
     )
