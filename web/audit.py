@@ -23,6 +23,8 @@ ACTIONS = {
     "reset": lazy_pgettext("audit action", "reset"),
     "change password": lazy_pgettext("audit action", "change password"),
     "reset password": lazy_pgettext("audit action", "reset password"),
+    "pin": lazy_pgettext("audit action", "pin"),
+    "unpin": lazy_pgettext("audit action", "unpin"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -33,6 +35,7 @@ ENTITIES = {
     "roster": lazy_pgettext("audit entity", "roster"),
     "solve": lazy_pgettext("audit entity", "solve"),
     "calendar_token": lazy_pgettext("audit entity", "calendar address"),
+    "assignment": lazy_pgettext("audit entity", "assignment"),
     "dataset": lazy_pgettext("audit entity", "dataset"),
 }
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import case, func, select
@@ -32,7 +32,7 @@ from scheduler.outputs.coverage import Tallies, Tally, coverage
 from scheduler.outputs.roster import STAGE_WORDS, clock
 from scheduler.outputs.suggestions import suggest
 from scheduler.outputs.unfilled import Funnel, explain_unfilled
-from web import access, i18n, store
+from web import access, audit, i18n, store
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.errors import wants_json
@@ -409,7 +409,40 @@ def facility(facility_id: str):
         days=days,
         total=tally,
         stage_words=STAGE_WORDS,
+        pinned=store.pinned_pairs(roster.id) if roster is not None else set(),
     )
+
+
+@bp.post("/plan/pins")
+@roles_required(*COORDINATORS)
+def pin():
+    """Pin an assignment of the published roster, or unpin it: a re-plan keeps a pin."""
+    need = access.need_or_404(current_user, request.form.get("need_id", "")[:200])
+    volunteer_id = request.form.get("volunteer_id", "")[:200]
+    locked = request.form.get("locked") == "yes"
+    roster = store.set_pin(need.id, volunteer_id, locked=locked)
+    if roster is None:
+        db.session.rollback()
+        flash(
+            gettext("That assignment is not in the published roster; nothing was pinned."), "error"
+        )
+    else:
+        audit.record("pin" if locked else "unpin", "assignment", f"{need.id}/{volunteer_id}")
+        db.session.commit()
+        flash(
+            gettext(
+                "%(need)s / %(volunteer)s is pinned: a re-plan keeps it.",
+                need=need.id,
+                volunteer=volunteer_id,
+            )
+            if locked
+            else gettext(
+                "%(need)s / %(volunteer)s is no longer pinned.",
+                need=need.id,
+                volunteer=volunteer_id,
+            )
+        )
+    return redirect(url_for("dashboard.facility", facility_id=need.facility_id))
 
 
 @bp.get("/plan/needs/<need_id>/cover")

@@ -23,6 +23,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -272,6 +273,8 @@ class Assignment(Base):
     # not foreign keys: a published roster outlives a need withdrawn after it
     need_id: Mapped[str] = mapped_column(ID)
     volunteer_id: Mapped[str] = mapped_column(ID)
+    # pinned by a coordinator: a re-plan keeps it whatever happens, or says why it cannot
+    locked: Mapped[bool] = mapped_column(default=False, server_default=false())
     roster: Mapped[Roster] = relationship(back_populates="assignments")
 
 

@@ -30,10 +30,12 @@ def site_now() -> dt.datetime:
 
 def baseline_for(dataset: Dataset, published: m.Roster | None, now: dt.datetime) -> Baseline | None:
     """The published roster's assignments of the dataset's needs (a regional solve re-plans
-    its region's), frozen up to the notice period from `now`; None before any is published."""
+    its region's) with its pins, frozen up to the notice period from `now`; None before any
+    is published."""
     if published is None:
         return None
     needs = dataset.need_by_id
     pairs = tuple(p for p in store.roster_assignments(published.id) if p[0] in needs)
+    pins = frozenset(p for p in store.pinned_pairs(published.id) if p[0] in needs)
     notice = dt.timedelta(hours=float(current_app.config.get("FREEZE_NOTICE_HOURS", 12)))
-    return Baseline(pairs, frozenset(), now + notice)
+    return Baseline(pairs, pins, now + notice)

@@ -14,6 +14,7 @@ from web.store.rosters import (
     changes_nothing,
     filled_places,
     hold,
+    pinned_pairs,
     previous_published,
     publish,
     publish_draft,
@@ -21,10 +22,13 @@ from web.store.rosters import (
     published_id,
     roster_assignments,
     save_draft,
+    set_pin,
 )
 from web.store.rows import (
+    FACILITY_FIELDS,
     NEED_FIELDS,
     VOLUNTEER_FIELDS,
+    as_facility,
     as_need,
     as_volunteer,
     facility_row,
@@ -35,6 +39,7 @@ from web.store.rows import (
 from web.store.writing import AccountLink, account_links, apply, replace_all
 
 __all__ = [
+    "FACILITY_FIELDS",
     "NEED_FIELDS",
     "VOLUNTEER_FIELDS",
     "AccountLink",
@@ -43,6 +48,7 @@ __all__ = [
     "Pairs",
     "account_links",
     "apply",
+    "as_facility",
     "as_need",
     "as_volunteer",
     "assigned_at",
@@ -53,6 +59,7 @@ __all__ = [
     "hold",
     "load",
     "need_row",
+    "pinned_pairs",
     "previous_published",
     "publish",
     "publish_draft",
@@ -62,6 +69,7 @@ __all__ = [
     "replace_all",
     "roster_assignments",
     "save_draft",
+    "set_pin",
     "unread_needs",
     "volunteer_row",
     "window_rows",

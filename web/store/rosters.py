@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
+from typing import Any, cast
 
 from sqlalchemy import (
+    CursorResult,
     ScalarSelect,
     case,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -175,8 +178,45 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     db.session.add(roster)
     db.session.flush()
     _insert_assignments(roster.id, pairs)
+    if previous is not None:  # pins stay with the assignments they pin
+        _pin(roster.id, pinned_pairs(previous.id), locked=True)
     draft.published_as = roster.id
     return roster
+
+
+def pinned_pairs(roster_id: int) -> set[tuple[str, str]]:
+    """The roster's pinned (locked) assignments as (need_id, volunteer_id)."""
+    a = m.Assignment
+    query = select(a.need_id, a.volunteer_id).where(a.roster_id == roster_id, a.locked)
+    return {(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)}
+
+
+def set_pin(need_id: str, volunteer_id: str, *, locked: bool) -> m.Roster | None:
+    """Pin or unpin an assignment of the published roster (no commit); None when no roster is
+    published or it has no such assignment.
+
+    Under the publishing lock, on the roster published when the lock is held:
+    a pin set while a colleague publishes lands on the roster that carries it on.
+    """
+    hold("publish")
+    current = published()
+    if current is None or not _pin(current.id, {(need_id, volunteer_id)}, locked=locked):
+        return None
+    return current
+
+
+def _pin(roster_id: int, pairs: Iterable[tuple[str, str]], *, locked: bool) -> int:
+    a = m.Assignment
+    done = 0
+    for need_id, volunteer_id in pairs:
+        statement = (
+            update(a)
+            .where(a.roster_id == roster_id, a.need_id == need_id, a.volunteer_id == volunteer_id)
+            .values(locked=locked)
+            .execution_options(synchronize_session=False)
+        )
+        done += cast("CursorResult[Any]", db.session.execute(statement)).rowcount
+    return done
 
 
 def publishable_pairs(draft: m.Roster, current: m.Roster | None) -> Pairs:
