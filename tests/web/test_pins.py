@@ -82,8 +82,8 @@ def test_a_pin_set_while_a_colleague_publishes_stays_on_the_roster_published(
     app, demo, monkeypatch
 ) -> None:
     """The publisher is held inside its lock as it carries the pins over (read, not yet
-    written); the pin comes meanwhile. Pinning waits for the lock, so it lands on the new roster; pinning the
-    roster it read first would pin one that is already history."""
+    written); the pin comes meanwhile. Pinning waits for the lock, so it lands on the new
+    roster; pinning the roster it read first would pin one that is already history."""
     pair = first_pair(demo)
     draft_id, removed, _ = swapped_draft(app, demo, place=demo["other_region"])
     assert removed != pair
