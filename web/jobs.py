@@ -107,7 +107,8 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     name = f"solve-job-{ticket.id}"
-    child, receiver = solve_process.start(solve_function, dataset, settings, name, baseline)
+    dask = current_app.config.get("DASK_ADDRESS") or None  # SCHEDULER_DASK_ADDRESS
+    child, receiver = solve_process.start(solve_function, dataset, settings, name, baseline, dask)
     _children[ticket.id] = child
     try:
         outcome = _supervise(ticket.id, child, receiver, settings.time_limit)

@@ -33,14 +33,15 @@ def start(
     settings: Settings,
     name: str,
     baseline: Baseline | None = None,
+    dask_address: str | None = None,
 ) -> tuple[BaseProcess, Connection]:
-    """Start the child on `dataset` (re-planning against `baseline` if given); the caller
-    holds the pipe's receiving end."""
+    """Start the child on `dataset` (re-planning against `baseline` if given, its parts on
+    the Dask cluster at `dask_address` if given); the caller holds the pipe's receiving end."""
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: the worker has threads
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
         target=_child_main,
-        args=(solve, dataset, settings, sender, os.getpid(), baseline),
+        args=(solve, dataset, settings, sender, os.getpid(), baseline, dask_address),
         name=name,
     )
     child.start()
@@ -91,6 +92,7 @@ def _child_main(
     sender: Connection,
     parent_pid: int,
     baseline: Baseline | None = None,
+    dask_address: str | None = None,
 ) -> None:
     """In the child: lead a process group, solve, send progress and then the result."""
     with contextlib.suppress(OSError):  # not POSIX: no group, the child alone is stopped
@@ -101,7 +103,14 @@ def _child_main(
         sender.send(("progress", {"done": done, "total": total, "found": found, "bound": bound}))
 
     try:
-        result = solve(dataset, settings, progress=progress, baseline=baseline)
+        with contextlib.ExitStack() as stack:
+            executor = None
+            if dask_address:
+                from scheduler.engine.cluster import dask_executor
+
+                executor = stack.enter_context(dask_executor(dask_address))
+            extra = {"executor": executor} if executor is not None else {}
+            result = solve(dataset, settings, progress=progress, baseline=baseline, **extra)
     except BaseException as exc:
         traceback.print_exc()
         sender.send(("error", describe(exc)))
