@@ -379,7 +379,8 @@ def workbook_bytes(roster: m.Roster, ids: frozenset[str] | None, facility_id: st
         reasons = {k: f for k, f in found.items() if k in dataset.need_by_id}
     with tempfile.TemporaryDirectory(prefix="roster-") as folder:
         path = Path(folder) / "roster.xlsx"
-        write_roster(dataset, pairs, path, reasons=reasons)
+        pinned = store.pinned_pairs(roster.id)  # `locked` rows: a re-plan against it keeps them
+        write_roster(dataset, pairs, path, reasons=reasons, pinned=pinned)
         return path.read_bytes()
 
 

@@ -9,6 +9,7 @@ import time
 
 from sqlalchemy import select
 
+from scheduler.outputs.roster_reading import read_baseline
 from tests.web.conftest import Accounts, csrf_token, login
 from tests.web.test_publishing import publish, signed_in, swapped_draft
 from web import replanning, store
@@ -119,3 +120,18 @@ def test_a_pin_set_while_a_colleague_publishes_stays_on_the_roster_published(
     with app.app_context():
         assert store.published().summary.get("draft") == draft_id
     assert pins(app) == {pair}
+
+
+def test_the_downloaded_workbook_carries_the_pins_for_a_replan(client, app, demo, tmp_path) -> None:
+    pair = first_pair(demo)
+    login(client, Accounts.national)
+    pin(client, demo, pair)
+    with app.app_context():
+        roster_id = store.published().id
+    response = client.get(f"/plan/rosters/{roster_id}/roster.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(response.data)
+    baseline = read_baseline(path, demo["dataset"])
+    assert baseline.pinned == {pair}
+    assert set(baseline.assignments) == set(demo["result"].assignments)

@@ -28,7 +28,7 @@ Nothing needs formula evaluation: every figure is a value.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,15 +90,18 @@ def write_roster(
     result: SolveResult | None = None,
     reasons: Mapping[str, Funnel] | None = None,
     split: bool = False,
+    pinned: Collection[tuple[str, str]] = (),
 ) -> list[Path]:
     """Write the roster workbook (and with `split` a folder of facility workbooks).
 
     `result` adds how the solver finished to the Summary; a roster read back
     from a hand-edited workbook has none. `reasons` defaults to the funnel
-    computed from the data. Returns the files written, the workbook first.
+    computed from the data. `pinned` rows (and a re-plan's kept pins) get
+    `locked` = yes. Returns the files written, the workbook first.
     """
+    roster = Roster(dataset, tuple(assignments), result, reasons, pinned)
     with collector_paused():  # a million cell objects at 28 days
-        return _write_roster(Roster(dataset, tuple(assignments), result, reasons), path, split)
+        return _write_roster(roster, path, split)
 
 
 def _write_roster(roster: Roster, path: Path, split: bool) -> list[Path]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from scheduler.domain import Dataset, Need, Volunteer
@@ -26,9 +26,13 @@ class Roster:
         assignments: Pairs,
         result: SolveResult | None,
         reasons: Mapping[str, Funnel] | None,
+        pinned: Collection[tuple[str, str]] = (),
     ):
         self.dataset = dataset
         self.assignments = assignments
+        replan = result.replan if result is not None else None
+        # pinned rows, written as `locked` so a re-plan against this workbook keeps them
+        self.pinned = frozenset(pinned) | (replan.pinned if replan is not None else frozenset())
         self.result = result
         self.coverage: Coverage = coverage(dataset, assignments)
         self.reasons = explain_unfilled(dataset, assignments) if reasons is None else reasons

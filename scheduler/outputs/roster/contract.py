@@ -66,8 +66,7 @@ def write_assignments(sheet: Worksheet, style: Styles, roster: Roster) -> None:
         order = (facility.region, facility.id, need.start, need.id, volunteer.name, volunteer.id)
         rows.append((order, need, facility, volunteer))
     rows.sort(key=lambda r: r[0])
-    replan = roster.result.replan if roster.result is not None else None
-    pinned = replan.pinned if replan is not None else frozenset()
+    pinned = roster.pinned
     columns = (*ASSIGNMENT_COLUMNS, "locked") if pinned else ASSIGNMENT_COLUMNS
     widths = (14, 12, 30, 16, 11, 7, 7, 15, 8, 12, 26, 15, 16, 8)[: len(columns)]
     write_header(sheet, style, columns, widths, len(rows))
