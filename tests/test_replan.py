@@ -18,7 +18,7 @@ from scheduler.engine.baseline import Baseline
 from scheduler.engine.results import Settings, SolveResult
 from scheduler.engine.solver import solve
 from scheduler.outputs.roster_reading import Assignment
-from tests.factories import make_dataset, make_need, make_volunteer
+from tests.factories import make_dataset, make_need, make_volunteer, make_window
 
 SETTINGS = Settings(time_limit=30)
 
@@ -154,3 +154,23 @@ def test_a_note_is_said_in_the_readers_language() -> None:
         "закреплённое назначение N1 / V9 нельзя сохранить: этого волонтёра больше нет во "
         "входных данных",
     )
+
+
+def test_a_new_place_goes_to_someone_who_changes_anyway() -> None:
+    """V1 held N1 and N4, too close together now that more rest is asked: V1 changes
+    anyway. A new N2 could go to V1 or to V2, who is away on Monday and has nothing. Fair
+    load alone gives it to V2, and two people change; fewer people to tell comes first."""
+    needs = [
+        make_need(id="N1"),
+        make_need(id="N4", start="20:00", end="23:00"),
+        make_need(id="N2", date="2026-03-04"),
+    ]
+    volunteers = [make_volunteer(id="V1"), make_volunteer(id="V2", name="Boris")]
+    away = [make_window("Mon", "00:00", "00:00", False, volunteer_id="V2")]
+    dataset = make_dataset(
+        volunteers=volunteers, needs=needs, availability=away, rules={"min_rest_hours": 6}
+    )
+    assert ("N2", "V2") in solve(dataset, SETTINGS).assignments  # fair load, no baseline
+    result = replanned(dataset, Baseline((("N1", "V1"), ("N4", "V1"))))
+    assert ("N2", "V1") in result.assignments and len(result.assignments) == 2
+    assert result.replan is not None and result.replan.changed_volunteers == 1

@@ -42,6 +42,7 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
         (int(part.pair_volunteer[k]), int(part.pair_need[k])) for k in np.flatnonzero(chosen)
     }
     kept = part.pair_keep if part.pair_keep is not None else np.zeros(part.size, bool)
+    changing = _changing(part, chosen) if part.pair_keep is not None else None
     for _ in range(passes):
         moved = 0
         for k in np.flatnonzero(chosen & ~kept):  # a re-plan's kept assignments stay put
@@ -52,6 +53,7 @@ def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np
                 by_need[bounds[part.pair_need[k]] : bounds[part.pair_need[k] + 1]],
                 book,
                 on_need,
+                changing,
             )
             if better is not None:
                 chosen[k], chosen[better] = False, True
@@ -68,6 +70,7 @@ def _better_volunteer(
     candidates: np.ndarray,
     book: Bookings,
     on_need: set[tuple[int, int]],
+    changing: set[int] | None = None,
 ) -> int | None:
     v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
     for other in candidates[:MAX_CANDIDATES]:
@@ -76,6 +79,8 @@ def _better_volunteer(
         u = int(part.pair_volunteer[other])
         if (u, n) in on_need or book.load(u) + 1 > book.load(v):
             continue  # already on this shift, or the loads would get less even
+        if changing is not None and u not in changing:
+            continue  # a re-plan changes nobody's shifts for comfort alone
         if book.fits(u, n):  # u's rules do not depend on v's shifts
             book.remove(v, n)
             book.add(u, n)
@@ -83,3 +88,43 @@ def _better_volunteer(
             on_need.add((u, n))
             return int(other)
     return None
+
+
+def fewer_changed(part: Part, chosen: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """In a re-plan, hand a new place from someone whose shifts change for it alone to
+    someone whose shifts change anyway: fewer people to tell, the same places filled and
+    the same baseline assignments kept (docs/engine.md, "Re-planning")."""
+    if part.pair_keep is None:
+        return chosen
+    chosen, keep = chosen.copy(), part.pair_keep
+    book = Bookings(Calendar.of_part(part))
+    for held in np.flatnonzero(chosen):
+        book.add(int(part.pair_volunteer[held]), int(part.pair_need[held]))
+    people = len(part.volunteer)
+    added = np.bincount(part.pair_volunteer[chosen & ~keep], minlength=people)
+    removed = np.bincount(part.pair_volunteer[keep & ~chosen], minlength=people)
+    by_need = np.argsort(part.pair_need, kind="stable")
+    bounds = np.searchsorted(part.pair_need[by_need], np.arange(len(part.need) + 1))
+    for k in map(int, np.flatnonzero(chosen & ~keep)):
+        v, n = int(part.pair_volunteer[k]), int(part.pair_need[k])
+        if removed[v] or added[v] != 1:
+            continue  # v changes anyway, or for more than this place
+        for other in map(int, by_need[bounds[n] : bounds[n + 1]]):
+            u = int(part.pair_volunteer[other])
+            if u == v or chosen[other] or keep[other] or not (added[u] or removed[u]):
+                continue
+            book.remove(v, n)
+            if book.fits(u, n):
+                book.add(u, n)
+                chosen[k], chosen[other] = False, True
+                added[v] -= 1
+                added[u] += 1
+                break
+            book.add(v, n)
+    return chosen
+
+
+def _changing(part: Part, chosen: NDArray[np.bool_]) -> set[int]:
+    """The volunteers whose shifts a re-plan changes (a baseline pair dropped, or a new one)."""
+    keep = part.pair_keep if part.pair_keep is not None else np.zeros(part.size, bool)
+    return set(np.unique(part.pair_volunteer[chosen ^ keep]).tolist())

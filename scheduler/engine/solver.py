@@ -23,7 +23,7 @@ from scheduler.engine.baseline import Baseline, compare, reconcile
 from scheduler.engine.eligibility import build_instance
 from scheduler.engine.greedy import greedy_part
 from scheduler.engine.parts import Part, split_into_parts
-from scheduler.engine.polish import polish
+from scheduler.engine.polish import fewer_changed, polish
 from scheduler.engine.results import (
     PartMethod,
     PartResult,
@@ -185,7 +185,7 @@ def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
     else:
         result = _solve_with_highs(model, settings, max(1.0, time_left - (built - started)))
     solved = time.monotonic()
-    chosen = polish(part, result.chosen)
+    chosen = polish(part, fewer_changed(part, result.chosen))
     seconds = {"build": built - started, **result.seconds, "polish": time.monotonic() - solved}
     return PartResult(**{**result.__dict__, "chosen": chosen, "seconds": seconds})
 
