@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 
 from scheduler.domain import Dataset
 from scheduler.engine.eligibility import Instance
-from scheduler.i18n import gettext
+from scheduler.i18n import N_, gettext
 from scheduler.rules import Bookings, Calendar
 from scheduler.rules.base import rest_minutes
 
@@ -91,12 +91,13 @@ def reconcile(dataset: Dataset, instance: Instance, baseline: Baseline) -> Recon
         frozen = need is not None and freeze is not None and need.start < freeze
         if n is None or v is None:
             if pinned or frozen:
-                notes.append(_gone(need_id, volunteer_id, pinned, n is None))
+                reason = "need gone" if n is None else "volunteer gone"
+                notes.append(_note(reason, need_id, volunteer_id, pinned))
             continue
         at = np.searchsorted(keys, n * people + v, sorter=order)
         if at == len(keys) or keys[order[at]] != n * people + v:
             if pinned or frozen:
-                notes.append(_not_possible(need_id, volunteer_id, pinned))
+                notes.append(_note("not possible", need_id, volunteer_id, pinned))
             continue
         keep[order[at]] = True
         if pinned or frozen:
@@ -132,9 +133,9 @@ def _fixable(
     for position, (need_id, volunteer_id) in held:
         v, n = int(instance.pairs.volunteer[position]), int(instance.pairs.need[position])
         if room[n] == 0:
-            notes.append(_full(need_id, volunteer_id, (need_id, volunteer_id) in pinned))
+            notes.append(_note("full", need_id, volunteer_id, (need_id, volunteer_id) in pinned))
         elif not book.fits(v, n):
-            notes.append(_clashes(need_id, volunteer_id, (need_id, volunteer_id) in pinned))
+            notes.append(_note("clashes", need_id, volunteer_id, (need_id, volunteer_id) in pinned))
         else:
             book.add(v, n)
             room[n] -= 1
@@ -156,53 +157,30 @@ def compare(baseline: Baseline, assignments: tuple[Pair, ...], notes: tuple[str,
     )
 
 
-def _what(pinned: bool) -> str:
-    return gettext("pinned assignment") if pinned else gettext("assignment before the freeze")
-
-
-def _gone(need_id: str, volunteer_id: str, pinned: bool, need_gone: bool) -> str:
-    if need_gone:
-        return gettext(
-            "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: the need is no longer in "
-            "the input",
-            what=_what(pinned),
-            need_id=need_id,
-            volunteer_id=volunteer_id,
-        )
-    return gettext(
+# Why a pinned or frozen assignment cannot be kept, by reason.
+WHY_NOT_KEPT = {
+    "need gone": N_(
+        "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: the need is no longer in the input"
+    ),
+    "volunteer gone": N_(
         "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: the volunteer is no longer "
-        "in the input",
-        what=_what(pinned),
-        need_id=need_id,
-        volunteer_id=volunteer_id,
-    )
-
-
-def _not_possible(need_id: str, volunteer_id: str, pinned: bool) -> str:
-    return gettext(
+        "in the input"
+    ),
+    "not possible": N_(
         "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: the volunteer's role, region, "
-        "distance, availability or weekly limits no longer allow this shift",
-        what=_what(pinned),
-        need_id=need_id,
-        volunteer_id=volunteer_id,
-    )
-
-
-def _full(need_id: str, volunteer_id: str, pinned: bool) -> str:
-    return gettext(
+        "distance, availability or weekly limits no longer allow this shift"
+    ),
+    "full": N_(
         "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: the need now asks for fewer "
-        "people than are pinned or frozen on it",
-        what=_what(pinned),
-        need_id=need_id,
-        volunteer_id=volunteer_id,
-    )
-
-
-def _clashes(need_id: str, volunteer_id: str, pinned: bool) -> str:
-    return gettext(
+        "people than are pinned or frozen on it"
+    ),
+    "clashes": N_(
         "%(what)s %(need_id)s / %(volunteer_id)s cannot be kept: with the volunteer's other "
-        "pinned or frozen shifts it would break the rest, weekly or days-in-a-row rules",
-        what=_what(pinned),
-        need_id=need_id,
-        volunteer_id=volunteer_id,
-    )
+        "pinned or frozen shifts it would break the rest, weekly or days-in-a-row rules"
+    ),
+}
+
+
+def _note(reason: str, need_id: str, volunteer_id: str, pinned: bool) -> str:
+    what = gettext("pinned assignment") if pinned else gettext("assignment before the freeze")
+    return gettext(WHY_NOT_KEPT[reason], what=what, need_id=need_id, volunteer_id=volunteer_id)
