@@ -2,8 +2,9 @@
 
 Everything here is immutable and already validated: code that receives a
 `Dataset` never re-checks types or ids. Times are resolved to naive
-wall-clock datetimes of the dataset's single time zone (no daylight-saving
-arithmetic, as the data contract says).
+wall-clock datetimes of their facility's time zone (no daylight-saving
+arithmetic, as the data contract says); the zone only says when "now" is
+and how a time reads elsewhere (`Facility.zone`).
 """
 
 from __future__ import annotations
@@ -14,11 +15,15 @@ from dataclasses import dataclass, field, replace
 from enum import IntEnum
 from functools import cached_property
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from annotated_types import Ge, Gt, Le
 from pydantic import BaseModel, ConfigDict, Field
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+DEFAULT_TIMEZONE = "Europe/Moscow"  # a facility's zone when it names none (the web: a setting)
 
 
 class Priority(IntEnum):
@@ -36,10 +41,17 @@ class Facility:
     lon: float | None = None
     address: str = ""
     region_label: str = ""  # as written in the sheet, for people
+    timezone: str = ""  # an IANA zone; "" means the site's (DEFAULT_TIMEZONE for the engine)
+    phone: str = ""  # whom a volunteer calls at the facility
 
     @property
     def region_name(self) -> str:
         return self.region_label or self.region
+
+    def zone(self, default: str = DEFAULT_TIMEZONE) -> ZoneInfo:
+        """The facility's time zone, or `default` when it names none: where "now" is for its
+        shifts and how their wall-clock times read elsewhere (rule arithmetic never uses it)."""
+        return ZoneInfo(self.timezone or default)
 
     @property
     def located(self) -> bool:

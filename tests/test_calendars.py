@@ -85,7 +85,9 @@ def test_demo_calendars_hold_exactly_the_roster(demo, tmp_path: Path) -> None:
         need = dataset.need_by_id[need_id]
         facility = dataset.facility_by_id[need.facility_id]
         where = f"{facility.name}, {facility.address}"
-        expected.add((volunteer_id, need_id, need.start, need.end, where))
+        zone = facility.zone()  # the demo names no zone: Europe/Moscow
+        start, end = need.start.replace(tzinfo=zone), need.end.replace(tzinfo=zone)
+        expected.add((volunteer_id, need_id, start, end, where))
     assert found == expected
     assert len(found) == len(pairs)
 
@@ -100,12 +102,18 @@ def test_demo_calendars_follow_rfc_5545(demo, tmp_path: Path) -> None:
         assert all(len(line) <= 75 for line in data.split(b"\r\n"))  # folded, in octets
         starts = [e.start for e in events]
         assert starts == sorted(starts)
+        zones = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
         for event in events:
-            assert event.start.tzinfo is None and event.end.tzinfo is None  # floating
+            assert str(event["DTSTART"].params["TZID"]) in zones  # never a floating time
+            assert str(event["DTEND"].params["TZID"]) in zones
             assert event.stamp == GENERATED
             assert (event.sequence, str(event["STATUS"])) == (0, "CONFIRMED")
             assert str(event.summary).endswith(" shift — " + str(event.location).split(",")[0])
-        assert not re.search(rb"^DT(START|END)[;:].*(Z|TZID=)", data, re.MULTILINE)
+        assert zones == {"Europe/Moscow"}
+        moscow = rb";TZID=Europe/Moscow:\d{8}T\d{6}\r$"
+        assert len(re.findall(rb"^DTSTART" + moscow, data, re.M)) == len(events)
+        assert len(re.findall(rb"^DTEND" + moscow, data, re.M)) == len(events)
+        assert not re.search(rb"^DTEND:", data, re.M)
 
 
 def test_uids_are_unique_and_survive_a_second_export(demo, tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_XLSX = ROOT / "data" / "templates" / "staffing-template.xlsx"
 SHIPPED_CSV = ROOT / "data" / "templates" / "csv"
 
-CONTRACT = {sheet: schema.columns(sheet) for sheet in schema.MODELS}
+CONTRACT = {sheet: schema.columns(sheet, later=True) for sheet in schema.MODELS}
 
 
 @pytest.fixture(scope="module")

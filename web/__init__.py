@@ -49,6 +49,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         RATELIMIT_STORAGE_URI="memory://",
         TRUSTED_PROXIES=0,
         DEFAULT_LOCALE="en",  # the language when neither the account nor the browser names one
+        TIMEZONE="Europe/Moscow",  # a facility's zone when it names none; stamped times shown in it
     )
     if test_config is None:
         app.config.from_prefixed_env(prefix="SCHEDULER")

@@ -235,6 +235,21 @@ class FacilityForm(FlaskForm):
         validators=[read_as(cells.free_text), Length(max=schema.ADDRESS_LENGTH)],
         filters=[strip],
     )
+    timezone = StringField(
+        lazy_gettext("Time zone"),
+        validators=[read_as(cells.time_zone)],
+        filters=[strip],
+        description=lazy_gettext(
+            "An IANA name such as Europe/Moscow or Asia/Vladivostok. Empty: the site's zone. "
+            "Shift times stay the facility's own clock times."
+        ),
+    )
+    phone = StringField(
+        lazy_gettext("Phone"),
+        validators=[read_as(cells.word), Length(max=schema.PHONE_LENGTH)],
+        filters=[strip],
+        description=lazy_gettext("Whom a volunteer calls at the facility; shown on their shifts."),
+    )
     lat = StringField(
         lazy_gettext("Latitude"),
         validators=[degrees(-90, 90, "55.7558")],
@@ -310,6 +325,8 @@ def facility_data(facility: m.Facility) -> dict[str, str]:
         "name": facility.name,
         "region": facility.region_label or facility.region,
         "address": facility.address,
+        "timezone": facility.timezone,
+        "phone": facility.phone,
         "lat": shown(facility.lat),
         "lon": shown(facility.lon),
     }
@@ -349,6 +366,8 @@ def fill_facility(facility: m.Facility, form: FacilityForm) -> dict[str, list]:
         "region": region_key(form.region.data),
         "region_label": form.region.data,
         "address": form.address.data or "",
+        "timezone": form.timezone.data or "",
+        "phone": form.phone.data or "",
         "lat": form.coordinate(form.lat),
         "lon": form.coordinate(form.lon),
     }

@@ -10,17 +10,23 @@ msgid, so English needs no catalog); `make` compiles them.
 Dates are shown in each language's own way, through Babel: English keeps
 the ISO dates the input files use (2020-05-20), Russian writes
 "среда, 20 мая 2020". Shift times are wall-clock and always 24-hour.
+
+Stamped times (published, audited, solved) are stored as naive UTC and shown
+in the site's time zone (`SCHEDULER_TIMEZONE`, Europe/Moscow unless set), or
+a facility's when a page is about one facility (`moment(value, zone)`); a
+page never prints a bare UTC time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
+from zoneinfo import ZoneInfo
 
+from babel import dates
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import (
     format_date,
-    format_datetime,
     format_decimal,
     format_percent,
     get_locale,
@@ -30,6 +36,8 @@ from flask_babel import (
 from flask_login import current_user
 
 from scheduler import i18n as engine_i18n
+from scheduler.intake import cells
+from scheduler.intake.cells import CellError
 from web.extensions import babel
 
 # The languages offered, by their own name. Adding one: a catalog in web/translations/
@@ -92,6 +100,8 @@ def init_app(app: Flask) -> None:
             f"set it to one of {', '.join(LANGUAGES)}"
         )
     app.config["BABEL_DEFAULT_LOCALE"] = default
+    app.config["TIMEZONE"] = _site_zone_setting(str(app.config["TIMEZONE"]))
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
     babel.init_app(app, locale_selector=select_locale)
     filters: dict[str, Callable] = {
         "day": day,
@@ -106,9 +116,36 @@ def init_app(app: Flask) -> None:
         "stage_name": stage_name,
     }
     app.jinja_env.filters.update(filters)
-    app.context_processor(lambda: {"current_locale": language(), "languages": LANGUAGES})
+    app.context_processor(
+        lambda: {
+            "current_locale": language(),
+            "languages": LANGUAGES,
+            "time_zone": current_app.config["TIMEZONE"],
+        }
+    )
     app.before_request(_engine_speaks)
     app.teardown_request(_engine_done)
+
+
+def _site_zone_setting(name: str) -> str:
+    """SCHEDULER_TIMEZONE as the zone database spells it; a name it lacks stops the app."""
+    try:
+        return cells.time_zone(name)
+    except CellError:
+        raise ValueError(
+            f"SCHEDULER_TIMEZONE is {name!r}, which is not a time zone; set it to an IANA "
+            "name such as Europe/Moscow or Asia/Vladivostok"
+        ) from None
+
+
+def site_zone() -> ZoneInfo:
+    """The site's time zone: a facility's when it names none, and the zone of stamped times."""
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def zone_of(name: str | None = None) -> ZoneInfo:
+    """The zone `name` (a facility's), the site's when it is empty."""
+    return ZoneInfo(name) if name else site_zone()
 
 
 def _engine_speaks() -> None:
@@ -158,14 +195,20 @@ def date(value: dt.date) -> str:
     return format_date(value, _pattern("date"))
 
 
-def moment(value: dt.datetime) -> str:
-    """A stamped time (stored as UTC) with its date, to the minute."""
-    return format_datetime(value, _pattern("moment"))
+def local(value: dt.datetime, zone: str | None = None) -> dt.datetime:
+    """A stamped time (stored as naive UTC, or aware) in `zone` (a facility's; the site's)."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return aware.astimezone(zone_of(zone))
 
 
-def seconds(value: dt.datetime) -> str:
-    """A stamped time of day, to the second."""
-    return format_datetime(value, "HH:mm:ss")
+def moment(value: dt.datetime, zone: str | None = None) -> str:
+    """A stamped time with its date, to the minute, in `zone` (the site's unless given)."""
+    return dates.format_datetime(local(value, zone), _pattern("moment"), locale=get_locale())
+
+
+def seconds(value: dt.datetime, zone: str | None = None) -> str:
+    """A stamped time of day, to the second, in `zone` (the site's unless given)."""
+    return dates.format_datetime(local(value, zone), "HH:mm:ss", locale=get_locale())
 
 
 def number(value: float | None, digits: int = 0) -> str:

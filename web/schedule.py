@@ -5,22 +5,35 @@ roster, those needs and those facilities. The engine's calendar is built
 from that small dataset, so nothing about colleagues on the same shift (not
 a name, not a count) can reach the page or the calendar.
 
-"Upcoming" is relative to the server's date (`today`, a function so tests
-can set the day): a shift is upcoming until the end of the day it ends on,
-so a night shift stays listed the morning after and a server clock a few
-hours off the facilities' time zone does not hide a shift early. Earlier
-shifts are listed under "Past shifts", newest first, folded away; the demo
-data (May 2020) shows there.
+"Upcoming" is relative to now in each shift's facility's time zone (the
+site's, `SCHEDULER_TIMEZONE`, when it names none; `now` is a function so
+tests can set the instant): a shift is upcoming until the end of the day it
+ends on there, so a night shift stays listed the morning after, and a
+shift in Vladivostok leaves the list at Vladivostok's midnight, seven hours
+before Moscow's. Earlier shifts are listed under "Past shifts", newest
+first, folded away. Shift times themselves are the facility's wall clock,
+shown as they are; the calendar names the zone, so a phone elsewhere moves
+them to its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import and_, select
@@ -37,9 +50,21 @@ bp = Blueprint("schedule", __name__)
 ICS = "text/calendar; charset=utf-8"
 
 
+def now() -> dt.datetime:
+    """This instant (aware); tests replace it."""
+    return dt.datetime.now(dt.UTC)
+
+
 def today() -> dt.date:
-    """The day that separates upcoming from past shifts; tests replace it."""
-    return dt.date.today()
+    """The site's date now (in `SCHEDULER_TIMEZONE`): the day of a facility without a zone."""
+    return now().astimezone(i18n.site_zone()).date()
+
+
+def local_today(facility: domain.Facility) -> dt.date:
+    """The date now at the facility, in its own time zone."""
+    if not facility.timezone:
+        return today()
+    return now().astimezone(facility.zone()).date()
 
 
 def new_token() -> str:
@@ -71,6 +96,22 @@ class Shift:
     @property
     def role(self) -> str:
         return i18n.role_name(self.need.role)
+
+    @property
+    def ended(self) -> bool:
+        """Past: the day it ends on is over at the facility (so a night shift stays listed
+        the morning after)."""
+        return self.need.end <= dt.datetime.combine(local_today(self.facility), dt.time())
+
+    @property
+    def phone_url(self) -> str:
+        """The facility's phone as a tel: link, or '': its digits and a leading +, up to the
+        first word ('+7 423 200-00-00 ext. 12' dials +74232000000)."""
+        number = re.split(r"[^\W\d_]", self.facility.phone.strip(), maxsplit=1)[0]
+        digits = "".join(c for c in number if c.isascii() and c.isdigit())
+        if not digits:
+            return ""
+        return f"tel:{'+' if number.startswith('+') else ''}{digits}"
 
     @property
     def map_url(self) -> str:
@@ -129,10 +170,7 @@ def own_data(volunteer_id: str | None) -> OwnData | None:
     needs = {n.id: n for _, n, _ in rows if n is not None}
     facilities = {f.id: f for _, _, f in rows if f is not None}
     dataset = domain.Dataset(
-        facilities=tuple(
-            domain.Facility(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
-            for f in facilities.values()
-        ),
+        facilities=tuple(store.as_facility(f) for f in facilities.values()),
         volunteers=(store.as_volunteer(volunteer),),
         needs=tuple(store.as_need(n) for n in needs.values()),
     )
@@ -141,7 +179,8 @@ def own_data(volunteer_id: str | None) -> OwnData | None:
 
 def calendar_response(data: OwnData, volunteer_id: str, filename: str) -> Response:
     """The .ics bytes as a download; never cached by a proxy, as it is personal."""
-    body = volunteer_calendar(data.dataset, volunteer_id, data.assignments)
+    zone = current_app.config["TIMEZONE"]  # of a facility that names none
+    body = volunteer_calendar(data.dataset, volunteer_id, data.assignments, zone=zone)
     response = Response(body, content_type=ICS)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
@@ -157,13 +196,11 @@ def show():
     if not current_user.calendar_token:  # first visit: the feed needs a token
         current_user.calendar_token = new_token()
         db.session.commit()
-    day = today()
-    cutoff = dt.datetime.combine(day, dt.time())
     shifts = data.shifts()
     return render_template(
         "schedule/show.html",
-        upcoming=[s for s in shifts if s.need.end > cutoff],
-        past=[s for s in reversed(shifts) if s.need.end <= cutoff],
+        upcoming=[s for s in shifts if not s.ended],
+        past=[s for s in reversed(shifts) if s.ended],
         feed_url=url_for("schedule.feed", token=current_user.calendar_token, _external=True),
     )
 

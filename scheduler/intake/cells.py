@@ -11,6 +11,8 @@ import datetime as dt
 import math
 import re
 from collections.abc import Callable
+from functools import cache
+from zoneinfo import available_timezones
 
 from scheduler.domain import WEEKDAYS
 from scheduler.i18n import figure, gettext, ngettext
@@ -159,6 +161,28 @@ def _control_name(char: str) -> str:
         return gettext("a tab")
     code = f"U+{ord(char):04X}"
     return gettext("the control character %(code)s", code=code)
+
+
+@cache
+def _zones() -> dict[str, str]:
+    """Every IANA zone this machine knows, by its name in lower case."""
+    return {name.lower(): name for name in available_timezones()}
+
+
+def time_zone(value: object) -> str:
+    """An IANA time zone such as Europe/Moscow, spelt as the zone database does whatever the
+    case typed ('asia/vladivostok' is 'Asia/Vladivostok')."""
+    name = word(value)
+    found = _zones().get(name.lower())
+    if found is None:
+        raise CellError(
+            gettext(
+                "%(value)s is not a time zone; write an IANA name such as Europe/Moscow or "
+                "Asia/Vladivostok",
+                value=shown(value),
+            )
+        )
+    return found
 
 
 def number(value: object) -> float:

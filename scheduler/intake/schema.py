@@ -82,6 +82,7 @@ Region = Annotated[str, _parsed(cells.word), _longest(REGION_LENGTH)]
 Address = Annotated[str, _parsed(cells.free_text), _longest(ADDRESS_LENGTH)]
 Email = Annotated[str, _parsed(cells.word), _longest(EMAIL_LENGTH)]
 Phone = Annotated[str, _parsed(cells.word), _longest(PHONE_LENGTH)]
+TimeZone = Annotated[str, _parsed(cells.time_zone)]
 # rules: compared in lower case; roles also read a space as an underscore
 Name = Annotated[str, _parsed(lambda v: cells.word(v).lower()), _longest(ID_LENGTH)]
 Role = Annotated[str, _parsed(cells.role), _longest(ID_LENGTH)]
@@ -148,6 +149,8 @@ class FacilityRow(Located):
     name: Text = Field(description=N_("the facility's name"))
     region: Region = Field(description=N_("the region the facility is in"))
     address: Address = ""
+    timezone: TimeZone = Field("", description=N_("an IANA time zone, e.g. Europe/Moscow"))
+    phone: Phone = ""
 
 
 class VolunteerRow(Located):
@@ -248,6 +251,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def columns(sheet: str) -> list[str]:
-    """The sheet's columns in the contract's order."""
-    return list(COLUMNS[sheet])
+# Columns the contract gained later: read, and written by the template, but not yet by the
+# generator (scheduler.synthetic) and the sample data; they follow COLUMNS' in that order.
+LATER_COLUMNS: dict[str, tuple[str, ...]] = {"facilities": ("timezone", "phone")}
+
+
+def columns(sheet: str, *, later: bool = False) -> list[str]:
+    """The sheet's columns in the contract's order; `later`: with LATER_COLUMNS too."""
+    return list(COLUMNS[sheet]) + list(LATER_COLUMNS.get(sheet, ()) if later else ())

@@ -151,6 +151,8 @@ def facility_list(rows: Rows) -> tuple[dict[str, Facility], list[Problem]]:
                     row.lon,
                     row.address,
                     row.region,
+                    row.timezone,
+                    row.phone,
                 ),
             )
     return facilities, problems

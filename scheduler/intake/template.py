@@ -47,6 +47,15 @@ COLUMNS: dict[str, list[tuple[str, int, str]]] = {
         ),
         ("lon", 10, N_("Optional longitude, -180 to 180. Fill lat and lon or neither.")),
         ("address", 30, N_("Optional. Free text for people; not used to compute distances.")),
+        (
+            "timezone",
+            18,
+            N_(
+                "Optional IANA time zone, e.g. Europe/Moscow or Asia/Vladivostok. Empty: the "
+                "site's zone. Shift times stay the facility's clock times."
+            ),
+        ),
+        ("phone", 16, N_("Optional. Whom a volunteer calls at the facility; shown on shifts.")),
     ],
     "volunteers": [
         ("volunteer_id", 13, N_("Required. A code unique in this sheet.")),
@@ -106,8 +115,17 @@ def _number(value: float) -> int | float:
 
 EXAMPLES: dict[str, list[tuple]] = {
     "facilities": [
-        ("F01", "Central City Hospital", "North", 50.0647, 19.945, "1 Hospital Street"),
-        ("F02", "Riverside Clinic", "North", None, None, "12 River Road"),
+        (
+            "F01",
+            "Central City Hospital",
+            "North",
+            50.0647,
+            19.945,
+            "1 Hospital Street",
+            "Europe/Warsaw",  # the example coordinates are in Kraków
+            "+48 12 000 00 01",
+        ),
+        ("F02", "Riverside Clinic", "North", None, None, "12 River Road", None, None),
     ],
     "volunteers": [
         (

@@ -3,13 +3,15 @@
 A volunteer imports the file, or subscribes to it, in their phone's or mail
 program's calendar. Three choices make that work well:
 
-- **Floating times.** The input has one time zone but never names it (all
-  times are the facilities' wall clock, see docs/format.md), so the events
-  carry local times with no zone and no `Z` (RFC 5545 "floating" time). A
-  shift from 08:00 to 20:00 shows as 08:00 to 20:00 on the volunteer's
-  device. Writing UTC would mean guessing the zone, and a wrong guess moves
-  every shift by hours; a device set to another zone still shows the
-  facility's clock time, which is what a volunteer travelling there needs.
+- **Times in the facility's zone.** Shift times are the facility's wall
+  clock (docs/format.md). Each event carries them with a TZID naming the
+  facility's IANA zone (`zone`, the site's, when it names none), and the
+  calendar holds a VTIMEZONE for every zone it names, so a phone in any zone
+  shows the right hour: a 08:00 shift in Vladivostok is 01:00 on a phone set
+  to Moscow time and 22:00 UTC the day before. Floating times (no zone) would
+  put it at 08:00 wherever the phone is. A wall-clock time that a
+  daylight-saving change skips or repeats is left to the calendar program to
+  resolve, as RFC 5545 says.
 - **Stable UIDs.** An event's UID is a UUID derived from the need and the
   volunteer alone: the same assignment has the same UID in every export, so
   importing an updated calendar updates or keeps events instead of
@@ -38,11 +40,12 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vText
 from icalendar.enums import STATUS
 
-from scheduler.domain import Dataset, Facility, Need
+from scheduler.domain import DEFAULT_TIMEZONE, Dataset, Facility, Need
 from scheduler.i18n import gettext, priority_name, role_name
 from scheduler.outputs.exchange import resolve, write_atomically
 
@@ -64,11 +67,13 @@ def volunteer_calendar(
     assignments: Iterable[tuple[str, str]],
     *,
     generated: dt.datetime | None = None,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> bytes:
     """One volunteer's shifts among `assignments` as an .ics file's bytes, sorted by start.
 
     `generated` (a time-zone-aware datetime, default now) becomes each event's
-    DTSTAMP; pass it to make the output reproducible.
+    DTSTAMP; pass it to make the output reproducible. `zone` is the IANA zone of
+    a facility that names none (the site's).
     """
     volunteer = dataset.volunteer_by_id.get(volunteer_id)
     if volunteer is None:
@@ -94,8 +99,12 @@ def volunteer_calendar(
     title = vText(_text(gettext("Shifts — %(name)s", name=volunteer.name)))
     calendar.add("NAME", title)
     calendar.add("X-WR-CALNAME", title)
-    for need, facility in sorted(shifts.values(), key=lambda s: (s[0].start, s[0].id)):
-        calendar.add_component(_event(need, facility, volunteer_id, stamp))
+    ordered = sorted(shifts.values(), key=lambda s: (s[0].start, s[0].id))
+    for need, facility in ordered:
+        calendar.add_component(_event(need, facility, volunteer_id, stamp, facility.zone(zone)))
+    if ordered:  # each zone's rules over the shifts' years, ahead of the events (RFC 5545)
+        first, last = ordered[0][0].date, max(n.end.date() for n, _ in ordered)
+        calendar.add_missing_timezones(first - dt.timedelta(days=1), last + dt.timedelta(days=1))
     return calendar.to_ical()
 
 
@@ -105,6 +114,7 @@ def write_calendars(
     folder: Path,
     *,
     generated: dt.datetime | None = None,
+    zone: str = DEFAULT_TIMEZONE,
 ) -> list[Path]:
     """`<volunteer>.ics` in `folder` for every volunteer with a shift, in the dataset's order.
 
@@ -125,7 +135,7 @@ def write_calendars(
     for volunteer_id in ids:
         path = folder / names[volunteer_id]
         data = volunteer_calendar(
-            dataset, volunteer_id, by_volunteer[volunteer_id], generated=stamp
+            dataset, volunteer_id, by_volunteer[volunteer_id], generated=stamp, zone=zone
         )
         write_atomically(path, data, sync=False)
         paths.append(path)
@@ -168,7 +178,9 @@ def calendar_file_names(volunteer_ids: Iterable[str]) -> dict[str, str]:
     return {i: f"{stem}.ics" for i, stem in stems.items()}
 
 
-def _event(need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime) -> Event:
+def _event(
+    need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime, zone: ZoneInfo
+) -> Event:
     role = role_name(need.role).replace("_", " ")
     where = ", ".join(part for part in (facility.name, facility.address) if part)
     priority = int(need.priority)
@@ -177,13 +189,14 @@ def _event(need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime
         gettext("Priority: %(number)s (%(name)s)", number=priority, name=priority_name(priority)),
         gettext("Facility: %(name)s", name=facility.name),
         *([gettext("Address: %(address)s", address=facility.address)] if facility.address else []),
+        *([gettext("Phone: %(phone)s", phone=facility.phone)] if facility.phone else []),
         gettext("Need: %(id)s", id=need.id),
     ]
     event = Event.new(
         uid=assignment_uid(need, volunteer_id),
         stamp=stamp,
-        start=need.start,  # naive: written as a floating local time
-        end=need.end,
+        start=need.start.replace(tzinfo=zone),  # the facility's clock, with its TZID
+        end=need.end.replace(tzinfo=zone),
         summary=_text(
             gettext("%(role)s shift — %(facility)s", role=role.capitalize(), facility=facility.name)
         ),

@@ -428,6 +428,12 @@ def test_a_regional_coordinator_edits_but_cannot_move_their_facility(app, client
         ({"facility_id": "F001"}, "facility_id", "There is already a facility with the id"),
         ({"region": ""}, "region", "Give the region."),
         ({"name": "x" * 301}, "name", "Field cannot be longer than 300 characters."),
+        (
+            {"timezone": "Moscow"},
+            "timezone",
+            "&#39;Moscow&#39; is not a time zone; write an IANA name such as Europe/Moscow",
+        ),
+        ({"phone": "1" * 101}, "phone", "Field cannot be longer than 100 characters."),
     ],
 )
 def test_facility_problems_are_shown_next_to_their_field(
@@ -455,3 +461,32 @@ def test_hostile_facility_text_is_stored_as_written_and_shown_escaped(
         assert (f.name, f.region_label, f.address) == (hostile, hostile, hostile)
     edit = client.get(f"/facilities/{hostile}/edit")
     assert edit.status_code == 200 and SCRIPT not in text(edit)
+
+
+def test_a_facility_keeps_its_time_zone_and_phone(app, client, demo) -> None:
+    login(client, Accounts.regional)
+    path = f"/facilities/{demo['facility']}/edit"
+    data = facility_form(timezone=" asia/vladivostok ", phone="+7 423 200-00-00")
+    assert post(client, path, data).status_code == 302
+    with app.app_context():
+        f = db.session.get(Facility, demo["facility"])
+        assert (f.timezone, f.phone) == ("Asia/Vladivostok", "+7 423 200-00-00")
+        entry = db.session.scalars(select(AuditEntry)).one()
+        assert entry.detail["timezone"] == ["", "Asia/Vladivostok"]
+    html = text(client.get(path))
+    assert 'value="Asia/Vladivostok"' in html and 'value="+7 423 200-00-00"' in html
+    assert 'type="tel"' in html
+    assert post(client, path, facility_form(timezone="", phone="")).status_code == 302
+    with app.app_context():
+        f = db.session.get(Facility, demo["facility"])
+        assert (f.timezone, f.phone) == ("", "")
+
+
+def test_an_unknown_time_zone_is_refused_in_russian(app, client, demo) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    login(client, Accounts.national)
+    response = post(client, "/facilities/new", facility_form(timezone="Mordor/Barad-dur"))
+    assert response.status_code == 400
+    assert "«Mordor/Barad-dur» — не часовой пояс; напишите имя IANA" in text(response)
+    assert "Часовой пояс" in text(response)
+    assert count(app, Facility) == len(demo["dataset"].facilities)

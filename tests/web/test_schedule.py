@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from icalendar import Calendar
@@ -23,13 +24,19 @@ from web.models import AuditEntry, Need, Roster, User, Volunteer, db
 TOKEN = {Accounts.volunteer: f"token-5-{'x' * 30}", Accounts.other_volunteer: f"token-6-{'x' * 30}"}
 STAFF = [Accounts.national, Accounts.regional, Accounts.other_regional, Accounts.hospital]
 CARD = '<article class="shift">'
-SERVER_TODAY = schedule.today  # before the fixture below replaces it
+SERVER_NOW = schedule.now  # before the fixture below replaces it
+MOSCOW = ZoneInfo("Europe/Moscow")  # the site's zone in the tests; the demo names none
+
+
+def at(*when: int) -> dt.datetime:
+    """An instant given as Moscow's wall clock."""
+    return dt.datetime(*when, tzinfo=MOSCOW)  # type: ignore[misc]
 
 
 @pytest.fixture(autouse=True)
 def before_the_demo_week(monkeypatch) -> None:
-    """The demo roster is 18-24 May 2020: with "today" before it, every shift is upcoming."""
-    monkeypatch.setattr(schedule, "today", lambda: dt.date(2020, 5, 1))
+    """The demo roster is 18-24 May 2020: with "now" before it, every shift is upcoming."""
+    monkeypatch.setattr(schedule, "now", lambda: at(2020, 5, 1, 12))
 
 
 def own_needs(demo: dict, volunteer_id: str) -> list:
@@ -47,7 +54,12 @@ def events(data: bytes) -> set[tuple]:
 def expected_events(demo: dict, volunteer_id: str) -> set[tuple]:
     """What the published roster says this volunteer's calendar holds."""
     return {
-        (assignment_uid(n, volunteer_id), n.start, n.end) for n in own_needs(demo, volunteer_id)
+        (
+            assignment_uid(n, volunteer_id),
+            n.start.replace(tzinfo=MOSCOW),
+            n.end.replace(tzinfo=MOSCOW),
+        )
+        for n in own_needs(demo, volunteer_id)
     }
 
 
@@ -94,7 +106,7 @@ def test_the_page_and_calendar_never_name_anyone_else(client, demo, who) -> None
 def test_shifts_before_today_are_listed_apart_newest_first(client, demo, monkeypatch) -> None:
     needs = own_needs(demo, demo["other_volunteer"])
     day = dt.date(2020, 5, 21)
-    monkeypatch.setattr(schedule, "today", lambda: day)
+    monkeypatch.setattr(schedule, "now", lambda: at(2020, 5, 21, 10))
     login(client, Accounts.other_volunteer)
     html = client.get("/my/schedule").get_data(as_text=True)
     upcoming, past = html.split("<details>")
@@ -109,15 +121,16 @@ def test_shifts_before_today_are_listed_apart_newest_first(client, demo, monkeyp
 
 
 def test_after_the_roster_every_shift_is_past(client, demo, monkeypatch) -> None:
-    monkeypatch.setattr(schedule, "today", lambda: dt.date(2026, 1, 1))
+    monkeypatch.setattr(schedule, "now", lambda: at(2026, 1, 1, 12))
     login(client, Accounts.volunteer)
     html = client.get("/my/schedule").get_data(as_text=True)
     assert "You have no upcoming shifts" in html
     assert "Past shifts (1)" in html
 
 
-def test_today_is_the_servers_date() -> None:
-    assert SERVER_TODAY() == dt.date.today()
+def test_now_is_this_instant() -> None:
+    before = dt.datetime.now(dt.UTC)
+    assert before <= SERVER_NOW() <= dt.datetime.now(dt.UTC)
 
 
 @pytest.mark.parametrize(

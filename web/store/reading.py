@@ -15,6 +15,7 @@ from scheduler import domain
 from web import models as m
 from web.models import db
 from web.store.rows import (
+    FACILITY_FIELDS,
     NEED_FIELDS,
     VOLUNTEER_FIELDS,
     WINDOW_FIELDS,
@@ -47,7 +48,7 @@ def load(
         m.Need.__table__.c,
         m.Window.__table__.c,
     )
-    facility_query = select(f.id, f.name, f.region, f.lat, f.lon, f.address, f.region_label)
+    facility_query = select(*(f[c] for c in FACILITY_FIELDS))
     volunteer_query = select(*(v[c] for c in VOLUNTEER_FIELDS))
     need_query = select(*(n[c] for c in NEED_FIELDS))
     window_query = select(w.id, *(w[c] for c in WINDOW_FIELDS))

@@ -19,6 +19,7 @@ def split_ids(text: str) -> list[str]:
 
 
 # The stored columns carry the domain dataclasses' field names: rows are read in that order.
+FACILITY_FIELDS = tuple(f.name for f in fields(domain.Facility))
 VOLUNTEER_FIELDS = tuple(f.name for f in fields(domain.Volunteer))
 NEED_FIELDS = tuple(f.name for f in fields(domain.Need))
 WINDOW_FIELDS = tuple(f.name for f in fields(domain.Availability))
@@ -36,6 +37,10 @@ def need_from_row(values) -> domain.Need:
     cells = list(values)
     cells[_PRIORITY] = domain.Priority(cells[_PRIORITY])
     return domain.Need(*cells)
+
+
+def as_facility(f: m.Facility) -> domain.Facility:
+    return domain.Facility(*(getattr(f, name) for name in FACILITY_FIELDS))
 
 
 def as_volunteer(v: m.Volunteer) -> domain.Volunteer:
@@ -94,4 +99,6 @@ def facility_row(f: domain.Facility) -> dict[str, object]:
         "lat": f.lat,
         "lon": f.lon,
         "address": f.address,
+        "timezone": f.timezone,
+        "phone": f.phone,
     }
