@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, Site, sign_in, snapshot
+from tests.browser.conftest import CHROMIUM, PHONE, Site, sign_in, snapshot
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -97,6 +97,7 @@ def test_a_coordinator_uploads_a_volunteer_list(desktop: Page, site: Site, tmp_p
     desktop.get_by_role("searchbox", name="Find a volunteer by name or id").fill("Browser")
     desktop.get_by_role("button", name="Find").click()
     expect(desktop.get_by_text("2 volunteers matching")).to_be_visible()
+    snapshot(desktop, "national-volunteers-found")
     expect(desktop.get_by_role("row").filter(has_text="Pavel Browser")).to_contain_text("V90002")
 
 
@@ -131,7 +132,9 @@ def test_a_volunteer_sees_their_shifts_on_a_phone_and_takes_them_along(
     upcoming = phone.get_by_role("region", name="Upcoming")
     expect(upcoming.get_by_role("article")).to_have_count(site.shifts)
     expect(upcoming.get_by_role("link", name="Open the map").first).to_be_visible()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+    assert (
+        phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    )  # no sideways scroll
     snapshot(phone, "volunteer-schedule", docs="volunteer")
 
     with phone.expect_download() as download:

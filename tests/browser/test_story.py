@@ -28,8 +28,10 @@ from tests.browser.conftest import (
     DEMO,
     DEMO_DAYS_BACK,
     PASSWORD,
+    PHONE,
     Person,
     QuietHandler,
+    checked_pages,
     seed,
     sign_in,
     snapshot,
@@ -141,13 +143,12 @@ def story(tmp_path_factory) -> Iterator[Story]:
 
 
 @pytest.fixture
-def page(browser, story: Story) -> Iterator[Page]:
+def page(browser, story: Story, request: pytest.FixtureRequest) -> Iterator[Page]:
     context = browser.new_context(
         base_url=story.url, viewport={"width": 1280, "height": 800}, accept_downloads=True
     )
     context.set_default_timeout(20_000)
-    yield context.new_page()
-    context.close()
+    yield from checked_pages(context, request)
 
 
 def needs_from_the_template(facility_id: str, folder: Path) -> Path:
@@ -182,6 +183,7 @@ def test_from_a_hospitals_upload_to_a_volunteers_calendar(
     page.goto("/plan")
     snapshot(page, "story-3-dashboard", docs="dashboard")
     page.goto("/plan/solves")
+    snapshot(page, "story-4-solves")
     page.get_by_role("button", name="Start the solve").click()
     expect(page).to_have_url(re.compile(r"/plan/solves/\d+$"))
     snapshot(page, "story-4-solving")
@@ -201,7 +203,9 @@ def test_from_a_hospitals_upload_to_a_volunteers_calendar(
     expect(page.get_by_role("status")).to_contain_text(re.compile(r"is published as roster #\d+"))
     snapshot(page, "story-7-published")
     page.goto("/plan/rosters")
+    snapshot(page, "story-8-rosters")
     page.get_by_role("link", name=re.compile(r"#\d+")).first.click()
+    snapshot(page, "story-9-roster")
     with page.expect_download() as download:
         page.get_by_role("link", name="The roster workbook (.xlsx)").click()
     workbook = tmp_path / "roster.xlsx"
@@ -219,7 +223,7 @@ def test_from_a_hospitals_upload_to_a_volunteers_calendar(
     with story.app.app_context():
         email = db.session.query(User).filter_by(volunteer_id=volunteer.id).one().email
     sign_in(page, Person(email, volunteer.name))
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     expect(page).to_have_url(re.compile(r"/my/schedule$"))
     card = (
         page.get_by_role("article")
@@ -227,7 +231,7 @@ def test_from_a_hospitals_upload_to_a_volunteers_calendar(
         .filter(has_text="10:00–14:00")
     )
     expect(card).to_contain_text(dataset.facility_by_id[story.facility_id].name)
-    snapshot(page, "story-8-volunteer")
+    snapshot(page, "story-10-volunteer")
     address = page.get_by_label(re.compile("subscribe to this private address")).input_value()
     answer = page.context.request.get(address)
     assert answer.status == 200
