@@ -9,6 +9,7 @@ own server and data, so the other browser tests keep theirs.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 import signal
@@ -18,6 +19,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import icalendar
 import openpyxl
@@ -88,8 +90,14 @@ def story(tmp_path_factory) -> Iterator[Story]:
         "HUEY_SQLITE_PATH": str(folder / "huey.sqlite3"),
         "NEED_DAYS_BACK": DEMO_DAYS_BACK,
     }
-    app = create_app(config)
     dataset, _ = load_dataset(DEMO)
+    # The story happens on the eve of the demo's week (May 2020): a re-plan freezes what
+    # starts before that eve's noon, not before now, or every demo shift would be frozen.
+    first, _ = dataset.horizon or (dt.date.today(), None)
+    eve_noon = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(12))
+    moscow_now = dt.datetime.now(ZoneInfo("Europe/Moscow")).replace(tzinfo=None)
+    config["FREEZE_NOTICE_HOURS"] = (eve_noon - moscow_now).total_seconds() / 3600
+    app = create_app(config)
     facts = seed(app, dataset, solve(dataset))
     with app.app_context():
         hashed = hash_password(PASSWORD)
