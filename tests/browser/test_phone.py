@@ -114,11 +114,6 @@ def test_on_a_wide_screen_the_menu_is_shown_without_a_button(desktop: Page, site
     expect(desktop.get_by_text("Menu", exact=True)).to_be_hidden()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/copy.js is not loaded by base.html while tests/web assert that no page "
-    "holds '<script' (test_schedule, test_dashboard, test_publishing)",
-)
 def test_a_volunteer_copies_their_calendar_address(clipboard: Page, site: Site) -> None:
     sign_in(clipboard, site.volunteer)
     address = clipboard.get_by_label(re.compile("subscribe", re.I)).input_value()

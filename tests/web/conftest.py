@@ -208,3 +208,13 @@ def csrf_token(client: FlaskClient, page: str = "/login") -> str:
 def login(client: FlaskClient, email: str, password: str = PASSWORD):
     token = csrf_token(client)
     return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+# The only script a page may load: the copy button's, from our own static folder.
+OWN_SCRIPTS = ['<script src="/static/copy.js" defer>']
+SCRIPT_TAG = re.compile(r"<script\b[^>]*>")
+
+
+def scripts(html: str) -> list[str]:
+    """Every script tag of a page: an injected one (a name like <script>...) would show here."""
+    return SCRIPT_TAG.findall(html)
