@@ -278,6 +278,35 @@ class Assignment(Base):
     roster: Mapped[Roster] = relationship(back_populates="assignments")
 
 
+class CalendarEvent(Base):
+    """Every event a volunteer's calendar was served: its SEQUENCE, and when it was cancelled.
+
+    The rows are `scheduler.outputs.calendars.ShiftEvent`s: what the volunteer
+    was told (times in the facility's zone, named by `zone`), so a shift whose
+    need or volunteer is gone can still be told as cancelled.
+    """
+
+    __tablename__ = "calendar_event"
+
+    uid: Mapped[str] = mapped_column(String(36), primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    need_id: Mapped[str] = mapped_column(ID)
+    start: Mapped[dt.datetime]
+    end: Mapped[dt.datetime]
+    zone: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(100))
+    priority: Mapped[int]
+    facility_name: Mapped[str] = mapped_column(String(300))
+    address: Mapped[str] = mapped_column(String(500), default="")
+    phone: Mapped[str] = mapped_column(String(100), default="")
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    sequence: Mapped[int] = mapped_column(default=0)
+    cancelled_at: Mapped[dt.datetime | None]  # UTC
+
+
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

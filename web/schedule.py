@@ -39,8 +39,7 @@ from flask_login import current_user
 from sqlalchemy import and_, select
 
 from scheduler import domain
-from scheduler.outputs.calendars import volunteer_calendar
-from web import audit, i18n, store
+from web import audit, calendar_feed, i18n, store
 from web import models as m
 from web.access import roles_required
 from web.models import Role, db
@@ -178,9 +177,10 @@ def own_data(volunteer_id: str | None) -> OwnData | None:
 
 
 def calendar_response(data: OwnData, volunteer_id: str, filename: str) -> Response:
-    """The .ics bytes as a download; never cached by a proxy, as it is personal."""
+    """The .ics bytes as a download, revised against what was served before
+    (`web.calendar_feed`); never cached by a proxy, as it is personal."""
     zone = current_app.config["TIMEZONE"]  # of a facility that names none
-    body = volunteer_calendar(data.dataset, volunteer_id, data.assignments, zone=zone)
+    body = calendar_feed.calendar(data.dataset, volunteer_id, data.assignments, zone=zone, at=now())
     response = Response(body, content_type=ICS)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"

@@ -39,13 +39,14 @@ import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vText
 from icalendar.enums import STATUS
 
-from scheduler.domain import DEFAULT_TIMEZONE, Dataset, Facility, Need
+from scheduler.domain import DEFAULT_TIMEZONE, Dataset, Need
 from scheduler.i18n import gettext, priority_name, role_name
 from scheduler.outputs.exchange import resolve, write_atomically
 
@@ -59,6 +60,39 @@ _FILE_NAME_BYTES = 100  # the stem before the hash suffix; file systems allow 25
 _WINDOWS_RESERVED = frozenset(
     ["con", "prn", "aux", "nul"] + [f"{p}{d}" for p in ("com", "lpt") for d in range(1, 10)]
 )
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftEvent:
+    """One volunteer's shift as their calendar holds it: what was told, and how often revised.
+
+    `start` and `end` are the facility's wall clock in `zone`. `sequence`
+    (RFC 5545 SEQUENCE) rises with every revision a calendar program must
+    take in; `cancelled_at` (aware) is when the shift was taken away.
+    """
+
+    uid: str
+    volunteer_id: str
+    need_id: str
+    start: dt.datetime
+    end: dt.datetime
+    zone: str
+    role: str
+    priority: int
+    facility_name: str
+    address: str = ""
+    phone: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    sequence: int = 0
+    cancelled_at: dt.datetime | None = None
+
+    def content(self) -> tuple[object, ...]:
+        """What the volunteer reads in the event; a change here is a revision."""
+        return (
+            self.need_id, self.start, self.end, self.zone, self.role, self.priority,
+            self.facility_name, self.address, self.phone, self.lat, self.lon,
+        )  # fmt: skip
 
 
 def volunteer_calendar(
@@ -85,8 +119,24 @@ def volunteer_calendar(
             )
         )
     stamp = _utc(generated)
-    mine = [(n, v) for n, v in assignments if v == volunteer_id]
-    shifts = {need.id: (need, facility) for need, _, facility in resolve(dataset, mine)}
+    events = shift_events(dataset, volunteer_id, assignments, zone=zone)
+    return calendar_of(volunteer.name, volunteer_id, events, generated=stamp)
+
+
+def calendar_of(
+    name: str,
+    volunteer_id: str,
+    events: Iterable[ShiftEvent],
+    *,
+    generated: dt.datetime | None = None,
+) -> bytes:
+    """A calendar of `events` (as `shift_events` or `calendar_history.revise` give them).
+
+    A cancelled event keeps its UID, carries STATUS:CANCELLED and says so in
+    its title: Google Calendar hides cancelled events, so the title is what a
+    volunteer sees in the other programs and the absence in Google's.
+    """
+    stamp = _utc(generated)
     calendar = Calendar.new(
         prodid=PRODID,
         version="2.0",
@@ -96,16 +146,45 @@ def volunteer_calendar(
     )
     # RFC 7986 NAME, and X-WR-CALNAME for older clients. icalendar 7 does not type
     # either as TEXT, so it would write them unescaped (and refuse a newline).
-    title = vText(_text(gettext("Shifts — %(name)s", name=volunteer.name)))
+    title = vText(_text(gettext("Shifts — %(name)s", name=name)))
     calendar.add("NAME", title)
     calendar.add("X-WR-CALNAME", title)
-    ordered = sorted(shifts.values(), key=lambda s: (s[0].start, s[0].id))
-    for need, facility in ordered:
-        calendar.add_component(_event(need, facility, volunteer_id, stamp, facility.zone(zone)))
+    ordered = sorted(events, key=lambda e: (e.start, e.need_id, e.uid))
+    for event in ordered:
+        calendar.add_component(_event(event, stamp))
     if ordered:  # each zone's rules over the shifts' years, ahead of the events (RFC 5545)
-        first, last = ordered[0][0].date, max(n.end.date() for n, _ in ordered)
+        first, last = ordered[0].start.date(), max(e.end.date() for e in ordered)
         calendar.add_missing_timezones(first - dt.timedelta(days=1), last + dt.timedelta(days=1))
     return calendar.to_ical()
+
+
+def shift_events(
+    dataset: Dataset,
+    volunteer_id: str,
+    assignments: Iterable[tuple[str, str]],
+    *,
+    zone: str = DEFAULT_TIMEZONE,
+) -> list[ShiftEvent]:
+    """The volunteer's shifts among `assignments` as calendar events, each at sequence 0."""
+    mine = [(n, v) for n, v in assignments if v == volunteer_id]
+    events = {}
+    for need, _, facility in resolve(dataset, mine):
+        events[need.id] = ShiftEvent(
+            uid=assignment_uid(need, volunteer_id),
+            volunteer_id=volunteer_id,
+            need_id=need.id,
+            start=need.start,
+            end=need.end,
+            zone=facility.zone(zone).key,
+            role=need.role,
+            priority=int(need.priority),
+            facility_name=facility.name,
+            address=facility.address,
+            phone=facility.phone,
+            lat=facility.lat,
+            lon=facility.lon,
+        )
+    return list(events.values())
 
 
 def write_calendars(
@@ -178,35 +257,37 @@ def calendar_file_names(volunteer_ids: Iterable[str]) -> dict[str, str]:
     return {i: f"{stem}.ics" for i, stem in stems.items()}
 
 
-def _event(
-    need: Need, facility: Facility, volunteer_id: str, stamp: dt.datetime, zone: ZoneInfo
-) -> Event:
-    role = role_name(need.role).replace("_", " ")
-    where = ", ".join(part for part in (facility.name, facility.address) if part)
-    priority = int(need.priority)
+def _event(shift: ShiftEvent, stamp: dt.datetime) -> Event:
+    role = role_name(shift.role).replace("_", " ")
+    where = ", ".join(part for part in (shift.facility_name, shift.address) if part)
+    priority = shift.priority
     details = [
         gettext("Role: %(role)s", role=role),
         gettext("Priority: %(number)s (%(name)s)", number=priority, name=priority_name(priority)),
-        gettext("Facility: %(name)s", name=facility.name),
-        *([gettext("Address: %(address)s", address=facility.address)] if facility.address else []),
-        *([gettext("Phone: %(phone)s", phone=facility.phone)] if facility.phone else []),
-        gettext("Need: %(id)s", id=need.id),
+        gettext("Facility: %(name)s", name=shift.facility_name),
+        *([gettext("Address: %(address)s", address=shift.address)] if shift.address else []),
+        *([gettext("Phone: %(phone)s", phone=shift.phone)] if shift.phone else []),
+        gettext("Need: %(id)s", id=shift.need_id),
     ]
+    summary = gettext(
+        "%(role)s shift — %(facility)s", role=role.capitalize(), facility=shift.facility_name
+    )
+    if shift.cancelled_at is not None:
+        summary = gettext("Cancelled: %(shift)s", shift=summary)
+    zone = ZoneInfo(shift.zone)
     event = Event.new(
-        uid=assignment_uid(need, volunteer_id),
+        uid=shift.uid,
         stamp=stamp,
-        start=need.start.replace(tzinfo=zone),  # the facility's clock, with its TZID
-        end=need.end.replace(tzinfo=zone),
-        summary=_text(
-            gettext("%(role)s shift — %(facility)s", role=role.capitalize(), facility=facility.name)
-        ),
+        start=shift.start.replace(tzinfo=zone),  # the facility's clock, with its TZID
+        end=shift.end.replace(tzinfo=zone),
+        summary=_text(summary),
         location=_text(where),
         description=_text("\n".join(details)),
-        sequence=0,
-        status=STATUS.CONFIRMED,
+        sequence=shift.sequence,
+        status=STATUS.CONFIRMED if shift.cancelled_at is None else STATUS.CANCELLED,
     )
-    if facility.located:
-        event.add("GEO", (facility.lat, facility.lon))
+    if shift.lat is not None and shift.lon is not None:
+        event.add("GEO", (shift.lat, shift.lon))
     return event
 
 
