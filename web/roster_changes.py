@@ -1,5 +1,9 @@
 """What changes for whom between two rosters: the people to call, and the counts per facility.
 
+A volunteer's change is the shifts given to them, those taken away and those
+moved (one taken and one given on the same day: "Tue 08:00–16:00 at A →
+Tue 20:00–08:00 at A" is one call, not two).
+
 Publishing shows it before (the draft against the roster published now) and
 after (a published roster against the one it replaced).
 """
@@ -28,12 +32,24 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class Move:
+    """A shift taken from a volunteer and one given to them on the same day: one call."""
+
+    before: Shift
+    after: Shift
+
+    def __str__(self) -> str:
+        return f"{self.before} → {self.after}"
+
+
+@dataclass(frozen=True)
 class Change:
-    """One volunteer's shifts added and removed: whom to call, and what to tell them."""
+    """One volunteer's shifts added, removed and moved: whom to call, and what to tell them."""
 
     volunteer: Volunteer
     added: list[Shift]
     removed: list[Shift]
+    moved: list[Move]
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,10 @@ class Diff:
     def removed(self) -> int:
         return sum(len(c.removed) for c in self.people)
 
+    @property
+    def moved(self) -> int:
+        return sum(len(c.moved) for c in self.people)
+
 
 def diff(dataset: Dataset, before: Pairs, after: Pairs) -> Diff:
     """What changes between two rosters' assignments, both already cut to `dataset`."""
@@ -80,7 +100,7 @@ def diff(dataset: Dataset, before: Pairs, after: Pairs) -> Diff:
         (dataset.volunteer_by_id[v] for v in gained.keys() | lost.keys()),
         key=lambda v: (v.name.casefold(), v.id),
     )
-    people = [Change(v, gained.get(v.id, []), lost.get(v.id, [])) for v in volunteers]
+    people = [change(v, gained.get(v.id, []), lost.get(v.id, [])) for v in volunteers]
 
     def per_facility(pairs: set[tuple[str, str]]) -> Counter[str]:
         return Counter(needs[n].facility_id for n, _ in pairs)
@@ -89,6 +109,25 @@ def diff(dataset: Dataset, before: Pairs, after: Pairs) -> Diff:
     touched = sorted(set(counts[2]) | set(counts[3]), key=lambda f: facilities[f].name.casefold())
     rows = [FacilityChange(facilities[f], *(c[f] for c in counts)) for f in touched]
     return Diff(people, rows)
+
+
+def change(volunteer: Volunteer, added: list[Shift], removed: list[Shift]) -> Change:
+    """The volunteer's change, a shift removed and one added on the same day paired as a move.
+
+    Both lists are in order of start; each removed shift pairs with the first
+    added one of its day not paired yet, so a day with two of each pairs
+    earliest with earliest.
+    """
+    left = list(added)
+    moved, gone = [], []
+    for before in removed:
+        after = next((s for s in left if s.need.date == before.need.date), None)
+        if after is None:
+            gone.append(before)
+        else:
+            left.remove(after)
+            moved.append(Move(before, after))
+    return Change(volunteer, left, gone, moved)
 
 
 def diff_from(earlier: m.Roster | None, dataset: Dataset, after: Pairs) -> Diff:
