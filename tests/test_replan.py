@@ -8,7 +8,9 @@ weighing more than twice what it held. 2026-03-02 is a Monday.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -18,7 +20,7 @@ from scheduler.engine.baseline import Baseline
 from scheduler.engine.results import Settings, SolveResult
 from scheduler.engine.solver import solve
 from scheduler.outputs.roster_reading import Assignment
-from tests.factories import make_dataset, make_need, make_volunteer, make_window
+from tests.factories import make_dataset, make_facility, make_need, make_volunteer, make_window
 
 SETTINGS = Settings(time_limit=30)
 
@@ -71,6 +73,23 @@ def test_nothing_that_starts_before_the_freeze_moves() -> None:
     freeze = dt.datetime(2026, 3, 2, 8, 30)  # N1 has started, N2 not yet
     result = replanned(tempted(), Baseline((("N1", "V1"),), freeze_before=freeze))
     assert set(result.assignments) == {("N1", "V1")}
+
+
+def test_the_freeze_is_an_instant_read_in_each_facilitys_zone() -> None:
+    """N1 starts at 08:00 in Vladivostok, 01:00 in Moscow: frozen at 01:30 Moscow time,
+    though its wall clock (08:00) is after that freeze's (01:30)."""
+    vladivostok = make_facility(timezone="Asia/Vladivostok")
+    dataset = dataclasses.replace(tempted(), facilities=(vladivostok,))
+    freeze = dt.datetime(2026, 3, 2, 1, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    result = replanned(dataset, Baseline((("N1", "V1"),), freeze_before=freeze))
+    assert set(result.assignments) == {("N1", "V1")}
+    baseline = Baseline((), freeze_before=freeze)
+    n1, n2 = dataset.needs
+    assert baseline.frozen(n1, vladivostok) and not baseline.frozen(n2, vladivostok)
+    assert not baseline.frozen(n1, make_facility())  # 08:00 in Moscow: after the freeze
+    assert Baseline((), freeze_before=freeze, zone="Asia/Vladivostok").frozen(n1, make_facility())
+    wall_clock = Baseline((), freeze_before=freeze.replace(tzinfo=None))
+    assert not wall_clock.frozen(n1, vladivostok)  # naive: wall clocks compared as written
 
 
 def test_an_open_place_before_the_freeze_may_still_be_filled() -> None:

@@ -98,3 +98,19 @@ def test_an_unreadable_locked_cell_names_its_row(roster: Path, tmp_path: Path) -
     done = run("solve", str(DEMO), "-o", str(tmp_path / "new.xlsx"), "--baseline", str(baseline))
     assert done.returncode == 1
     assert "Assignments:3:locked:" in done.stderr.replace(" ", "")
+
+
+def test_a_freeze_is_read_with_or_without_an_offset(
+    roster: Path, tmp_path: Path
+) -> None:
+    """The demo names no zones: its facilities are on the site's clock (Moscow, +03:00)."""
+    found = []
+    for when in ("2020-05-20 08:00", "2020-05-20 08:00+03:00", "2020-05-20 05:00 +00:00"):
+        out = tmp_path / "new.xlsx"
+        done = run(
+            "solve", str(DEMO), "-o", str(out), "--baseline", str(roster),
+            "--freeze-before", when, "--json",
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        found.append(json.loads(done.stdout)["kept"])
+    assert found[0] == found[1] == found[2] > 0

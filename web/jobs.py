@@ -103,7 +103,7 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
     dataset = scoped_input(ticket.scope)
     current = store.published()
-    baseline = replanning.baseline_for(dataset, current, replanning.site_now())
+    baseline = replanning.baseline_for(dataset, current, replanning.now())
     settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     name = f"solve-job-{ticket.id}"

@@ -5,37 +5,38 @@ must not reshuffle it. So a solve takes the published roster as its
 baseline (`scheduler.engine.baseline`): what is still possible is kept
 unless moving it fills places weighing more, and nothing that starts within
 the notice period (`FREEZE_NOTICE_HOURS`, 12 by default) is moved or
-removed. "Now" is the site's wall clock (`TIMEZONE`, Europe/Moscow by
-default), as shift times are.
+removed. The freeze is an instant: each shift's start is read in its
+facility's time zone (the site's, `TIMEZONE`, for one that names none), so
+at 20:00 in Moscow a Vladivostok shift at 08:00 tomorrow (01:00 Moscow time)
+is within the notice, and a Moscow one at 08:00 tomorrow is not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 
-from scheduler.domain import Dataset
+from scheduler.domain import DEFAULT_TIMEZONE, Dataset
 from scheduler.engine.baseline import Baseline
 from web import models as m
 from web import store
 
 
-def site_now() -> dt.datetime:
-    """The site's wall-clock time now, naive like shift times."""
-    zone = ZoneInfo(str(current_app.config.get("TIMEZONE", "Europe/Moscow")))
-    return dt.datetime.now(zone).replace(tzinfo=None)
+def now() -> dt.datetime:
+    """This instant (aware)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def baseline_for(dataset: Dataset, published: m.Roster | None, now: dt.datetime) -> Baseline | None:
     """The published roster's assignments of the dataset's needs (a regional solve re-plans
-    its region's) with its pins, frozen up to the notice period from `now`; None before any
-    is published."""
+    its region's) with its pins, frozen up to the notice period from `now` (aware: an
+    instant; naive: the shifts' wall clock); None before any is published."""
     if published is None:
         return None
     needs = dataset.need_by_id
     pairs = tuple(p for p in store.roster_assignments(published.id) if p[0] in needs)
     pins = frozenset(p for p in store.pinned_pairs(published.id) if p[0] in needs)
     notice = dt.timedelta(hours=float(current_app.config.get("FREEZE_NOTICE_HOURS", 12)))
-    return Baseline(pairs, pins, now + notice)
+    zone = str(current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE))
+    return Baseline(pairs, pins, now + notice, zone=zone)

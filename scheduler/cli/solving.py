@@ -11,10 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import click
 
 from scheduler.cli.group import INPUT, cannot_write, load_or_exit, main
+from scheduler.domain import DEFAULT_TIMEZONE
 from scheduler.engine import results
 from scheduler.engine.results import SolverName
 from scheduler.i18n import figure, gettext
@@ -82,10 +84,19 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--freeze-before",
-    type=click.DateTime(formats=["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
+    type=click.DateTime(
+        formats=[
+            "%Y-%m-%d %H:%M",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M%z",
+            "%Y-%m-%d %H:%M %z",
+            "%Y-%m-%dT%H:%M%z",
+        ]
+    ),
     default=None,
-    help='With --baseline: nothing starting before this time ("YYYY-MM-DD HH:MM", the '
-    "shifts' wall clock) is moved or removed; its open places may still be filled.",
+    help='With --baseline: nothing starting before this instant ("YYYY-MM-DD HH:MM" in '
+    f"{DEFAULT_TIMEZONE} time, or with an offset such as +10:00) is moved or removed, each "
+    "shift's start read in its facility's time zone; its open places may still be filled.",
 )
 @click.option(
     "--keep-weight",
@@ -221,6 +232,8 @@ def _baseline_or_exit(
             click.echo(str(problem), err=True)
         click.echo(gettext("%(path)s: the baseline roster cannot be read.", path=path), err=True)
         sys.exit(1)
+    if freeze_before is not None and freeze_before.tzinfo is None:
+        freeze_before = freeze_before.replace(tzinfo=ZoneInfo(DEFAULT_TIMEZONE))
     return Baseline(roster.assignments, roster.pinned, freeze_before, keep_weight)
 
 

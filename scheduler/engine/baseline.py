@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from scheduler.domain import Dataset
+from scheduler.domain import DEFAULT_TIMEZONE, Dataset, Facility, Need
 from scheduler.engine.eligibility import Instance
 from scheduler.i18n import N_, gettext
 from scheduler.rules import Bookings, Calendar
@@ -41,8 +41,21 @@ class Baseline:
 
     assignments: tuple[Pair, ...]
     pinned: frozenset[Pair] = frozenset()
-    freeze_before: dt.datetime | None = None  # shifts starting earlier are not touched
+    # Shifts starting earlier are not touched. Aware: an instant, each shift's start read in
+    # its facility's zone (`zone` for one that names none). Naive: a wall-clock time, compared
+    # with the shifts' wall clocks as they are written.
+    freeze_before: dt.datetime | None = None
     keep_weight: float = 1.0  # a kept assignment is worth this share of its place's weight more
+    zone: str = DEFAULT_TIMEZONE
+
+    def frozen(self, need: Need, facility: Facility) -> bool:
+        """The need starts before the freeze, at its facility."""
+        freeze = self.freeze_before
+        if freeze is None:
+            return False
+        if freeze.tzinfo is None:
+            return need.start < freeze
+        return need.start.replace(tzinfo=facility.zone(self.zone)) < freeze
 
 
 @dataclass(frozen=True)
@@ -83,12 +96,13 @@ def reconcile(dataset: Dataset, instance: Instance, baseline: Baseline) -> Recon
     keep = np.zeros(len(pairs), bool)
     held: list[tuple[int, Pair]] = []  # (pair position, assignment) to fix, in order
     notes: list[str] = []
-    freeze = baseline.freeze_before
     for need_id, volunteer_id in sorted(set(baseline.assignments) | baseline.pinned):
         pinned = (need_id, volunteer_id) in baseline.pinned
         n, v = need_index.get(need_id), volunteer_index.get(volunteer_id)
         need = None if n is None else dataset.needs[n]
-        frozen = need is not None and freeze is not None and need.start < freeze
+        frozen = need is not None and baseline.frozen(
+            need, dataset.facility_by_id[need.facility_id]
+        )
         if n is None or v is None:
             if pinned or frozen:
                 reason = "need gone" if n is None else "volunteer gone"
