@@ -51,6 +51,7 @@ class Ticket:
     scope: str
     time_limit: float
     created_by: int | None
+    afresh: bool = False  # keep only the published roster's pins and frozen shifts
 
 
 def run_solve(job_id: int) -> None:
@@ -93,7 +94,8 @@ def _take(job_id: int) -> Ticket | None:
         return None
     job = db.session.get_one(SolveJob, job_id)
     limit = float((job.settings or {}).get("time_limit", DEFAULT_TIME_LIMIT))
-    return Ticket(job.id, job.scope, limit, job.created_by)
+    afresh = bool((job.settings or {}).get("afresh", False))
+    return Ticket(job.id, job.scope, limit, job.created_by, afresh)
 
 
 # --- the solve, watched -----------------------------------------------------------------------
@@ -103,7 +105,7 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
     """Start the child on the job's data and watch it until it answers or must stop."""
     dataset = scoped_input(ticket.scope)
     current = store.published()
-    baseline = replanning.baseline_for(dataset, current, replanning.now())
+    baseline = replanning.baseline_for(dataset, current, replanning.now(), afresh=ticket.afresh)
     settings = Settings(time_limit=ticket.time_limit)
     db.session.rollback()  # end the read: a long solve must not pin an old snapshot
     name = f"solve-job-{ticket.id}"

@@ -27,7 +27,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import BuildError
-from wtforms import IntegerField, SelectField
+from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from web import audit, job_ends, job_queue, job_writes, jobs
@@ -57,6 +57,13 @@ class StartForm(FlaskForm):
         validators=[InputRequired(), NumberRange(min=10, max=3600)],
         description=lazy_gettext(
             "The solver stops at this limit and keeps the best roster it found."
+        ),
+    )
+    afresh = BooleanField(
+        lazy_gettext("Plan afresh"),
+        description=lazy_gettext(
+            "Keep only pinned shifts and those starting within the notice period; anyone else "
+            "may be moved. Without it, a solve keeps the published roster wherever it can."
         ),
     )
 
@@ -123,7 +130,7 @@ def start():
         return page, 400
     job = SolveJob(
         scope=form.scope.data,
-        settings={"time_limit": form.time_limit.data},
+        settings={"time_limit": form.time_limit.data, "afresh": bool(form.afresh.data)},
         created_by=current_user.id,
     )
     db.session.add(job)
@@ -132,7 +139,14 @@ def start():
     except IntegrityError:
         db.session.rollback()
         return already_running(form.scope.data)
-    audit.record("start", "solve", str(job.id), scope=job.scope, time_limit=form.time_limit.data)
+    audit.record(
+        "start",
+        "solve",
+        str(job.id),
+        scope=job.scope,
+        time_limit=form.time_limit.data,
+        afresh=bool(form.afresh.data),
+    )
     db.session.commit()  # before the worker looks: in immediate mode it runs right here
     handed = hand_over(job)
     if wants_json():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -19,7 +20,7 @@ from sqlalchemy import delete, func, select
 from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
-from web import job_ends, job_queue, jobs, solving, store
+from web import job_ends, job_queue, jobs, replanning, solving, store
 from web.models import (
     NATIONAL,
     Assignment,
@@ -76,8 +77,17 @@ def published(app: Flask) -> tuple[int, list[tuple[str, str]]]:
         return roster.id, sorted((a.need_id, a.volunteer_id) for a in roster.assignments)
 
 
-def start(client: FlaskClient, token: str, scope: str, time_limit: int = 120, **headers):
+def start(
+    client: FlaskClient,
+    token: str,
+    scope: str,
+    time_limit: int = 120,
+    afresh: bool = False,
+    **headers,
+):
     data = {"scope": scope, "time_limit": time_limit, "csrf_token": token}
+    if afresh:
+        data["afresh"] = "y"
     return client.post("/plan/solves", data=data, headers=headers)
 
 
@@ -250,7 +260,7 @@ def test_starting_a_solve_is_audited(app, client, demo) -> None:
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.entity == "solve")).one()
         assert entry.action == "start"
-        assert entry.detail == {"scope": demo["region"], "time_limit": 30}
+        assert entry.detail == {"scope": demo["region"], "time_limit": 30, "afresh": False}
 
 
 # --- the queue: one active job per scope, cancelling --------------------------------------------
@@ -411,3 +421,31 @@ def test_a_solve_after_publishing_replans_and_keeps_the_published_roster(app, cl
     assert job.message_code == "draft_ready" and job.message_values["kept"] == len(kept)
     page = client.get(f"/plan/solves/{job_id}").get_data(as_text=True)
     assert f"сохранено {len(kept)} назнач" in page.replace("\u202f", "").replace("\xa0", "")
+
+
+def test_a_solve_afresh_keeps_only_the_pins_and_the_frozen_shifts(app, client, demo) -> None:
+    """On the demo's first morning, 12 h of notice freeze the shifts starting before 20:00;
+    planning afresh keeps those and the pin, and lets everything else be moved."""
+    first_morning = min(n.start for n in demo["dataset"].needs).replace(hour=8, minute=0)
+    now = first_morning.replace(tzinfo=ZoneInfo("Europe/Moscow"))
+    freeze = first_morning + dt.timedelta(hours=12)
+    needs = demo["dataset"].need_by_id
+    pairs = demo["result"].assignments
+    pin = next(p for p in pairs if needs[p[0]].start >= freeze)
+    with app.app_context():
+        store.set_pin(*pin, locked=True)
+        db.session.commit()
+        dataset, current = store.load(), store.published()
+        whole = replanning.baseline_for(dataset, current, now)
+        afresh = replanning.baseline_for(dataset, current, now, afresh=True)
+    assert set(whole.assignments) == set(pairs)
+    frozen = {p for p in pairs if needs[p[0]].start < freeze}
+    assert frozen and set(afresh.assignments) == frozen | {pin}
+    assert (afresh.pinned, afresh.freeze_before) == (whole.pinned, whole.freeze_before)
+    token = signed_in(client, Accounts.national)
+    job_id = int(start(client, token, NATIONAL, afresh=True).headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        assert db.session.get(SolveJob, job_id).settings["afresh"] is True
+    assert read_job(app, job_id).status == JobStatus.DONE
+    form = client.get("/plan/solves").get_data(as_text=True)
+    assert 'name="afresh"' in form and "Plan afresh" in form
