@@ -31,8 +31,8 @@ def upgrade():
         sa.Column("facility_name", sa.String(length=300), nullable=False),
         sa.Column("address", sa.String(length=500), nullable=False),
         sa.Column("phone", sa.String(length=100), nullable=False),
-        sa.Column("lat", sa.Float(), nullable=True),
-        sa.Column("lon", sa.Float(), nullable=True),
+        sa.Column("lat", sa.Double(), nullable=True),
+        sa.Column("lon", sa.Double(), nullable=True),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("cancelled_at", sa.DateTime(), nullable=True),
         sa.ForeignKeyConstraint(
