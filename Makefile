@@ -22,9 +22,10 @@ CATALOGS := $(wildcard web/translations/*/LC_MESSAGES/messages.po)
 
 install: $(STAMP) $(CATALOGS:.po=.mo)
 
-# The web app and its solve worker (Huey, queue in instance/huey.sqlite3) on an embedded
-# SQLite database (instance/), with demo data and a published roster; prints the address
-# and one demo account per role. The demo lives in the present: data/demo's generator,
+# The web app, its solve worker and its notice worker (Huey, queues in instance/huey.sqlite3)
+# on an embedded SQLite database (instance/), with demo data and a published roster; prints
+# the address and one demo account per role. Notices go by SMTP when SCHEDULER_MAIL_SERVER
+# (and SCHEDULER_MAIL_PORT...) is set, else into files under instance/mail/. The demo lives in the present: data/demo's generator,
 # sizes and seed, with shifts from a week before today to a week after (instance/demo),
 # so there are always past shifts, today's and upcoming ones. data/demo itself stays as
 # `make data` writes it, reproducible.
@@ -40,8 +41,11 @@ run: install
 	$(FLASK) load-data instance/demo --solve
 	@echo "Demo accounts:"
 	@$(FLASK) demo-accounts
-	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server and the solve worker)"
-	$(FLASK) worker & trap 'kill $$! 2>/dev/null' EXIT INT TERM; $(FLASK) run --host $(HOST) --port $(PORT)
+	@echo "Open http://$(HOST):$(PORT)/ (Ctrl-C stops the server and both workers)"
+	export SCHEDULER_SITE_URL=$${SCHEDULER_SITE_URL:-http://$(HOST):$(PORT)}; \
+		$(FLASK) worker & solves=$$!; $(FLASK) notices-worker & notices=$$!; \
+		trap 'kill $$solves $$notices 2>/dev/null' EXIT INT TERM; \
+		$(FLASK) run --host $(HOST) --port $(PORT)
 
 # The engine alone at national scale: validate, staff, check and export data/national.
 national: install

@@ -100,9 +100,7 @@ def test_an_unreadable_locked_cell_names_its_row(roster: Path, tmp_path: Path) -
     assert "Assignments:3:locked:" in done.stderr.replace(" ", "")
 
 
-def test_a_freeze_is_read_with_or_without_an_offset(
-    roster: Path, tmp_path: Path
-) -> None:
+def test_a_freeze_is_read_with_or_without_an_offset(roster: Path, tmp_path: Path) -> None:
     """The demo names no zones: its facilities are on the site's clock (Moscow, +03:00)."""
     found = []
     for when in ("2020-05-20 08:00", "2020-05-20 08:00+03:00", "2020-05-20 05:00 +00:00"):

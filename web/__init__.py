@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import scheduler
-from web import i18n
+from web import i18n, mailing
 from web.extensions import csrf, limiter, login_manager, migrate
 from web.models import Role, User, db
 
@@ -76,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = lazy_gettext("Please sign in to see this page.")
     login_manager.localize_callback = str  # the lazy message in the request's language
     i18n.init_app(app)
+    mailing.init_app(app)
 
     from web import (
         accounts,
@@ -87,6 +88,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         errors,
         language,
         needs,
+        notice_log,
         publishing,
         schedule,
         solving,
@@ -101,6 +103,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         dashboard,
         solving,
         publishing,
+        notice_log,
         api,
         language,
     )

@@ -25,6 +25,7 @@ ACTIONS = {
     "reset password": lazy_pgettext("audit action", "reset password"),
     "pin": lazy_pgettext("audit action", "pin"),
     "unpin": lazy_pgettext("audit action", "unpin"),
+    "resend": lazy_pgettext("audit action", "send again"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -37,6 +38,7 @@ ENTITIES = {
     "calendar_token": lazy_pgettext("audit entity", "calendar address"),
     "assignment": lazy_pgettext("audit entity", "assignment"),
     "dataset": lazy_pgettext("audit entity", "dataset"),
+    "notice": lazy_pgettext("audit entity", "notice"),
 }
 
 

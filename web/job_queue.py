@@ -8,6 +8,12 @@ moves it), Redis when HUEY_REDIS_URL is set, and in the web process itself
 
 Start the worker beside the web app with `flask --app web worker` or
 `huey_consumer web.worker.huey`; both build the app from the environment.
+
+Notices (`web.outbox`) have a queue of their own, `scheduler-notices`, with
+its own consumer (`flask --app web notices-worker`, or `huey_consumer
+web.worker.notices`), so a long solve never holds a notice back: the
+notice worker sends whenever a change wakes it and, to retry and catch up,
+every minute.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisHuey, SqliteHuey, crontab
 from huey.signals import SIGNAL_INTERRUPTED
 
 QUEUE_NAME = "scheduler-solves"
+NOTICE_QUEUE_NAME = "scheduler-notices"
 
 
 def queue(app: Flask) -> Huey:
@@ -36,13 +43,7 @@ def _build_queue(app: Flask) -> Huey:
     """The queue with its task and the worker's hooks: a sweep at start, an interrupt."""
     from web import job_ends, jobs  # imported here: both use this module's queue
 
-    config = app.config
-    immediate = bool(config.get("HUEY_IMMEDIATE", config.get("TESTING", False)))
-    if url := config.get("HUEY_REDIS_URL"):
-        huey: Huey = RedisHuey(QUEUE_NAME, url=url, results=False, immediate=immediate)
-    else:
-        path = config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite3"
-        huey = SqliteHuey(QUEUE_NAME, filename=str(path), results=False, immediate=immediate)
+    huey = _huey(app, QUEUE_NAME)
 
     def run_solve_task(job_id: int) -> None:
         with app.app_context():
@@ -61,6 +62,38 @@ def _build_queue(app: Flask) -> Huey:
             jobs.interrupt(int(task.args[0]))
 
     return huey
+
+
+def _huey(app: Flask, name: str) -> Huey:
+    config = app.config
+    immediate = bool(config.get("HUEY_IMMEDIATE", config.get("TESTING", False)))
+    if url := config.get("HUEY_REDIS_URL"):
+        return RedisHuey(name, url=url, results=False, immediate=immediate)
+    path = config.get("HUEY_SQLITE_PATH") or Path(app.instance_path) / "huey.sqlite3"
+    return SqliteHuey(name, filename=str(path), results=False, immediate=immediate)
+
+
+def notice_queue(app: Flask) -> Huey:
+    """The notices' queue: a task to send what is due, and the same every minute."""
+    if "huey_notices" not in app.extensions:
+        from web import outbox
+
+        huey = _huey(app, NOTICE_QUEUE_NAME)
+
+        def send_notices_task() -> None:
+            with app.app_context():
+                outbox.send_due()
+
+        app.extensions["huey_send_notices"] = huey.task(name="send_notices")(send_notices_task)
+        huey.periodic_task(crontab(minute="*"), name="send_notices_every_minute")(send_notices_task)
+        app.extensions["huey_notices"] = huey
+    return app.extensions["huey_notices"]
+
+
+def send_notices_now() -> None:
+    """Wake the notice worker (in immediate mode: send here and now)."""
+    notice_queue(current_app)
+    current_app.extensions["huey_send_notices"]()
 
 
 def task_id(job_id: int) -> str:
@@ -87,8 +120,27 @@ def worker(workers: int) -> None:
     huey = queue(current_app._get_current_object())  # type: ignore[attr-defined]
     if huey.immediate:
         raise click.ClickException("HUEY_IMMEDIATE is on: solves run in the web process")
+    _log_to_stderr()
+    huey.create_consumer(workers=workers, max_delay=1.0).run()
+
+
+@click.command("notices-worker")
+@with_appcontext
+def notices_worker() -> None:
+    """Run the notice worker: sends each notice when a change is made, and every minute."""
+    from web import mailing
+
+    huey = notice_queue(current_app._get_current_object())  # type: ignore[attr-defined]
+    if huey.immediate:
+        raise click.ClickException("HUEY_IMMEDIATE is on: notices are sent in the web process")
+    _log_to_stderr()
+    click.echo(f"Notices by e-mail go to {mailing.where()}.")
+    huey.create_consumer(workers=1, max_delay=1.0, periodic=True).run()
+
+
+def _log_to_stderr() -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("huey").addHandler(handler)
-    logging.getLogger("huey").setLevel(logging.INFO)
-    huey.create_consumer(workers=workers, max_delay=1.0).run()
+    for name in ("huey", "web"):
+        logging.getLogger(name).addHandler(handler)
+        logging.getLogger(name).setLevel(logging.INFO)

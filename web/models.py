@@ -307,6 +307,41 @@ class CalendarEvent(Base):
     cancelled_at: Mapped[dt.datetime | None]  # UTC
 
 
+class NoticeState(enum.StrEnum):
+    PENDING = "pending"  # to be sent at next_attempt_at
+    SENDING = "sending"  # claimed by a sender; sent or not, never sent again by itself
+    SENT = "sent"
+    FAILED = "failed"  # refused every time, or the sender stopped mid-send: last_error says
+
+
+class Notice(Base):
+    """One message to one volunteer, written with the change that causes it (the outbox).
+
+    `key` makes it once-only: the same change posts the same key, and a key
+    is stored once. The worker sends it (`web.outbox`).
+    """
+
+    __tablename__ = "notice"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))  # "email"
+    recipient: Mapped[str] = mapped_column(String(254))  # the address, as it was when posted
+    kind: Mapped[str] = mapped_column(String(30))  # "roster_changed", "shift_withdrawn"
+    language: Mapped[str] = mapped_column(String(10))
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    state: Mapped[str] = mapped_column(String(20), default=NoticeState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str] = mapped_column(String(2000), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    claimed_at: Mapped[dt.datetime | None]
+    sent_at: Mapped[dt.datetime | None]
+
+
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

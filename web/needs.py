@@ -36,7 +36,7 @@ from scheduler.intake.schema import columns
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
-from web import access, audit, form_words, i18n, store
+from web import access, audit, form_words, i18n, notices, store
 from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
@@ -150,11 +150,14 @@ def judged(
 
 
 def withdraw_need(need: m.Need) -> list[Coming]:
-    """Delete the need (the published roster keeps its rows); return who was rostered for it."""
+    """Delete the need (the published roster keeps its rows) and tell whoever was rostered for
+    it (`web.notices`); return them."""
     people = coming_to([need.id]).get(need.id, [])
-    audit.record("withdraw", "need", need.id, **described(need), rostered=len(people))
+    told = notices.need_withdrawn(need, [p.volunteer_id for p in people])
+    audit.record("withdraw", "need", need.id, **described(need), rostered=len(people), notices=told)
     db.session.delete(need)
     db.session.commit()
+    notices.wake()
     return people
 
 

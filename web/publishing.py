@@ -40,7 +40,7 @@ from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
 from scheduler.outputs.exchange import write_assignments_csv
 from scheduler.outputs.roster import write_roster
 from scheduler.outputs.unfilled import explain_unfilled
-from web import access, audit, store, volunteer_search
+from web import access, audit, notices, store, volunteer_search
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
@@ -248,6 +248,7 @@ def publish(roster_id: int):
     stale = is_stale(draft, previous)  # against what stood when it was published
     dataset, pairs = scoped_roster(roster, scope_of(current_user, draft))
     changed = len(diff_from(previous, dataset, pairs).people)
+    told = notices.roster_published(previous, roster)
     audit.record(
         "publish",
         "roster",
@@ -256,9 +257,11 @@ def publish(roster_id: int):
         scope=draft.scope,
         previous=previous.id if previous else None,
         volunteers_changed=changed,
+        notices=told,
         stale=stale,
     )
     db.session.commit()
+    notices.wake()
     flash(
         ngettext(
             "Draft #%(draft)s is published as roster #%(id)s; "

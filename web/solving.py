@@ -47,6 +47,7 @@ LISTED = 50  # the newest jobs on the list page
 def _add_worker_command(state: BlueprintSetupState) -> None:
     """`flask --app web worker` runs the solve worker beside the web app."""
     state.app.cli.add_command(job_queue.worker)
+    state.app.cli.add_command(job_queue.notices_worker)
 
 
 class StartForm(FlaskForm):

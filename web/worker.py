@@ -1,4 +1,5 @@
-"""The solve worker's entry point: `huey_consumer web.worker.huey`.
+"""The workers' entry points: `huey_consumer web.worker.huey` (solves) and
+`huey_consumer web.worker.notices` (notices).
 
 Importing this module builds the app from the environment (SCHEDULER_*,
 DATABASE_URL) and exposes its task queue, as Flask's Celery example does in
@@ -7,7 +8,8 @@ DATABASE_URL) and exposes its task queue, as Flask's Celery example does in
 """
 
 from web import create_app
-from web.job_queue import queue
+from web.job_queue import notice_queue, queue
 
 app = create_app()
 huey = queue(app)
+notices = notice_queue(app)

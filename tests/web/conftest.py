@@ -93,14 +93,20 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app_config() -> dict:
+    """More settings for the app of a test; a module overrides it (a mail server, say)."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_config: dict) -> Iterator[Flask]:
     if POSTGRES_URL:
         url = database_url
     else:
         copy = tmp_path / "scheduler.sqlite3"
         shutil.copy(database_url.removeprefix("sqlite:///"), copy)
         url = f"sqlite:///{copy}"
-    app = create_app(settings(url))
+    app = create_app(settings(url, **app_config))
     yield app
     with app.app_context():
         if POSTGRES_URL:

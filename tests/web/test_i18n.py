@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,18 @@ def test_every_russian_message_is_translated_and_none_is_fuzzy() -> None:
     assert plurals and all(len(m.string) == 3 for m in plurals)  # one, few, many
     problems = [(m.id, [str(e) for e in errors]) for m, errors in catalog.check()]
     assert problems == []  # the same %(name)s placeholders as the English
+
+
+def test_no_message_is_in_the_catalog_twice() -> None:
+    """Babel's reader keeps the last of two entries silently; gettext's msgfmt refuses them."""
+    text = RUSSIAN.read_text(encoding="utf-8")
+    keys = Counter(
+        (entry.group(1), entry.group(2))
+        for entry in re.finditer(
+            r'^(?:msgctxt (".*")\n)?msgid ((?:".*"\n)+)', text + "\n", flags=re.MULTILINE
+        )
+    )
+    assert [key for key, count in keys.items() if count > 1] == []
 
 
 def test_the_russian_catalog_holds_every_message_of_the_source() -> None:

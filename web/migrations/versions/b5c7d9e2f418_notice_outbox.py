@@ -1,0 +1,60 @@
+"""the notice outbox: one row per message to a volunteer, sent by the worker
+
+Revision ID: b5c7d9e2f418
+Revises: a8d3e5f1c246
+Create Date: 2026-12-05 00:55:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = "b5c7d9e2f418"
+down_revision = "a8d3e5f1c246"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "notice",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("volunteer_id", sa.String(length=100), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("recipient", sa.String(length=254), nullable=False),
+        sa.Column("kind", sa.String(length=30), nullable=False),
+        sa.Column("language", sa.String(length=10), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.String(length=2000), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(), nullable=True),
+        sa.Column("sent_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["volunteer_id"],
+            ["volunteer.id"],
+            name=op.f("fk_notice_volunteer_id_volunteer"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notice")),
+        sa.UniqueConstraint("key", name=op.f("uq_notice_key")),
+    )
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notice_volunteer_id"), ["volunteer_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_notice_state"), ["state"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_notice_next_attempt_at"), ["next_attempt_at"], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table("notice", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notice_next_attempt_at"))
+        batch_op.drop_index(batch_op.f("ix_notice_state"))
+        batch_op.drop_index(batch_op.f("ix_notice_volunteer_id"))
+    op.drop_table("notice")

@@ -1,0 +1,79 @@
+"""A notice in words: subject, plain text and HTML, in the recipient's language.
+
+Rendered when it is sent, from the shifts its payload holds, with the
+templates under `templates/notices/`. Dates are written the recipient's
+way, times are the facility's clock with its zone named, so a volunteer in
+Vladivostok reading a notice about a Moscow hospital knows whose 08:00 it
+is. Links point at `SITE_URL` (`SCHEDULER_SITE_URL`): the worker has no
+request to take the address from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale, gettext
+
+from web import i18n, mailing
+from web import models as m
+
+DEFAULT_SITE_URL = "http://127.0.0.1:5000"
+
+
+@dataclass(frozen=True)
+class Words:
+    subject: str
+    text: str
+    html: str
+
+
+def refusal(exc: Exception) -> str:
+    """A channel's refusal in its own words, for the coordinators' list."""
+    return mailing.refusal(exc)
+
+
+def deliver(notice: m.Notice) -> None:
+    """Send one notice by its channel; raises what the channel refused."""
+    words = render(notice)
+    if notice.channel == "email":
+        mailing.send(notice.recipient, words.subject, words.text, words.html, notice.key)
+    else:
+        raise ValueError(f"notice {notice.id}: no such channel as {notice.channel!r}")
+
+
+def render(notice: m.Notice) -> Words:
+    site = str(current_app.config.get("SITE_URL") or DEFAULT_SITE_URL).rstrip("/")
+    with current_app.test_request_context("/", base_url=site), force_locale(notice.language):
+        values = {
+            "payload": notice.payload,
+            "language": notice.language,
+            "when": when,
+            "role": i18n.role_name,
+            "schedule_url": url_for("schedule.show", _external=True),
+        }
+        subject = _subject(notice.kind, notice.payload)
+        text = render_template(f"notices/{notice.kind}.txt", subject=subject, **values)
+        html = render_template(f"notices/{notice.kind}.html", subject=subject, **values)
+    return Words(subject, text, html)
+
+
+def _subject(kind: str, payload: dict[str, Any]) -> str:
+    if kind == "shift_withdrawn":
+        return gettext(
+            "Your shift on %(day)s at %(facility)s is off",
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            facility=payload["shift"]["facility"],
+        )
+    return gettext("Your shifts have changed")
+
+
+def when(shift: dict[str, Any]) -> str:
+    """'Wed 2020-05-20, 20:00–08:00 (next day), Europe/Moscow time'."""
+    day = i18n.short_day(dt.date.fromisoformat(shift["date"]))
+    times = f"{shift['start']}–{shift['end']}"
+    if shift.get("next_day"):
+        times = gettext("%(times)s (next day)", times=times)
+    return gettext("%(day)s, %(times)s, %(zone)s time", day=day, times=times, zone=shift["zone"])

@@ -1,0 +1,193 @@
+"""The outbox: notices written with the change that causes them, sent later by the worker.
+
+A change (a publish, a withdrawn need) posts its notices in its own
+transaction (`post`), so either both stand or neither does. The worker sends
+what is due (`send_due`), each notice like this:
+
+1. **Claim** it: pending -> sending, attempts + 1, committed before anything
+   is sent. Two senders at once claim each notice once (the UPDATE's row
+   count says who won).
+2. **Send** it.
+3. **Settle** it: sent; or, refused, pending again after a back-off
+   (`RETRY_SECONDS` x 2^(attempts-1): 1, 2, 4, 8 minutes by default), and
+   failed with the refusal's words after `MAX_ATTEMPTS`.
+
+A sender that stops between 2 and 3 (killed, the machine lost) leaves the
+notice `sending`. It is never sent again by itself: SMTP cannot say whether
+the message went, and a volunteer told twice to come (or twice that they
+are not needed) is worse than a notice a coordinator sees as "unknown" and
+resends. `expire_stuck` marks such notices failed after `STUCK_AFTER`, with
+words saying so, and the coordinators' page of notices lists every failed
+one with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from flask import current_app
+from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from web import models as m
+from web.models import NoticeState, db, utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+RETRY_SECONDS = 60.0  # the first back-off; each next one doubles
+STUCK_AFTER = dt.timedelta(minutes=10)  # a send takes seconds; the SMTP timeout is 30 s
+BATCH = 200  # notices sent per run; the next run (a minute later, or sooner) takes the rest
+STOPPED_MID_SEND = "stopped-mid-send"  # last_error of a notice a sender left half-sent
+
+
+@dataclass(frozen=True)
+class Recipient:
+    volunteer_id: str
+    name: str
+    address: str
+    language: str
+
+
+def recipients(volunteer_ids: Iterable[str]) -> dict[str, Recipient]:
+    """Where and in what language to tell each volunteer, by e-mail: their address in the
+    volunteer list, else their account's; the account's language, else the site's. A
+    volunteer with neither address is left out: the coordinator's list of changes names
+    them with their phone."""
+    ids = set(volunteer_ids)
+    if not ids:
+        return {}
+    default = str(current_app.config["DEFAULT_LOCALE"])
+    rows = db.session.execute(
+        select(m.Volunteer.id, m.Volunteer.name, m.Volunteer.email, m.User.email, m.User.locale)
+        .outerjoin(m.User, (m.User.volunteer_id == m.Volunteer.id) & m.User.active)
+        .where(m.Volunteer.id.in_(ids))
+    )
+    found: dict[str, Recipient] = {}
+    for volunteer_id, name, listed, account, locale in rows:
+        address = (listed or "").strip() or (account or "").strip()
+        if address and volunteer_id not in found:
+            found[volunteer_id] = Recipient(volunteer_id, name, address, locale or default)
+    return found
+
+
+def post(notices: Iterable[Mapping[str, Any]]) -> int:
+    """Store notices (no commit: the caller's change commits them); returns how many were new.
+
+    Each is a mapping of `key`, `volunteer_id`, `recipient`, `language`, `kind`
+    and `payload`, channel e-mail. A key stored already is skipped: the same
+    change posted twice tells people once.
+    """
+    now = utcnow()
+    rows = [
+        {
+            "channel": "email",
+            **n,
+            "state": NoticeState.PENDING,
+            "attempts": 0,
+            "last_error": "",
+            "created_at": now,
+            "next_attempt_at": now,
+        }
+        for n in notices
+    ]
+    if not rows:
+        return 0
+    insert = (
+        postgresql_insert(m.Notice)
+        if db.session.get_bind().dialect.name == "postgresql"
+        else sqlite_insert(m.Notice)
+    )
+    stored = db.session.scalars(
+        insert.values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(m.Notice.id)
+    ).all()
+    return len(stored)
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+
+def send_due(now: dt.datetime | None = None) -> int:
+    """Send the notices that are due; returns how many were sent. Commits as it goes."""
+    from web import notice_words  # the words need the app's templates; imported on use
+
+    now = now or utcnow()
+    expire_stuck(now)
+    due = db.session.scalars(
+        select(m.Notice.id)
+        .where(m.Notice.state == NoticeState.PENDING, m.Notice.next_attempt_at <= now)
+        .order_by(m.Notice.next_attempt_at, m.Notice.id)
+        .limit(BATCH)
+    ).all()
+    db.session.rollback()
+    sent = 0
+    for notice_id in due:
+        notice = _claim(notice_id, now)
+        if notice is None:
+            continue  # another sender took it
+        try:
+            notice_words.deliver(notice)
+        except Exception as exc:  # refused, unreachable, timed out: the reason is kept
+            reason = notice_words.refusal(exc)
+            log.warning("notice %s to %s not sent: %s", notice.id, notice.recipient, reason)
+            _refused(notice, reason, now)
+        else:
+            _sent(notice, now)
+            sent += 1
+    return sent
+
+
+def _claim(notice_id: int, now: dt.datetime) -> m.Notice | None:
+    """Pending -> sending, committed: from here it is never sent by anyone else."""
+    claimed = _changed(
+        update(m.Notice)
+        .where(m.Notice.id == notice_id, m.Notice.state == NoticeState.PENDING)
+        .values(state=NoticeState.SENDING, claimed_at=now, attempts=m.Notice.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return db.session.get(m.Notice, notice_id) if claimed else None
+
+
+def _sent(notice: m.Notice, now: dt.datetime) -> None:
+    notice.state = NoticeState.SENT
+    notice.sent_at = max(now, utcnow())
+    notice.last_error = ""
+    db.session.commit()
+
+
+def _refused(notice: m.Notice, reason: str, now: dt.datetime) -> None:
+    notice.last_error = reason[:2000]
+    if notice.attempts >= MAX_ATTEMPTS:
+        notice.state = NoticeState.FAILED
+    else:
+        notice.state = NoticeState.PENDING
+        notice.next_attempt_at = now + backoff(notice.attempts)
+    db.session.commit()
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The wait after the `attempts`-th refusal: RETRY_SECONDS, then twice as long each time."""
+    first = float(current_app.config.get("NOTICE_RETRY_SECONDS", RETRY_SECONDS))
+    return dt.timedelta(seconds=first * 2 ** max(attempts - 1, 0))
+
+
+def expire_stuck(now: dt.datetime) -> int:
+    """Sending for longer than STUCK_AFTER: the sender stopped mid-send. Failed, never resent."""
+    count = _changed(
+        update(m.Notice)
+        .where(m.Notice.state == NoticeState.SENDING, m.Notice.claimed_at < now - STUCK_AFTER)
+        .values(state=NoticeState.FAILED, last_error=STOPPED_MID_SEND)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return count
+
+
+def _changed(statement: Update) -> int:
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
