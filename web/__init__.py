@@ -91,6 +91,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         notice_log,
         publishing,
         schedule,
+        shift_answers,
         solving,
     )
 
@@ -104,6 +105,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         solving,
         publishing,
         notice_log,
+        shift_answers,
         api,
         language,
     )

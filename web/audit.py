@@ -26,6 +26,8 @@ ACTIONS = {
     "pin": lazy_pgettext("audit action", "pin"),
     "unpin": lazy_pgettext("audit action", "unpin"),
     "resend": lazy_pgettext("audit action", "send again"),
+    "confirm": lazy_pgettext("audit action", "confirm"),
+    "decline": lazy_pgettext("audit action", "decline"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -39,6 +41,7 @@ ENTITIES = {
     "assignment": lazy_pgettext("audit entity", "assignment"),
     "dataset": lazy_pgettext("audit entity", "dataset"),
     "notice": lazy_pgettext("audit entity", "notice"),
+    "notice_settings": lazy_pgettext("audit entity", "notice settings"),
 }
 
 

@@ -410,6 +410,7 @@ def facility(facility_id: str):
         total=tally,
         stage_words=STAGE_WORDS,
         pinned=store.pinned_pairs(roster.id) if roster is not None else set(),
+        confirmed=store.confirmed_pairs(n for n, _ in mine_pairs),
     )
 
 

@@ -74,9 +74,11 @@ def _huey(app: Flask, name: str) -> Huey:
 
 
 def notice_queue(app: Flask) -> Huey:
-    """The notices' queue: a task to send what is due, and the same every minute."""
+    """The notices' queue: a task to send what is due; every minute, the reminders that are
+    due are posted and everything due is sent."""
     if "huey_notices" not in app.extensions:
-        from web import outbox
+        from web import notices, outbox
+        from web.models import db
 
         huey = _huey(app, NOTICE_QUEUE_NAME)
 
@@ -84,8 +86,14 @@ def notice_queue(app: Flask) -> Huey:
             with app.app_context():
                 outbox.send_due()
 
+        def every_minute() -> None:
+            with app.app_context():
+                notices.post_reminders()
+                db.session.commit()
+                outbox.send_due()
+
         app.extensions["huey_send_notices"] = huey.task(name="send_notices")(send_notices_task)
-        huey.periodic_task(crontab(minute="*"), name="send_notices_every_minute")(send_notices_task)
+        huey.periodic_task(crontab(minute="*"), name="notices_every_minute")(every_minute)
         app.extensions["huey_notices"] = huey
     return app.extensions["huey_notices"]
 

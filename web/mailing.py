@@ -35,6 +35,9 @@ def init_app(app: Flask) -> None:
     config.setdefault("MAIL_DEFAULT_SENDER", config.get("MAIL_FROM") or DEFAULT_SENDER)
     config.setdefault("MAIL_TIMEOUT", 30)
     mail.init_app(app)
+    from web.outbox import quiet_hours
+
+    quiet_hours(config.get("QUIET_HOURS", "22-8"))  # a wrong setting stops the app, in words
 
 
 def where() -> str:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -97,6 +98,10 @@ class User(UserMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # the language chosen with the switcher (web.i18n.LANGUAGES); None: the browser's
     locale: Mapped[str | None] = mapped_column(String(10))
+    # a volunteer's notices (web.notices): by e-mail or not, and the reminder's lead time in
+    # hours before each shift (None: the site's REMINDER_HOURS; 0: no reminders)
+    email_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
+    remind_hours: Mapped[int | None]
     facilities: Mapped[list[Facility]] = relationship(secondary=staff_facilities)
 
     @property
@@ -325,12 +330,15 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    volunteer_id: Mapped[str] = mapped_column(
+    volunteer_id: Mapped[str] = mapped_column(  # the volunteer it is to, or about
         ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[int | None] = mapped_column(  # a coordinator it is to, if not the volunteer
+        ForeignKey("account.id", ondelete="CASCADE"), index=True
     )
     channel: Mapped[str] = mapped_column(String(20))  # "email"
     recipient: Mapped[str] = mapped_column(String(254))  # the address, as it was when posted
-    kind: Mapped[str] = mapped_column(String(30))  # "roster_changed", "shift_withdrawn"
+    kind: Mapped[str] = mapped_column(String(30))  # roster_changed, shift_withdrawn, ...
     language: Mapped[str] = mapped_column(String(10))
     payload: Mapped[dict] = mapped_column(JSON, default=dict)
     state: Mapped[str] = mapped_column(String(20), default=NoticeState.PENDING, index=True)
@@ -340,6 +348,19 @@ class Notice(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     claimed_at: Mapped[dt.datetime | None]
     sent_at: Mapped[dt.datetime | None]
+
+
+class ShiftAnswer(Base):
+    """A volunteer's answer to a shift they were given: confirmed, or declined (by link)."""
+
+    __tablename__ = "shift_answer"
+
+    need_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    answer: Mapped[str] = mapped_column(String(20))  # "confirmed" or "declined"
+    answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class JobStatus(enum.StrEnum):

@@ -36,7 +36,7 @@ from scheduler.intake.schema import columns
 from scheduler.intake.template import write_template
 from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
-from web import access, audit, form_words, i18n, notices, store
+from web import access, audit, form_words, i18n, need_edits, notices, store
 from web import models as m
 from web.access import STAFF, roles_required
 from web.models import db
@@ -67,6 +67,7 @@ class Coming:
     name: str
     role: str
     phone: str
+    confirmed: bool = False  # by the link in their notice (web.shift_answers)
 
 
 def needs_in_scope(facility_id: str = "", day: dt.date | None = None) -> Select:
@@ -96,10 +97,12 @@ def coming_to(need_ids: Collection[str] | Select) -> dict[str, list[Coming]]:
         .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
         .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id.in_(need_ids))
         .order_by(m.Volunteer.name, m.Volunteer.id)
-    )
+    ).all()
+    confirmed = store.confirmed_pairs(need_id for need_id, _ in rows)
     found: dict[str, list[Coming]] = {}
     for need_id, v in rows:
-        found.setdefault(need_id, []).append(Coming(v.id, v.name, v.role, v.phone))
+        sure = (need_id, v.id) in confirmed
+        found.setdefault(need_id, []).append(Coming(v.id, v.name, v.role, v.phone, sure))
     return found
 
 
@@ -118,8 +121,12 @@ def save_need(values: Mapping[str, object], need_id: str | None = None) -> tuple
     (need,) = changes.needs
     replaced = need.id in base.need_by_id
     store.apply(changes)
-    audit.record("edit" if replaced else "create", "need", need.id, **described(need))
+    taken_off = need_edits.settle(base.need_by_id, changes.needs)
+    audit.record(
+        "edit" if replaced else "create", "need", need.id, **described(need), taken_off=taken_off
+    )
     db.session.commit()
+    notices.wake()
     return db.session.get(m.Need, need.id), replaced  # type: ignore[return-value]
 
 
@@ -443,6 +450,7 @@ def store_upload(file: FileStorage) -> tuple[int, list[Replaced], list[Problem]]
     )
     added = len(changes.needs) - len(replaced)
     store.apply(changes)
+    taken_off = need_edits.settle(base.need_by_id, replaced)
     audit.record(
         "upload",
         "need",
@@ -451,8 +459,10 @@ def store_upload(file: FileStorage) -> tuple[int, list[Replaced], list[Problem]]
         added=added,
         replaced=len(replaced),
         replaced_ids=[n.id for n in replaced[:REPLACED_SHOWN]],
+        taken_off=taken_off,
     )
     db.session.commit()
+    notices.wake()
     facilities = base.facility_by_id
     shifts = [Replaced(n.id, str(Shift(n, facilities[n.facility_id]))) for n in replaced]
     return added, shifts, list(changes.warnings)

@@ -32,6 +32,9 @@ STATES = {
 KINDS = {
     "roster_changed": lazy_gettext("shifts changed"),
     "shift_withdrawn": lazy_gettext("shift withdrawn"),
+    "shift_declined": lazy_gettext("a volunteer cannot come"),
+    "reminder": lazy_gettext("reminder"),
+    "taken_off": lazy_gettext("taken off a shift"),
 }
 
 
@@ -48,7 +51,7 @@ def notices_query(user: m.User):
     query = select(m.Notice)
     if user.kind is not Role.NATIONAL:
         mine = volunteers_query(user).with_only_columns(m.Volunteer.id).order_by(None)
-        query = query.where(m.Notice.volunteer_id.in_(mine))
+        query = query.where(m.Notice.volunteer_id.in_(mine) | (m.Notice.account_id == user.id))
     return query
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 
-from web import i18n, mailing
+from web import i18n, mailing, shift_answers
 from web import models as m
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
@@ -53,6 +53,14 @@ def render(notice: m.Notice) -> Words:
             "when": when,
             "role": i18n.role_name,
             "schedule_url": url_for("schedule.show", _external=True),
+            "answer_url": lambda shift: url_for(
+                "shift_answers.answer",
+                token=shift_answers.token_for(shift["need_id"], notice.volunteer_id),
+                _external=True,
+            ),
+            "cover_url": lambda shift: url_for(
+                "dashboard.cover", need_id=shift["need_id"], _external=True
+            ),
         }
         subject = _subject(notice.kind, notice.payload)
         text = render_template(f"notices/{notice.kind}.txt", subject=subject, **values)
@@ -61,7 +69,21 @@ def render(notice: m.Notice) -> Words:
 
 
 def _subject(kind: str, payload: dict[str, Any]) -> str:
-    if kind == "shift_withdrawn":
+    if kind == "shift_declined":
+        return gettext(
+            "%(volunteer)s cannot come on %(day)s at %(facility)s",
+            volunteer=payload["volunteer"],
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            facility=payload["shift"]["facility"],
+        )
+    if kind == "reminder":
+        return gettext(
+            "Reminder: your shift on %(day)s at %(time)s, %(facility)s",
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            time=payload["shift"]["start"],
+            facility=payload["shift"]["facility"],
+        )
+    if kind in ("shift_withdrawn", "taken_off"):
         return gettext(
             "Your shift on %(day)s at %(facility)s is off",
             day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),

@@ -5,6 +5,14 @@
   gets anything.
 - **Hospital staff withdraw a need**: each volunteer the published roster
   sent to it is told it is off.
+- **A shift is near**: a reminder, 24 h before by default (`post_reminders`).
+- **A volunteer declines a shift** (`web.shift_answers`): the coordinators
+  of its region, and the national ones, are told, with a link to the people
+  who could cover it.
+
+A change to a shift within a day, a withdrawn need, a decline and a
+reminder go at once; other notices wait out the quiet hours
+(`QUIET_HOURS`, 22:00 to 08:00 on the site's clock by default).
 
 Each notice carries its shifts as they stand when it is posted (facility,
 address, phone, the date and times on the facility's clock, its zone), so a
@@ -15,6 +23,7 @@ send at once; its periodic run (every minute) retries and catches up.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -24,12 +33,14 @@ from sqlalchemy import select
 
 from scheduler import domain
 from web import models as m
-from web import outbox, store
+from web import outbox, schedule, store
 from web.models import db
-from web.roster_changes import Shift, diff
+from web.roster_changes import Change, Shift, diff
 from web.schedule import Shift as Card
 
 log = logging.getLogger(__name__)
+
+MAX_REMIND_HOURS = 72  # the longest lead time a volunteer may choose
 
 
 def shift_words(need: domain.Need, facility: domain.Facility) -> dict[str, Any]:
@@ -53,35 +64,74 @@ def _told(shift: Shift) -> dict[str, Any]:
     return shift_words(shift.need, shift.facility)
 
 
+URGENT_HOURS = 24  # a change to a shift this close is sent even in the quiet hours
+
+
+def is_urgent(shifts: Iterable[Shift], hours: float = URGENT_HOURS) -> bool:
+    """One of the shifts starts (at its facility) within `hours` from now, or has started."""
+    now = schedule.now()
+    site = str(current_app.config["TIMEZONE"])
+    horizon = now + dt.timedelta(hours=hours)
+    return any(s.need.start.replace(tzinfo=s.facility.zone(site)) <= horizon for s in shifts)
+
+
+def when(urgent: bool) -> dt.datetime | None:
+    """When a notice may go: now if urgent, else after the quiet hours (None: now)."""
+    return None if urgent else outbox.quiet_until(schedule.now())
+
+
 def roster_published(previous: m.Roster | None, roster: m.Roster) -> int:
-    """Post a notice to each volunteer whose shifts the new roster changes (no commit)."""
+    """Post a notice to each volunteer whose shifts the new roster changes (no commit).
+
+    Sent at once when a change is within a day; otherwise after the quiet hours.
+    """
     before = set(store.roster_assignments(previous.id)) if previous is not None else set()
     after = set(store.roster_assignments(roster.id))
     changed = before ^ after
     if not changed:
         return 0
     dataset = _dataset_of(changed)
-    needs, people = dataset.need_by_id, dataset.volunteer_by_id
-    known = {(n, v) for n, v in changed if n in needs and v in people}
+    needs, volunteers = dataset.need_by_id, dataset.volunteer_by_id
+    known = {(n, v) for n, v in changed if n in needs and v in volunteers}
     changes = diff(dataset, sorted(before & known), sorted(after & known))
     told = outbox.recipients(c.volunteer.id for c in changes.people)
+    posted = 0
+    for urgent in (True, False):
+        people = [
+            c
+            for c in changes.people
+            if c.volunteer.id in told
+            and is_urgent([*c.added, *c.removed, *(mv.after for mv in c.moved)]) == urgent
+        ]
+        posted += _post_changes(roster, people, told, when(urgent))
+    return posted
+
+
+def _post_changes(
+    roster: m.Roster,
+    people: list[Change],
+    told: dict[str, outbox.Recipient],
+    not_before: dt.datetime | None,
+) -> int:
     return outbox.post(
-        {
-            "key": f"roster-{roster.id}-{c.volunteer.id}",
-            "volunteer_id": c.volunteer.id,
-            "recipient": told[c.volunteer.id].address,
-            "language": told[c.volunteer.id].language,
-            "kind": "roster_changed",
-            "payload": {
-                "roster": roster.id,
-                "name": c.volunteer.name,
-                "added": [_told(s) for s in c.added],
-                "moved": [[_told(mv.before), _told(mv.after)] for mv in c.moved],
-                "removed": [_told(s) for s in c.removed],
-            },
-        }
-        for c in changes.people
-        if c.volunteer.id in told
+        (
+            {
+                "key": f"roster-{roster.id}-{c.volunteer.id}",
+                "volunteer_id": c.volunteer.id,
+                "recipient": told[c.volunteer.id].address,
+                "language": told[c.volunteer.id].language,
+                "kind": "roster_changed",
+                "payload": {
+                    "roster": roster.id,
+                    "name": c.volunteer.name,
+                    "added": [_told(s) for s in c.added],
+                    "moved": [[_told(mv.before), _told(mv.after)] for mv in c.moved],
+                    "removed": [_told(s) for s in c.removed],
+                },
+            }
+            for c in people
+        ),
+        not_before=not_before,
     )
 
 
@@ -104,6 +154,85 @@ def need_withdrawn(need: m.Need, volunteer_ids: Iterable[str]) -> int:
         }
         for r in told.values()
     )
+
+
+def shift_declined(need: m.Need, volunteer: m.Volunteer) -> int:
+    """Post a notice to each coordinator of the need's region (and every national one) that
+    a volunteer declined it (no commit)."""
+    facility = db.session.get(m.Facility, need.facility_id)
+    if facility is None:
+        return 0
+    words = shift_words(store.as_need(need), store.as_facility(facility))
+    default = str(current_app.config["DEFAULT_LOCALE"])
+    coordinators = db.session.scalars(
+        select(m.User).where(
+            m.User.active,
+            (m.User.role == m.Role.NATIONAL)
+            | ((m.User.role == m.Role.REGIONAL) & (m.User.region == facility.region)),
+        )
+    )
+    return outbox.post(
+        {
+            "key": f"declined-{need.id}-{volunteer.id}-{user.id}-{m.utcnow():%Y%m%d%H%M%S%f}",
+            "volunteer_id": volunteer.id,
+            "account_id": user.id,
+            "recipient": user.email,
+            "language": user.locale or default,
+            "kind": "shift_declined",
+            "payload": {
+                "name": user.name,
+                "volunteer": volunteer.name,
+                "volunteer_phone": volunteer.phone,
+                "shift": words,
+            },
+        }
+        for user in coordinators
+    )
+
+
+def post_reminders(now: dt.datetime | None = None) -> int:
+    """Post a reminder for each shift of the published roster that starts within its
+    volunteer's lead time (24 h unless they chose another; none if they turned them off).
+    Each shift is reminded once: the key names its start, so a shift moved to another
+    time is reminded again. Run every minute by the notice worker (no commit)."""
+    now = now or schedule.now()
+    site = str(current_app.config["TIMEZONE"])
+    widest = max(outbox.reminder_hours(), MAX_REMIND_HOURS)
+    # every zone's wall clock lies within a day of UTC: a generous window, then exactly
+    lo = (now - dt.timedelta(days=1)).astimezone(dt.UTC).replace(tzinfo=None)
+    hi = (now + dt.timedelta(hours=widest, days=1)).astimezone(dt.UTC).replace(tzinfo=None)
+    rows = db.session.execute(
+        select(m.Assignment.volunteer_id, m.Need, m.Facility)
+        .join(m.Need, m.Need.id == m.Assignment.need_id)
+        .join(m.Facility, m.Facility.id == m.Need.facility_id)
+        .where(m.Assignment.roster_id == store.published_id(), m.Need.start.between(lo, hi))
+    ).all()
+    if not rows:
+        return 0
+    told = outbox.recipients({v for v, _, _ in rows})
+    quiet_end = outbox.quiet_until(now)
+    waiting: dict[bool, list[dict[str, Any]]] = {True: [], False: []}
+    for volunteer_id, need, facility in rows:
+        person = told.get(volunteer_id)
+        if person is None or person.remind_hours <= 0:
+            continue
+        shift = Shift(store.as_need(need), store.as_facility(facility))
+        start = shift.need.start.replace(tzinfo=shift.facility.zone(site))
+        if not now < start <= now + dt.timedelta(hours=person.remind_hours):
+            continue
+        # in the quiet hours, wait for their end if that still leaves an hour before the shift
+        held = quiet_end is not None and quiet_end + dt.timedelta(hours=1) <= start
+        waiting[held].append(
+            {
+                "key": f"remind-{need.id}-{volunteer_id}-{need.start:%Y%m%dT%H%M}",
+                "volunteer_id": volunteer_id,
+                "recipient": person.address,
+                "language": person.language,
+                "kind": "reminder",
+                "payload": {"name": person.name, "shift": _told(shift)},
+            }
+        )
+    return outbox.post(waiting[False]) + outbox.post(waiting[True], not_before=quiet_end)
 
 
 def wake() -> None:

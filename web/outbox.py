@@ -34,6 +34,7 @@ from sqlalchemy import CursorResult, Update, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from web import i18n
 from web import models as m
 from web.models import NoticeState, db, utcnow
 
@@ -52,47 +53,97 @@ class Recipient:
     name: str
     address: str
     language: str
+    remind_hours: int  # before each shift; 0: no reminders
 
 
 def recipients(volunteer_ids: Iterable[str]) -> dict[str, Recipient]:
     """Where and in what language to tell each volunteer, by e-mail: their address in the
-    volunteer list, else their account's; the account's language, else the site's. A
-    volunteer with neither address is left out: the coordinator's list of changes names
-    them with their phone."""
+    volunteer list, else their account's; the account's language, else the site's. Left
+    out: a volunteer with neither address (the coordinator's list of changes names them
+    with their phone), and one whose account turned e-mail notices off."""
     ids = set(volunteer_ids)
     if not ids:
         return {}
     default = str(current_app.config["DEFAULT_LOCALE"])
+    hours = reminder_hours()
+    u = m.User
     rows = db.session.execute(
-        select(m.Volunteer.id, m.Volunteer.name, m.Volunteer.email, m.User.email, m.User.locale)
-        .outerjoin(m.User, (m.User.volunteer_id == m.Volunteer.id) & m.User.active)
+        select(m.Volunteer.id, m.Volunteer.name, m.Volunteer.email)
+        .add_columns(u.email, u.locale, u.email_notices, u.remind_hours)
+        .outerjoin(u, (u.volunteer_id == m.Volunteer.id) & u.active)
         .where(m.Volunteer.id.in_(ids))
     )
     found: dict[str, Recipient] = {}
-    for volunteer_id, name, listed, account, locale in rows:
+    for volunteer_id, name, listed, account, locale, wanted, remind in rows:
         address = (listed or "").strip() or (account or "").strip()
-        if address and volunteer_id not in found:
-            found[volunteer_id] = Recipient(volunteer_id, name, address, locale or default)
+        if address and wanted is not False and volunteer_id not in found:
+            lead = hours if remind is None else remind
+            found[volunteer_id] = Recipient(volunteer_id, name, address, locale or default, lead)
     return found
 
 
-def post(notices: Iterable[Mapping[str, Any]]) -> int:
+def reminder_hours() -> int:
+    """The site's reminder lead time (`REMINDER_HOURS`, 24), for volunteers who chose none."""
+    return int(current_app.config.get("REMINDER_HOURS", 24))
+
+
+def quiet_until(now: dt.datetime) -> dt.datetime | None:
+    """When the site's quiet hours (`QUIET_HOURS`, "22-8" on its clock; "" for none) end, if
+    `now` (aware) is inside them; None otherwise. Non-urgent notices wait for it."""
+    window = quiet_hours(current_app.config.get("QUIET_HOURS", "22-8"))
+    if window is None:
+        return None
+    first, last = window
+    local = now.astimezone(i18n.site_zone())
+    hour = local.hour
+    inside = first <= hour < last if first < last else (hour >= first or hour < last)
+    if not inside:
+        return None
+    end = local.replace(hour=last, minute=0, second=0, microsecond=0)
+    if end <= local:
+        end += dt.timedelta(days=1)
+    return end.astimezone(dt.UTC)
+
+
+def quiet_hours(setting: object) -> tuple[int, int] | None:
+    """ "22-8" as (22, 8); "" or None as no quiet hours. Raises ValueError, in words, otherwise."""
+    if setting in (None, "", False):
+        return None
+    text = str(setting).strip()
+    first, dash, last = text.partition("-")
+    if dash and first.strip().isdigit() and last.strip().isdigit():
+        hours = int(first), int(last)
+        if all(0 <= h <= 23 for h in hours) and hours[0] != hours[1]:
+            return hours
+    raise ValueError(
+        f"SCHEDULER_QUIET_HOURS is {text!r}; write the first and the last hour on the site's "
+        'clock, such as "22-8" (from 22:00 to 08:00), or "" for no quiet hours'
+    )
+
+
+def post(notices: Iterable[Mapping[str, Any]], *, not_before: dt.datetime | None = None) -> int:
     """Store notices (no commit: the caller's change commits them); returns how many were new.
 
     Each is a mapping of `key`, `volunteer_id`, `recipient`, `language`, `kind`
-    and `payload`, channel e-mail. A key stored already is skipped: the same
-    change posted twice tells people once.
+    and `payload` (and `account_id` for a notice to a coordinator), channel e-mail. A key
+    stored already is skipped: the same change posted twice tells people once. They are
+    sent from `not_before` (aware; default now): a non-urgent notice waits out the quiet
+    hours.
     """
     now = utcnow()
+    due = (
+        now if not_before is None else max(now, not_before.astimezone(dt.UTC).replace(tzinfo=None))
+    )
     rows = [
         {
             "channel": "email",
+            "account_id": None,
             **n,
             "state": NoticeState.PENDING,
             "attempts": 0,
             "last_error": "",
             "created_at": now,
-            "next_attempt_at": now,
+            "next_attempt_at": due,
         }
         for n in notices
     ]

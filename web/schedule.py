@@ -34,12 +34,14 @@ from flask import (
     render_template,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext, ngettext, refresh
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import and_, select
+from wtforms import BooleanField, SelectField
 
 from scheduler import domain
-from web import audit, calendar_feed, i18n, store
+from web import audit, calendar_feed, i18n, outbox, store
 from web import models as m
 from web.access import roles_required
 from web.models import Role, db
@@ -187,6 +189,65 @@ def calendar_response(data: OwnData, volunteer_id: str, filename: str) -> Respon
     return response
 
 
+REMINDER_CHOICES = (0, 2, 6, 12, 24, 48, 72)  # hours before a shift; 0: none
+
+
+class NoticeForm(FlaskForm):
+    """How a volunteer is told: by e-mail or not, how long before a shift, in what language."""
+
+    email_notices = BooleanField(lazy_gettext("Tell me by e-mail when my shifts change"))
+    remind_hours = SelectField(lazy_gettext("Remind me before each shift"), coerce=int)
+    locale = SelectField(lazy_gettext("Language of my messages"))
+
+    def offer(self) -> NoticeForm:
+        self.remind_hours.choices = [
+            (
+                h,
+                gettext("never")
+                if h == 0
+                else ngettext("%(num)s hour before", "%(num)s hours before", h),
+            )
+            for h in REMINDER_CHOICES
+        ]
+        self.locale.choices = list(i18n.LANGUAGES.items())
+        return self
+
+
+def notice_form(user: m.User) -> NoticeForm:
+    form = NoticeForm(
+        email_notices=user.email_notices,
+        remind_hours=user.remind_hours
+        if user.remind_hours is not None
+        else outbox.reminder_hours(),
+        locale=user.locale or current_app.config["DEFAULT_LOCALE"],
+    )
+    return form.offer()
+
+
+@bp.post("/my/notices")
+@roles_required(Role.VOLUNTEER)
+def notice_settings():
+    form = NoticeForm().offer()
+    if not form.validate_on_submit():
+        flash(gettext("Your notice settings were not saved: choose from the lists."), "error")
+        return redirect(url_for("schedule.show"))
+    current_user.email_notices = bool(form.email_notices.data)
+    current_user.remind_hours = int(form.remind_hours.data)
+    current_user.locale = form.locale.data
+    audit.record(
+        "update",
+        "notice_settings",
+        str(current_user.id),
+        email=current_user.email_notices,
+        remind_hours=current_user.remind_hours,
+        locale=current_user.locale,
+    )
+    db.session.commit()
+    refresh()  # the language just chosen, for the message below
+    flash(gettext("Your notice settings are saved."))
+    return redirect(url_for("schedule.show"))
+
+
 @bp.get("/my/schedule")
 @roles_required(Role.VOLUNTEER)
 def show():
@@ -202,6 +263,7 @@ def show():
         upcoming=[s for s in shifts if not s.ended],
         past=[s for s in reversed(shifts) if s.ended],
         feed_url=url_for("schedule.feed", token=current_user.calendar_token, _external=True),
+        notices=notice_form(current_user),
     )
 
 

@@ -10,97 +10,22 @@ sending and marking never sends the notice again.
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
 import threading
-from collections.abc import Iterator
-from email.message import Message
-from email.policy import default as default_policy
+from zoneinfo import ZoneInfo
 
 import pytest
-from aiosmtpd.controller import Controller
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
+from tests.web import mail
 from tests.web.conftest import Accounts, csrf_token, login
-from tests.web.test_publishing import make_draft, publish
-from web import notices, outbox, store
+from tests.web.mail import address, html_of, text_of
+from tests.web.test_publishing import make_draft, publish, published_pairs
+from web import notices, outbox, schedule, shift_answers, store
 from web.models import Notice, NoticeState, Roster, User, Volunteer, db, utcnow
 
-
-class Mailbox:
-    """An SMTP handler that keeps what it is given, and refuses the addresses in `refuse`."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse: set[str] = set()
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(email.message_from_bytes(envelope.content, policy=default_policy))
-        return "250 Message accepted for delivery"
-
-    def to(self) -> list[str]:
-        return sorted(str(m["To"]) for m in self.messages)
-
-    def of(self, address: str) -> list[Message]:
-        return [m for m in self.messages if str(m["To"]) == address]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port  # type: ignore[attr-defined]
-    yield box
-    controller.stop()
-
-
-@pytest.fixture
-def app_config(mailbox: Mailbox) -> dict:
-    return {
-        "MAIL_BACKEND": "smtp",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": mailbox.port,  # type: ignore[attr-defined]
-        "MAIL_FROM": "staffing@scheduler.test",
-        "SITE_URL": "https://scheduler.test",
-        "NOTICE_RETRY_SECONDS": 60,
-    }
-
-
-def address(volunteer_id: str) -> str:
-    return f"{volunteer_id.lower()}@volunteers.test"
-
-
-@pytest.fixture
-def addressed(app, demo) -> dict:
-    """Every volunteer has an e-mail address."""
-    with app.app_context():
-        for volunteer in db.session.scalars(select(Volunteer)):
-            volunteer.email = address(volunteer.id)
-        db.session.commit()
-    return demo
-
-
-def text_of(message: Message) -> str:
-    return message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-
-
-def html_of(message: Message) -> str:
-    return message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+mailbox = mail.mailbox
+app_config = mail.app_config
+addressed = mail.addressed
 
 
 def three_changes(demo) -> tuple[set, dict[str, str]]:
@@ -378,3 +303,227 @@ def test_hospital_staff_and_volunteers_cannot_see_notices(app, addressed):
         client = app.test_client()
         login(client, who)
         assert client.get("/plan/notices").status_code == 403
+
+
+# --- reminders, preferences, quiet hours ---------------------------------------------------------
+
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def first_shift(demo, volunteer_id: str):
+    mine = [n for n, v in demo["result"].assignments if v == volunteer_id]
+    return min((demo["dataset"].need_by_id[n] for n in mine), key=lambda n: n.start)
+
+
+def reminders_of(app, volunteer_id: str) -> list[str]:
+    """The need of each reminder posted to the volunteer."""
+    with app.app_context():
+        rows = db.session.scalars(
+            select(Notice).where(Notice.kind == "reminder", Notice.volunteer_id == volunteer_id)
+        )
+        return [n.payload["shift"]["need_id"] for n in rows]
+
+
+def test_a_reminder_goes_out_once_a_day_before_the_shift(app, addressed, mailbox):
+    volunteer_id = addressed["volunteer"]
+    need = first_shift(addressed, volunteer_id)
+    start = need.start.replace(tzinfo=MOSCOW)
+    with app.app_context():
+        notices.post_reminders(start - dt.timedelta(hours=24, minutes=1))
+        db.session.commit()
+    assert need.id not in reminders_of(app, volunteer_id)  # not yet
+    with app.app_context():
+        for minute in range(3):  # three runs of the minute task see it due
+            notices.post_reminders(start - dt.timedelta(hours=23, minutes=59 - minute))
+            db.session.commit()
+            outbox.send_due()
+    assert reminders_of(app, volunteer_id).count(need.id) == 1
+    day = need.date.isoformat()
+    mine = [
+        m for m in mailbox.of(address(volunteer_id)) if "Reminder: your shift" in str(m["Subject"])
+    ]
+    about = [
+        m
+        for m in mine
+        if day in str(m["Subject"]) and need.start.strftime("%H:%M") in str(m["Subject"])
+    ]
+    assert len(about) == 1
+    assert "A reminder of your shift:" in text_of(about[0])
+    assert "https://scheduler.test/shift/" in text_of(about[0])
+
+
+def test_a_volunteer_chooses_the_reminders_lead_or_none(app, client, addressed, mailbox):
+    volunteer_id = addressed["volunteer"]
+    need = first_shift(addressed, volunteer_id)
+    start = need.start.replace(tzinfo=MOSCOW)
+    login(client, Accounts.volunteer)
+    form = {"email_notices": "y", "remind_hours": "2", "locale": "ru"}
+    response = client.post(
+        "/my/notices", data=form | {"csrf_token": csrf_token(client, "/my/schedule")}
+    )
+    assert response.status_code == 302
+    page = client.get("/my/schedule").get_data(as_text=True)
+    assert "Настройки уведомлений сохранены." in page
+    assert page.count('id="notices-title"') == 1 and "<title>Мои смены" in page
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == Accounts.volunteer)).one()
+        assert (user.remind_hours, user.locale, user.email_notices) == (2, "ru", True)
+        notices.post_reminders(start - dt.timedelta(hours=3))
+        db.session.commit()
+    assert need.id not in reminders_of(app, volunteer_id)  # 3 h ahead: not within 2 h
+    with app.app_context():
+        notices.post_reminders(start - dt.timedelta(hours=1))
+        db.session.commit()
+        outbox.send_due()
+    assert reminders_of(app, volunteer_id) == [need.id]
+    [reminder] = [
+        m for m in mailbox.of(address(volunteer_id)) if "Напоминание" in str(m["Subject"])
+    ]
+    assert "Напоминаем о вашей смене" in text_of(reminder)
+    off = form | {"remind_hours": "0", "csrf_token": csrf_token(client, "/my/schedule")}
+    assert client.post("/my/notices", data=off).status_code == 302
+    with app.app_context():
+        db.session.execute(delete(Notice))
+        db.session.commit()
+        notices.post_reminders(start - dt.timedelta(hours=1))
+        db.session.commit()
+    assert reminders_of(app, volunteer_id) == []
+
+
+def test_a_bad_choice_is_refused_in_words_and_nothing_changes(app, client, addressed):
+    login(client, Accounts.volunteer)
+    token = csrf_token(client, "/my/schedule")
+    response = client.post(
+        "/my/notices", data={"csrf_token": token, "remind_hours": "9999", "locale": "xx"}
+    )
+    assert "were not saved" in client.get(response.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        user = db.session.scalars(select(User).where(User.email == Accounts.volunteer)).one()
+        assert (user.remind_hours, user.locale, user.email_notices) == (None, None, True)
+
+
+def test_a_volunteer_who_turned_mail_off_gets_none(app, client, addressed, mailbox):
+    pairs, who = three_changes(addressed)
+    with app.app_context():
+        db.session.execute(
+            update(User)
+            .where(User.email == Accounts.volunteer)
+            .values(volunteer_id=who["added"], email_notices=False)
+        )
+        db.session.commit()
+    login(client, Accounts.national)
+    publish(client, make_draft(app, pairs))
+    assert mailbox.to() == sorted(address(who[k]) for k in ("removed", "moved"))
+
+
+def test_quiet_hours_hold_what_can_wait_and_not_what_cannot(
+    app, client, addressed, mailbox, monkeypatch
+):
+    """At 23:30 Moscow time, a change to shifts weeks ahead waits until 08:00; a reminder of
+    a shift early the next morning goes at once."""
+    app.config["QUIET_HOURS"] = "22-8"
+    night = dt.datetime(2020, 5, 1, 23, 30, tzinfo=MOSCOW)
+    morning = dt.datetime(2020, 5, 2, 5, 0)  # 08:00 in Moscow, as the columns hold it (UTC)
+    with app.app_context():
+        assert outbox.quiet_until(night) == morning.replace(tzinfo=dt.UTC)
+        assert outbox.quiet_until(night.replace(hour=12)) is None
+    clock = {"now": night}
+    monkeypatch.setattr(schedule, "now", lambda: clock["now"])
+    monkeypatch.setattr(
+        outbox, "utcnow", lambda: clock["now"].astimezone(dt.UTC).replace(tzinfo=None)
+    )
+    pairs, who = three_changes(addressed)
+    login(client, Accounts.national)
+    publish(client, make_draft(app, pairs))
+    assert mailbox.messages == []  # held: the shifts are weeks ahead
+    with app.app_context():
+        assert set(db.session.scalars(select(Notice.next_attempt_at))) == {morning}
+        clock["now"] = morning.replace(tzinfo=dt.UTC)
+        assert outbox.send_due() == 3
+    assert mailbox.to() == sorted(address(v) for v in who.values())
+
+
+@pytest.mark.parametrize("hours_before", [2, 20])
+def test_a_reminder_in_the_quiet_hours_waits_only_if_it_still_comes_in_time(
+    app, addressed, monkeypatch, hours_before
+):
+    """Quiet from an hour before the reminder is due until two hours after: due 2 h before
+    the shift, it goes at once; due 20 h before, it waits for the end of the quiet hours."""
+    volunteer_id = addressed["volunteer"]
+    need = first_shift(addressed, volunteer_id)
+    now = need.start.replace(tzinfo=MOSCOW) - dt.timedelta(hours=hours_before)
+    assert (now.minute, now.second) == (0, 0)  # the demo's shifts start on the hour
+    first, last = (now - dt.timedelta(hours=1)).hour, (now + dt.timedelta(hours=2)).hour
+    app.config["QUIET_HOURS"] = f"{first}-{last}"
+    monkeypatch.setattr(outbox, "utcnow", lambda: now.astimezone(dt.UTC).replace(tzinfo=None))
+    with app.app_context():
+        notices.post_reminders(now)
+        db.session.commit()
+        [reminder] = db.session.scalars(
+            select(Notice).where(Notice.kind == "reminder", Notice.volunteer_id == volunteer_id)
+        ).all()
+        due = reminder.next_attempt_at.replace(tzinfo=dt.UTC)
+    assert due == (now if hours_before == 2 else now + dt.timedelta(hours=2))
+
+
+# --- hospital staff edit a need people are on ----------------------------------------------------
+
+
+def crowded_need(demo) -> tuple:
+    """A need of the hospital's facility with at least two people on it, and them."""
+    here = {n.id: n for n in demo["dataset"].needs if n.facility_id == demo["facility"]}
+    on: dict[str, list[str]] = {}
+    for n, v in sorted(demo["result"].assignments):
+        if n in here:
+            on.setdefault(n, []).append(v)
+    need_id = next(n for n, people in on.items() if len(people) >= 2)
+    return here[need_id], on[need_id]
+
+
+def edit(client, need, **changes) -> int:
+    token = csrf_token(client, f"/needs/{need.id}/edit")
+    values = {
+        "facility_id": need.facility_id,
+        "date": need.date.isoformat(),
+        "start": f"{need.start:%H:%M}",
+        "end": f"{need.end:%H:%M}",
+        "role": need.role,
+        "count": str(need.count),
+        "priority": str(int(need.priority)),
+    }
+    return client.post(
+        f"/needs/{need.id}/edit", data=values | changes | {"csrf_token": token}
+    ).status_code
+
+
+def test_fewer_places_take_people_off_the_roster_the_confirmed_last(
+    app, client, addressed, mailbox
+):
+    need, people = crowded_need(addressed)
+    sure = people[-1]
+    with app.test_request_context():
+        token = shift_answers.token_for(need.id, sure)
+    volunteer = app.test_client()
+    url = f"/shift/{token}"
+    volunteer.post(url, data={"csrf_token": csrf_token(volunteer, url), "answer": "confirmed"})
+    login(client, Accounts.hospital)
+    assert edit(client, need, count="1") == 302
+    _, now = published_pairs(app)
+    assert [v for n, v in now if n == need.id] == [sure]
+    gone = sorted(set(people) - {sure})
+    assert mailbox.to() == sorted(address(v) for v in gone)
+    for message in mailbox.messages:
+        assert "needs fewer people on this shift" in text_of(message)
+
+
+def test_a_shift_moved_to_another_time_tells_the_people_on_it(app, client, addressed, mailbox):
+    need, people = crowded_need(addressed)
+    login(client, Accounts.hospital)
+    later = need.start + dt.timedelta(hours=1)
+    ends = need.end + dt.timedelta(hours=1)
+    assert edit(client, need, start=f"{later:%H:%M}", end=f"{ends:%H:%M}") == 302
+    assert {v for n, v in published_pairs(app)[1] if n == need.id} == set(people)
+    assert mailbox.to() == sorted(address(v) for v in people)
+    text = text_of(mailbox.messages[0])
+    assert "Moved shifts:" in text and f"{later:%H:%M}–" in text and f"{need.start:%H:%M}–" in text

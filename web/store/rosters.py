@@ -150,7 +150,8 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     The new roster holds the draft's assignments inside its scope and the
     current published roster's everywhere else, so a regional publish never
     touches another region. Assignments of needs or volunteers no longer
-    stored are left out: nobody should be sent to a withdrawn shift. The
+    stored are left out: nobody should be sent to a withdrawn shift; nor is
+    anyone put back on a shift they declined. The
     draft stays, marked `published_as`, so the solve job's link still works.
 
     Raises `AlreadyPublished` for a draft published already and
@@ -165,7 +166,8 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     previous = published()
     if previous is not None and changes_nothing(draft, previous):
         raise NothingChanges(draft.id, previous.id)
-    pairs = publishable_pairs(draft, previous)
+    declined = declined_pairs()
+    pairs = [p for p in publishable_pairs(draft, previous) if p not in declined]
     roster = m.Roster(
         status=m.RosterStatus.PUBLISHED,
         published_at=m.utcnow(),
@@ -182,6 +184,23 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
         _pin(roster.id, pinned_pairs(previous.id), locked=True)
     draft.published_as = roster.id
     return roster
+
+
+def declined_pairs() -> set[tuple[str, str]]:
+    """The (need, volunteer) pairs the volunteer declined: never rostered again."""
+    s = m.ShiftAnswer
+    query = select(s.need_id, s.volunteer_id).where(s.answer == "declined")
+    return {(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)}
+
+
+def confirmed_pairs(need_ids: Iterable[str]) -> set[tuple[str, str]]:
+    """The (need, volunteer) pairs of these needs that the volunteer confirmed."""
+    ids = set(need_ids)
+    if not ids:
+        return set()
+    s = m.ShiftAnswer
+    query = select(s.need_id, s.volunteer_id).where(s.answer == "confirmed", s.need_id.in_(ids))
+    return {(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)}
 
 
 def pinned_pairs(roster_id: int) -> set[tuple[str, str]]:

@@ -1,0 +1,170 @@
+"""Confirm or decline a shift from the link in a notice, without signing in.
+
+The link carries a signed, expiring token (itsdangerous, `SECRET_KEY`, 30
+days) naming the need and the volunteer, and nothing else: it works from
+any phone, and changes nothing by being opened. Mail scanners and link
+previews open links; the page they get shows the shift and two buttons,
+and only pressing one (a POST with the page's CSRF token) answers.
+
+- **Confirm** records the answer; hospital staff and coordinators see "confirmed"
+  beside the name.
+- **Decline** takes the volunteer off the shift in the published roster
+  (under the publishing lock, so a publish at the same moment neither
+  loses nor revives it), records the answer, so no later publish or solve
+  puts them back on it, and tells the region's coordinators by e-mail, with
+  a link to the people who could cover. A shift that has started cannot be
+  declined here: the volunteer is told to call the hospital.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from web import audit, notices, schedule, store
+from web import models as m
+from web.models import db
+
+bp = Blueprint("shift_answers", __name__)
+
+LINK_DAYS = 30
+CONFIRMED, DECLINED = "confirmed", "declined"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="shift-answer")
+
+
+def token_for(need_id: str, volunteer_id: str) -> str:
+    return _serializer().dumps([need_id, volunteer_id])
+
+
+def read_token(token: str) -> tuple[str, str] | None:
+    """The (need, volunteer) a token names; None when forged, damaged or expired."""
+    try:
+        found = _serializer().loads(token[:1000], max_age=LINK_DAYS * 86400)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not (isinstance(found, list) and len(found) == 2 and all(isinstance(x, str) for x in found)):
+        return None
+    return found[0], found[1]
+
+
+def answers(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """The answers given for some (need, volunteer) pairs."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    need_ids = {n for n, _ in wanted}
+    rows = db.session.execute(
+        select(m.ShiftAnswer.need_id, m.ShiftAnswer.volunteer_id, m.ShiftAnswer.answer).where(
+            m.ShiftAnswer.need_id.in_(need_ids)
+        )
+    )
+    return {(n, v): a for n, v, a in rows if (n, v) in wanted}
+
+
+def _answer(need_id: str, volunteer_id: str, answer: str) -> None:
+    row = {"need_id": need_id, "volunteer_id": volunteer_id, "answer": answer}
+    insert = (
+        postgresql_insert(m.ShiftAnswer)
+        if db.session.get_bind().dialect.name == "postgresql"
+        else sqlite_insert(m.ShiftAnswer)
+    )
+    db.session.execute(
+        insert.values(row | {"answered_at": m.utcnow()}).on_conflict_do_update(
+            index_elements=["need_id", "volunteer_id"],
+            set_={"answer": answer, "answered_at": m.utcnow()},
+        )
+    )
+
+
+def _shift(need_id: str, volunteer_id: str) -> tuple[m.Need, m.Facility, m.Volunteer] | None:
+    """The need, its facility and the volunteer, if the published roster has them together."""
+    row = db.session.execute(
+        select(m.Need, m.Facility, m.Volunteer)
+        .join(m.Facility, m.Facility.id == m.Need.facility_id)
+        .join(m.Assignment, m.Assignment.need_id == m.Need.id)
+        .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
+        .where(
+            m.Need.id == need_id,
+            m.Volunteer.id == volunteer_id,
+            m.Assignment.roster_id == store.published_id(),
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+def _started(need: m.Need, facility: m.Facility) -> bool:
+    """The shift has begun at its facility (its clock, its zone)."""
+    zone = store.as_facility(facility).zone(str(current_app.config["TIMEZONE"]))
+    return schedule.now() >= need.start.replace(tzinfo=zone)
+
+
+@bp.route("/shift/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    named = read_token(token)
+    if named is None:
+        return render_template("shift_answers/invalid.html"), 404
+    need_id, volunteer_id = named
+    found = _shift(need_id, volunteer_id)
+    given = answers([named]).get(named)
+    if found is None:  # declined already, or the shift was withdrawn or given to someone else
+        declined = given == DECLINED
+        return render_template("shift_answers/gone.html", declined=declined), (
+            200 if declined else 404
+        )
+    need, facility, volunteer = found
+    card = schedule.Shift(store.as_need(need), store.as_facility(facility))
+    started = _started(need, facility)
+    if request.method == "POST":
+        choice = request.form.get("answer", "")
+        if choice == CONFIRMED:
+            _answer(need_id, volunteer_id, CONFIRMED)
+            audit.record("confirm", "assignment", f"{need_id}/{volunteer_id}")
+            db.session.commit()
+            flash(gettext("Thank you: your shift is confirmed."))
+        elif choice == DECLINED and not started:
+            return _decline(token, need, volunteer)
+        return redirect(url_for("shift_answers.answer", token=token))
+    return render_template(
+        "shift_answers/show.html",
+        card=card,
+        volunteer=volunteer,
+        given=given,
+        started=started,
+        token=token,
+    )
+
+
+def _decline(token: str, need: m.Need, volunteer: m.Volunteer):
+    need_id, volunteer_id = need.id, volunteer.id
+    store.hold("publish")  # the roster read below is the one standing at commit
+    current = store.published()
+    removed = 0
+    if current is not None:
+        removed = len(
+            db.session.scalars(
+                delete(m.Assignment)
+                .where(
+                    m.Assignment.roster_id == current.id,
+                    m.Assignment.need_id == need_id,
+                    m.Assignment.volunteer_id == volunteer_id,
+                )
+                .returning(m.Assignment.id)
+            ).all()
+        )
+    _answer(need_id, volunteer_id, DECLINED)
+    if removed:
+        notices.shift_declined(need, volunteer)
+    audit.record("decline", "assignment", f"{need_id}/{volunteer_id}", removed=bool(removed))
+    db.session.commit()
+    notices.wake()
+    flash(gettext("You are off this shift; the coordinators are told. Thank you for saying so."))
+    return redirect(url_for("shift_answers.answer", token=token))
