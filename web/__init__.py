@@ -93,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         schedule,
         shift_answers,
         solving,
+        telegram,
     )
 
     blueprints = (
@@ -106,12 +107,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         publishing,
         notice_log,
         shift_answers,
+        telegram,
         api,
         language,
     )
     for blueprint in (b.bp for b in blueprints):
         app.register_blueprint(blueprint)
     csrf.exempt(schedule.feed)  # a calendar app fetches the feed with its token, no session
+    csrf.exempt(telegram.webhook)  # Telegram posts updates; the secret in the path is the key
     errors.register(app)
     commands.register(app)
 

@@ -28,6 +28,8 @@ ACTIONS = {
     "resend": lazy_pgettext("audit action", "send again"),
     "confirm": lazy_pgettext("audit action", "confirm"),
     "decline": lazy_pgettext("audit action", "decline"),
+    "link": lazy_pgettext("audit action", "link"),
+    "unlink": lazy_pgettext("audit action", "unlink"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -42,6 +44,7 @@ ENTITIES = {
     "dataset": lazy_pgettext("audit entity", "dataset"),
     "notice": lazy_pgettext("audit entity", "notice"),
     "notice_settings": lazy_pgettext("audit entity", "notice settings"),
+    "telegram": lazy_pgettext("audit entity", "Telegram chat"),
 }
 
 

@@ -102,6 +102,11 @@ class User(UserMixin, Base):
     # hours before each shift (None: the site's REMINDER_HOURS; 0: no reminders)
     email_notices: Mapped[bool] = mapped_column(default=True, server_default=true())
     remind_hours: Mapped[int | None]
+    # the second channel (web.messenger): a Telegram chat linked through the site's bot, and
+    # text messages to the volunteer's phone where the site has an SMS provider
+    telegram_chat: Mapped[str | None] = mapped_column(String(64))
+    telegram_link: Mapped[str | None] = mapped_column(String(64), unique=True)  # /start token
+    sms_notices: Mapped[bool] = mapped_column(default=False, server_default=false())
     facilities: Mapped[list[Facility]] = relationship(secondary=staff_facilities)
 
     @property

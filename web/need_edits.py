@@ -93,8 +93,7 @@ def _tell_taken_off(
         {
             "key": f"taken-off-{need.id}-{volunteer_id}-{stamp}",
             "volunteer_id": volunteer_id,
-            "recipient": told[volunteer_id].address,
-            "language": told[volunteer_id].language,
+            "to": told[volunteer_id],
             "kind": "taken_off",
             "payload": {
                 "name": told[volunteer_id].name,
@@ -129,8 +128,7 @@ def _tell_moved(
                 {
                     "key": f"moved-{new.id}-{volunteer_id}-{stamp}",
                     "volunteer_id": volunteer_id,
-                    "recipient": told[volunteer_id].address,
-                    "language": told[volunteer_id].language,
+                    "to": told[volunteer_id],
                     "kind": "roster_changed",
                     "payload": {
                         "name": told[volunteer_id].name,

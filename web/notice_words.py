@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 
-from web import i18n, mailing, shift_answers
+from web import i18n, mailing, messenger, shift_answers
 from web import models as m
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
@@ -32,16 +32,19 @@ class Words:
 
 def refusal(exc: Exception) -> str:
     """A channel's refusal in its own words, for the coordinators' list."""
+    if isinstance(exc, messenger.Refused):
+        return str(exc)
     return mailing.refusal(exc)
 
 
 def deliver(notice: m.Notice) -> None:
-    """Send one notice by its channel; raises what the channel refused."""
+    """Send one notice by its channel (e-mail with an HTML part; Telegram and SMS the plain
+    text); raises what the channel refused."""
     words = render(notice)
     if notice.channel == "email":
         mailing.send(notice.recipient, words.subject, words.text, words.html, notice.key)
     else:
-        raise ValueError(f"notice {notice.id}: no such channel as {notice.channel!r}")
+        messenger.send(notice.channel, notice.recipient, words.subject, words.text)
 
 
 def render(notice: m.Notice) -> Words:

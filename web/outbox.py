@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -51,34 +51,52 @@ STOPPED_MID_SEND = "stopped-mid-send"  # last_error of a notice a sender left ha
 class Recipient:
     volunteer_id: str
     name: str
-    address: str
     language: str
     remind_hours: int  # before each shift; 0: no reminders
+    channels: dict[str, str]  # channel -> address there: "email", "telegram", "sms"
 
 
 def recipients(volunteer_ids: Iterable[str]) -> dict[str, Recipient]:
-    """Where and in what language to tell each volunteer, by e-mail: their address in the
-    volunteer list, else their account's; the account's language, else the site's. Left
-    out: a volunteer with neither address (the coordinator's list of changes names them
-    with their phone), and one whose account turned e-mail notices off."""
+    """How and in what language to tell each volunteer.
+
+    E-mail to their address in the volunteer list, else their account's,
+    unless their account turned e-mail off; Telegram to the chat they linked
+    and SMS to their listed phone if they turned it on, where the site has
+    those channels (`web.messenger`). The language is the account's, else
+    the site's. Left out: a volunteer no channel reaches (the coordinator's
+    list of changes names them with their phone).
+    """
+    from web import messenger
+
     ids = set(volunteer_ids)
     if not ids:
         return {}
     default = str(current_app.config["DEFAULT_LOCALE"])
     hours = reminder_hours()
+    telegram, sms = messenger.telegram_on(), messenger.sms_on()
     u = m.User
     rows = db.session.execute(
-        select(m.Volunteer.id, m.Volunteer.name, m.Volunteer.email)
+        select(m.Volunteer.id, m.Volunteer.name, m.Volunteer.email, m.Volunteer.phone)
         .add_columns(u.email, u.locale, u.email_notices, u.remind_hours)
+        .add_columns(u.telegram_chat, u.sms_notices)
         .outerjoin(u, (u.volunteer_id == m.Volunteer.id) & u.active)
         .where(m.Volunteer.id.in_(ids))
     )
     found: dict[str, Recipient] = {}
-    for volunteer_id, name, listed, account, locale, wanted, remind in rows:
-        address = (listed or "").strip() or (account or "").strip()
-        if address and wanted is not False and volunteer_id not in found:
+    for row in rows:
+        volunteer_id, name, listed, phone, account, locale, wanted, remind, chat, texts = row
+        if volunteer_id in found:
+            continue
+        channels = {}
+        if wanted is not False and (email := (listed or "").strip() or (account or "").strip()):
+            channels["email"] = email
+        if telegram and chat:
+            channels["telegram"] = chat
+        if sms and texts and (number := messenger.phone_number(phone or "")):
+            channels["sms"] = number
+        if channels:
             lead = hours if remind is None else remind
-            found[volunteer_id] = Recipient(volunteer_id, name, address, locale or default, lead)
+            found[volunteer_id] = Recipient(volunteer_id, name, locale or default, lead, channels)
     return found
 
 
@@ -145,7 +163,7 @@ def post(notices: Iterable[Mapping[str, Any]], *, not_before: dt.datetime | None
             "created_at": now,
             "next_attempt_at": due,
         }
-        for n in notices
+        for n in _each_channel(notices)
     ]
     if not rows:
         return 0
@@ -158,6 +176,41 @@ def post(notices: Iterable[Mapping[str, Any]], *, not_before: dt.datetime | None
         insert.values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(m.Notice.id)
     ).all()
     return len(stored)
+
+
+CHANNEL_SUFFIXES = ("", "-telegram", "-sms")  # a notice's key on each channel (`_each_channel`)
+
+
+def stored_keys(keys: Iterable[str]) -> set[str]:
+    """Which of these notice keys are stored already, on any channel."""
+    variants = {f"{key}{suffix}": key for key in set(keys) for suffix in CHANNEL_SUFFIXES}
+    names = sorted(variants)
+    found: set[str] = set()
+    for start in range(0, len(names), 1000):
+        chunk = names[start : start + 1000]
+        stored = db.session.scalars(select(m.Notice.key).where(m.Notice.key.in_(chunk)))
+        found.update(variants[key] for key in stored)
+    return found
+
+
+def _each_channel(notices: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """A notice given `to` a Recipient, once per channel that reaches them (keys kept apart);
+    one given a `recipient` (and `channel`) as it is."""
+    for notice in notices:
+        to = notice.get("to")
+        if to is None:
+            yield dict(notice)
+            continue
+        rest = {k: v for k, v in notice.items() if k != "to"}
+        for channel, address in to.channels.items():
+            suffix = "" if channel == "email" else f"-{channel}"
+            yield rest | {
+                "key": f"{notice['key']}{suffix}",
+                "volunteer_id": to.volunteer_id,
+                "channel": channel,
+                "recipient": address,
+                "language": to.language,
+            }
 
 
 # --- sending ------------------------------------------------------------------------------------

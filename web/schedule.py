@@ -41,7 +41,7 @@ from sqlalchemy import and_, select
 from wtforms import BooleanField, SelectField
 
 from scheduler import domain
-from web import audit, calendar_feed, i18n, outbox, store
+from web import audit, calendar_feed, i18n, messenger, outbox, store, telegram
 from web import models as m
 from web.access import roles_required
 from web.models import Role, db
@@ -196,6 +196,7 @@ class NoticeForm(FlaskForm):
     """How a volunteer is told: by e-mail or not, how long before a shift, in what language."""
 
     email_notices = BooleanField(lazy_gettext("Tell me by e-mail when my shifts change"))
+    sms_notices = BooleanField(lazy_gettext("Also by text message (SMS) to my phone"))
     remind_hours = SelectField(lazy_gettext("Remind me before each shift"), coerce=int)
     locale = SelectField(lazy_gettext("Language of my messages"))
 
@@ -216,6 +217,7 @@ class NoticeForm(FlaskForm):
 def notice_form(user: m.User) -> NoticeForm:
     form = NoticeForm(
         email_notices=user.email_notices,
+        sms_notices=user.sms_notices,
         remind_hours=user.remind_hours
         if user.remind_hours is not None
         else outbox.reminder_hours(),
@@ -232,6 +234,7 @@ def notice_settings():
         flash(gettext("Your notice settings were not saved: choose from the lists."), "error")
         return redirect(url_for("schedule.show"))
     current_user.email_notices = bool(form.email_notices.data)
+    current_user.sms_notices = bool(form.sms_notices.data) and messenger.sms_on()
     current_user.remind_hours = int(form.remind_hours.data)
     current_user.locale = form.locale.data
     audit.record(
@@ -239,6 +242,7 @@ def notice_settings():
         "notice_settings",
         str(current_user.id),
         email=current_user.email_notices,
+        sms=current_user.sms_notices,
         remind_hours=current_user.remind_hours,
         locale=current_user.locale,
     )
@@ -264,6 +268,11 @@ def show():
         past=[s for s in reversed(shifts) if s.ended],
         feed_url=url_for("schedule.feed", token=current_user.calendar_token, _external=True),
         notices=notice_form(current_user),
+        telegram_on=messenger.telegram_on(),
+        telegram_start=(
+            telegram.start_url(current_user.telegram_link) if current_user.telegram_link else ""
+        ),
+        sms_on=messenger.sms_on(),
     )
 
 

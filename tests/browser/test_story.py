@@ -3,8 +3,10 @@
 A hospital uploads a need from the template; a national coordinator starts a
 solve, watches it run in the worker, publishes the draft and downloads the
 roster workbook (read back and checked); the volunteer who got the new shift
-signs in, sees it, and finds it in their calendar feed. This module has its
-own server and data, so the other browser tests keep theirs.
+signs in, sees it, and finds it in their calendar feed; the notice worker
+mails them (a real SMTP server), and the confirm link in that mail marks the
+shift confirmed on the hospital's page. This module has its own server and
+data, so the other browser tests keep theirs.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +41,7 @@ from tests.browser.conftest import (
     sign_in,
     snapshot,
 )
+from tests.web.mail import Mailbox, free_port
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -45,6 +49,7 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
+from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
@@ -77,10 +82,25 @@ def volunteer_email(volunteer_id: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory) -> Iterator[Story]:
-    """Demo data, an account for every volunteer, a web server and a solve worker."""
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port  # type: ignore[attr-defined]
+    yield box
+    controller.stop()
+
+
+@pytest.fixture(scope="module")
+def story(tmp_path_factory, mailbox: Mailbox) -> Iterator[Story]:
+    """Demo data, an account for every volunteer, a web server, a solve worker and a notice
+    worker that mails through the test's SMTP server."""
     folder = tmp_path_factory.mktemp("story")
     config = {
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": mailbox.port,  # type: ignore[attr-defined]
+        "QUIET_HOURS": "",
         "SECRET_KEY": "story",
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scheduler.sqlite3'}",
         "SESSION_COOKIE_SECURE": False,
@@ -115,6 +135,8 @@ def story(tmp_path_factory) -> Iterator[Story]:
                 )
             )
         db.session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    config["SITE_URL"] = app.config["SITE_URL"] = f"http://127.0.0.1:{server.port}"
     environment = {
         **os.environ,
         **{
@@ -122,15 +144,17 @@ def story(tmp_path_factory) -> Iterator[Story]:
             for k, v in config.items()
         },
     }
-    worker = subprocess.Popen(
-        [str(Path(sys.executable).parent / "flask"), "--app", "web", "worker"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    workers = [
+        subprocess.Popen(
+            [str(Path(sys.executable).parent / "flask"), "--app", "web", command],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for command in ("worker", "notices-worker")
+    ]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -144,8 +168,10 @@ def story(tmp_path_factory) -> Iterator[Story]:
     finally:
         server.shutdown()
         server.server_close()
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=30)
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
     with app.app_context():
         db.engine.dispose()
 
@@ -171,8 +197,23 @@ def needs_from_the_template(facility_id: str, folder: Path) -> Path:
     return path
 
 
+def mail_to(mailbox: Mailbox, address: str, seconds: float = 60) -> str:
+    """The plain text of the first message to `address`, waiting for the notice worker."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if found := mailbox.of(address):
+            return found[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        time.sleep(0.2)
+    raise AssertionError(f"no mail to {address} in {seconds} s; mail went to {mailbox.to()}")
+
+
 def test_from_a_hospitals_upload_to_a_volunteers_calendar(
-    page: Page, story: Story, tmp_path: Path
+    page: Page,
+    story: Story,
+    mailbox: Mailbox,
+    tmp_path: Path,
+    demo_eve: dt.date,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 1. The hospital uploads its needs from the template.
     sign_in(page, story.hospital)
@@ -245,3 +286,30 @@ def test_from_a_hospitals_upload_to_a_volunteers_calendar(
     assert answer.status == 200
     events = icalendar.Calendar.from_ical(answer.body()).walk("VEVENT")
     assert any(NEED["need_id"] in str(e["DESCRIPTION"]) for e in events)
+
+    # 5. The notice worker has mailed them; the confirm link in the mail needs no sign-in,
+    #    and the hospital sees the shift confirmed. It is the eve of the demo's week: the
+    #    shift has not started (the server runs in this process).
+    eve = dt.datetime.combine(demo_eve, dt.time(12), tzinfo=ZoneInfo("Europe/Moscow"))
+    monkeypatch.setattr("web.schedule.now", lambda: eve)
+    page.context.clear_cookies()
+    listed = volunteer.email or email
+    text = mail_to(mailbox, listed)
+    assert "10:00–14:00" in text, text  # given the shift, or moved to it from another
+    after = text[text.index("10:00–14:00") :]  # the answer link follows its shift
+    link = re.search(rf"{re.escape(story.url)}/shift/[\w.-]+", after)
+    assert link, text
+    page.goto(link.group(0))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(volunteer.name)
+    snapshot(page, "story-11-answer")
+    page.get_by_role("button", name="I will come").click()
+    expect(page.get_by_role("status").first).to_contain_text("your shift is confirmed")
+    snapshot(page, "story-12-confirmed")
+    page.context.clear_cookies()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    sign_in(page, story.hospital)
+    page.goto(f"/needs?facility={story.facility_id}&date={NEED['date']}")
+    row = page.get_by_role("row").filter(has_text="10:00–14:00")
+    expect(row).to_contain_text(f"{volunteer.name}")
+    expect(row).to_contain_text("✓ confirmed")
+    snapshot(page, "story-13-hospital-sees-confirmed")

@@ -24,6 +24,14 @@ def upgrade():
             sa.Column("email_notices", sa.Boolean(), nullable=False, server_default=sa.true())
         )
         batch_op.add_column(sa.Column("remind_hours", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("telegram_chat", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("telegram_link", sa.String(length=64), nullable=True))
+        batch_op.add_column(
+            sa.Column("sms_notices", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_account_telegram_link"), ["telegram_link"]
+        )
     op.create_table(
         "notice",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -84,6 +92,10 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("account", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_account_telegram_link"), type_="unique")
+        batch_op.drop_column("sms_notices")
+        batch_op.drop_column("telegram_link")
+        batch_op.drop_column("telegram_chat")
         batch_op.drop_column("remind_hours")
         batch_op.drop_column("email_notices")
     op.drop_table("shift_answer")
