@@ -41,7 +41,7 @@ from tests.browser.conftest import (
     sign_in,
     snapshot,
 )
-from tests.web.mail import Mailbox, free_port
+from tests.web.mail import Mailbox, running_mailbox
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -49,7 +49,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 
-from aiosmtpd.controller import Controller
 from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
@@ -83,12 +82,8 @@ def volunteer_email(volunteer_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port  # type: ignore[attr-defined]
-    yield box
-    controller.stop()
+    with running_mailbox() as box:
+        yield box
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ import email
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import Message
 from email.policy import default as default_policy
 
@@ -53,14 +54,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
+@contextmanager
+def running_mailbox() -> Iterator[Mailbox]:
+    """An SMTP server on a free local port for as long as the block runs; `.port` names it."""
     box = Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
     box.port = controller.port  # type: ignore[attr-defined]
-    yield box
-    controller.stop()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    with running_mailbox() as box:
+        yield box
 
 
 @pytest.fixture
