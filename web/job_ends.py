@@ -21,13 +21,14 @@ from flask import current_app
 from sqlalchemy import func, select, update
 
 from web import job_queue
-from web.job_writes import ATTEMPTS, UNCHANGED, Refused, changed, write
+from web.job_messages import Said
+from web.job_writes import ATTEMPTS, Refused, changed, write
 from web.models import JobStatus, SolveJob, db, utcnow
 
 log = logging.getLogger("huey.solves")
 
 ACTIVE = (JobStatus.QUEUED, JobStatus.RUNNING)
-STALE = f"the worker stopped while solving (killed or crashed); {UNCHANGED}"
+STALE = Said("stale")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Outcome:
     """How a solve ended; status None means someone else already ended the job."""
 
     status: JobStatus | None
-    message: str = ""
+    said: Said | None = None
     result: dict[str, Any] = field(default_factory=dict)
     progress: dict[str, float] = field(default_factory=dict)  # the last the child sent
     based_on: int | None = None  # the published roster when the data was read
@@ -54,8 +55,8 @@ def _end(job_id: int, outcome: Outcome) -> bool:
     values: dict[str, Any] = {"status": outcome.status, "finished_at": utcnow()}
     if outcome.progress:
         values["progress"] = outcome.progress
-    if outcome.message:
-        values["message"] = outcome.message
+    if outcome.said is not None:
+        values.update(outcome.said.columns())
     db.session.execute(
         update(SolveJob)
         .where(SolveJob.id == job_id, SolveJob.status.in_(ACTIVE))  # queued: the start refused
@@ -128,7 +129,7 @@ def _fail_stale(*where: Any) -> int:
             _last_sign_of_life() < _stale_before(),
             *where,
         )
-        .values(status=JobStatus.FAILED, message=STALE, finished_at=utcnow())
+        .values(status=JobStatus.FAILED, finished_at=utcnow(), **STALE.columns())
         .execution_options(synchronize_session=False)
     )
 
@@ -143,7 +144,9 @@ def _note_key(job_id: int) -> str:
 def _leave_note(job_id: int, outcome: Outcome) -> None:
     """Keep a job's end the database refused where the web and the next worker look."""
     try:
-        job_queue.queue(current_app).put(_note_key(job_id), (str(outcome.status), outcome.message))
+        said = outcome.said or Said("")
+        note = (str(outcome.status), said.code, said.values)
+        job_queue.queue(current_app).put(_note_key(job_id), note)
     except Exception:  # the queue's store refused as well: the job will end as stale
         log.exception("solve job %s: could not keep its end (%s) either", job_id, outcome)
 
@@ -154,7 +157,10 @@ def _left_note(job_id: int) -> Outcome | None:
     except Exception:
         log.exception("solve job %s: could not read the queue's store", job_id)
         return None
-    return None if note is None else Outcome(JobStatus(note[0]), note[1])
+    if note is None:
+        return None
+    status, code, values = note
+    return Outcome(JobStatus(status), Said(code, values) if code else None)
 
 
 def _forget_note(job_id: int) -> None:

@@ -17,24 +17,13 @@ from flask import current_app
 from sqlalchemy import CursorResult, Update, text
 from sqlalchemy.exc import DBAPIError
 
+from web.job_messages import Said
 from web.models import db
 from web.refusals import Refusal, judge
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")
 
-UNCHANGED = "the published roster is unchanged"
-NOT_STORED = (
-    f"the roster could not be stored (the database stayed busy); {UNCHANGED}. "
-    "Start the solve again."
-)
-NOT_STARTED = (
-    f"the solve could not start (the database stayed busy); {UNCHANGED}. Start the solve again."
-)
-ASK_ADMIN = (
-    "Ask whoever runs the server to check the database's disk space and write permission, "
-    "then start the solve again."
-)
 RETRY_PAUSES = (0.5, 1.0)  # seconds between attempts at a job write the database refused
 ATTEMPTS = len(RETRY_PAUSES) + 1
 T = TypeVar("T")
@@ -53,15 +42,11 @@ class Refused(Refusal):
         found = judge(exc)
         return cls(found.reason, found.busy)
 
-    def result_message(self) -> str:
-        if self.busy:
-            return NOT_STORED
-        return f"the database refused to store the roster ({self.reason}); {UNCHANGED}. {ASK_ADMIN}"
+    def result_said(self) -> Said:
+        return Said("not_stored") if self.busy else Said("store_refused", {"reason": self.reason})
 
-    def start_message(self) -> str:
-        if self.busy:
-            return NOT_STARTED
-        return f"the database refused to start the solve ({self.reason}); {UNCHANGED}. {ASK_ADMIN}"
+    def start_said(self) -> Said:
+        return Said("not_started") if self.busy else Said("start_refused", {"reason": self.reason})
 
 
 def write(work: Callable[[], T], attempts: int = ATTEMPTS) -> T | Refused:

@@ -30,13 +30,14 @@ from scheduler.engine import solver
 from scheduler.engine.results import Settings, SolveResult, gap
 from web import replanning, solve_process, store
 from web.job_ends import Outcome, conclude
-from web.job_writes import UNCHANGED, Refused, changed, write
+from web.job_messages import Said
+from web.job_writes import Refused, changed, write
 from web.models import NATIONAL, JobStatus, SolveJob, db, utcnow
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")
 
-INTERRUPTED = f"the worker was shut down while solving; {UNCHANGED}. Start the solve again."
+INTERRUPTED = Said("interrupted")
 DEFAULT_TIME_LIMIT = 120
 
 # The function the child process runs; tests swap it for one that fails.
@@ -59,7 +60,7 @@ def run_solve(job_id: int) -> None:
     """Run one queued job to its end. Never raises: the job row says what happened."""
     ticket = write(lambda: _take(job_id))
     if isinstance(ticket, Refused):
-        conclude(job_id, Outcome(JobStatus.FAILED, ticket.start_message()))
+        conclude(job_id, Outcome(JobStatus.FAILED, ticket.start_said()))
         return
     if not ticket:
         return  # cancelled while queued, or taken by another worker
@@ -67,8 +68,8 @@ def run_solve(job_id: int) -> None:
         outcome = _solve_in_child(ticket)
     except Exception as exc:
         log.exception("solve job %s failed", job_id)
-        message = f"the solver failed: {solve_process.describe(exc)}; {UNCHANGED}"
-        outcome = Outcome(JobStatus.FAILED, message)
+        failed = Said("solver_failed", {"error": solve_process.describe(exc)})
+        outcome = Outcome(JobStatus.FAILED, failed)
     except BaseException:  # the worker is being shut down (SIGTERM in a process worker)
         interrupt(job_id)
         raise
@@ -168,19 +169,19 @@ def _supervise(job_id: int, child: BaseProcess, receiver: Connection, limit: flo
         elif kind == "result":
             return Outcome(JobStatus.DONE, result=payload, progress=progress)
         elif kind == "error":
-            message = f"the solver failed: {payload}; {UNCHANGED}"
-            return Outcome(JobStatus.FAILED, message, progress=progress)
+            failed = Said("solver_failed", {"error": str(payload)[:500]})
+            return Outcome(JobStatus.FAILED, failed, progress=progress)
         elif kind == "gone":
             child.join(5)
-            message = f"{solve_process.crash_message(child.exitcode)}; {UNCHANGED}"
-            return Outcome(JobStatus.FAILED, message, progress=progress)
+            crashed = solve_process.crash_said(child.exitcode)
+            return Outcome(JobStatus.FAILED, crashed, progress=progress)
         if time.monotonic() >= next_beat:
             next_beat = time.monotonic() + beat
             if stop := _heartbeat(job_id, progress):
                 return stop
         if time.monotonic() > deadline:
-            message = f"the solver did not finish within {allowed:.0f} s and was stopped"
-            return Outcome(JobStatus.FAILED, f"{message}; {UNCHANGED}", progress=progress)
+            late = Said("timed_out", {"seconds": round(allowed)})
+            return Outcome(JobStatus.FAILED, late, progress=progress)
 
 
 def _with_gap(progress: dict[str, float]) -> dict[str, float]:
@@ -222,7 +223,7 @@ def _finish(ticket: Ticket, outcome: Outcome) -> None:
         if stored == "stored":
             return
         if isinstance(stored, Refused):
-            outcome = Outcome(JobStatus.FAILED, stored.result_message(), progress=outcome.progress)
+            outcome = Outcome(JobStatus.FAILED, stored.result_said(), progress=outcome.progress)
         else:  # a cancel came in as the solver answered
             outcome = Outcome(JobStatus.CANCELLED)
     conclude(ticket.id, outcome)
@@ -251,13 +252,14 @@ def _store_draft(ticket: Ticket, outcome: Outcome) -> str:
             finished_at=utcnow(),
             heartbeat_at=utcnow(),
             progress=outcome.progress,
-            message=f"draft roster ready: {summary['filled']} of {summary['demand']} places filled",
-            message_code="draft_ready",
-            message_values={
-                k: summary[k]
-                for k in ("filled", "demand", "kept", "added", "removed", "changed_volunteers")
-                if k in summary
-            },
+            **Said(
+                "draft_ready",
+                {
+                    k: summary[k]
+                    for k in ("filled", "demand", "kept", "added", "removed", "changed_volunteers")
+                    if k in summary
+                },
+            ).columns(),
         )
         .execution_options(synchronize_session=False)
     )

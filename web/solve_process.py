@@ -23,6 +23,7 @@ from typing import Any
 from scheduler.domain import Dataset
 from scheduler.engine.baseline import Baseline
 from scheduler.engine.results import Settings, SolveResult
+from web.job_messages import Said
 
 Solve = Callable[..., SolveResult]
 
@@ -59,15 +60,13 @@ def receive(receiver: Connection) -> tuple[str, Any]:
     return "", None
 
 
-def crash_message(exitcode: int | None) -> str:
-    """How the child ended without an answer, in words for the job's message."""
+def crash_said(exitcode: int | None) -> Said:
+    """How the child ended without an answer, for the job's message."""
     if exitcode is not None and exitcode < 0:
-        how = f"was killed by signal {-exitcode}"
         if -exitcode == signal.SIGKILL:
-            how += " (out of memory, or stopped by the system)"
-    else:
-        how = f"stopped with exit code {exitcode}"
-    return f"the solver process {how}"
+            return Said("solver_out_of_memory", {"signal": -exitcode})
+        return Said("solver_killed", {"signal": -exitcode})
+    return Said("solver_exited", {"code": exitcode})
 
 
 def kill_group(child: BaseProcess) -> None:

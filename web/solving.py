@@ -30,12 +30,12 @@ from werkzeug.routing import BuildError
 from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
-from web import audit, job_ends, job_queue, job_writes, jobs
+from web import audit, i18n, job_ends, job_queue, job_writes, jobs
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.coordination import region_labels
 from web.errors import wants_json
-from web.job_messages import job_message
+from web.job_messages import Said, job_message
 from web.models import NATIONAL, JobStatus, Role, SolveJob, db, utcnow
 
 bp = Blueprint("solving", __name__, url_prefix="/plan/solves")
@@ -165,15 +165,11 @@ def hand_over(job: SolveJob) -> bool:
         job_queue.enqueue(job_id)
     except Exception as exc:  # Redis down, the queue file unwritable
         db.session.rollback()
-        message = f"the task queue could not be reached ({type(exc).__name__}: {exc}); "
+        unreachable = Said("queue_unreachable", {"error": f"{type(exc).__name__}: {exc}"[:1500]})
         db.session.execute(
             update(SolveJob)
             .where(SolveJob.id == job_id, SolveJob.status == JobStatus.QUEUED)
-            .values(
-                status=JobStatus.FAILED,
-                finished_at=utcnow(),
-                message=message[:1500] + job_writes.UNCHANGED,
-            )
+            .values(status=JobStatus.FAILED, finished_at=utcnow(), **unreachable.columns())
             .execution_options(synchronize_session=False)
         )
         db.session.commit()
@@ -271,8 +267,8 @@ def request_cancel(job: SolveJob) -> bool | None:
     None when the job had already ended. Each update names the status it
     expects, so a worker taking the job at the same moment is never overruled.
     """
-    when = utcnow().strftime("%H:%M")
-    values = {"message": f"cancelled by {current_user.name} at {when} UTC"}
+    when = i18n.local(utcnow()).strftime("%H:%M")  # on the site's clock, as pages show times
+    values = Said("cancelled", {"name": current_user.name, "time": when}).columns()
     queued = _update(
         job, JobStatus.QUEUED, status=JobStatus.CANCELLED, finished_at=utcnow(), **values
     )

@@ -37,12 +37,20 @@ from tests.web.conftest import PASSWORD, POSTGRES_URL, Accounts, csrf_token, log
 from tests.web.faults import RefusedWrites
 from web import job_ends, job_writes, jobs, store
 from web.auth import hash_password
+from web.job_messages import Said
 from web.models import NATIONAL, Assignment, JobStatus, Role, Roster, SolveJob, User, db, utcnow
 
 ROOT = Path(__file__).resolve().parents[2]
 CONSUMER = Path(sys.executable).parent / "huey_consumer"
 STALE_SECONDS = 3
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite's own file lock")
+
+UNCHANGED = "the published roster is unchanged"
+STALE = f"the worker stopped while solving (killed or crashed); {UNCHANGED}"
+NOT_STORED = (
+    f"the roster could not be stored (the database stayed busy); {UNCHANGED}. "
+    "Start the solve again."
+)
 
 
 # --- solvers that fail, run in the job's child process (so defined at module level) -----------
@@ -217,7 +225,7 @@ def test_the_worker_killed_mid_solve_leaves_a_failed_job_and_the_roster(
         "the job to be declared stale",
     )
     assert state["status"] == "failed"
-    assert state["message"] == job_ends.STALE
+    assert state["message"] == STALE
     assert published(app) == before
     assert drafts(app) == (0, 0)
 
@@ -272,7 +280,7 @@ def test_a_failing_solver_fails_the_job_and_keeps_the_roster(
     state = job_state(client, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert state["status"] == "failed"
     assert state["message"].startswith(said)
-    assert state["message"].endswith(job_writes.UNCHANGED)
+    assert state["message"].endswith(UNCHANGED)
     assert "Failed:" in page and said in page
     assert published(app) == before
     assert drafts(app) == (0, 0)
@@ -318,7 +326,7 @@ def test_a_database_locked_under_the_result_leaves_no_half_draft(app, client, de
     time.sleep(1.1)  # the job's last heartbeat is older than JOB_STALE_SECONDS now
     state = job_state(client, int(response.headers["Location"].rsplit("/", 1)[1]))
     assert state["status"] == "failed"
-    assert state["message"] in (job_ends.STALE, job_writes.NOT_STORED)
+    assert state["message"] in (STALE, NOT_STORED)
     assert drafts(app) == (0, 0)
     assert published(app) == before
 
@@ -409,9 +417,7 @@ def test_a_database_that_refuses_the_result_says_so_in_the_job(app, client, demo
     assert state["status"] == "failed"
     assert state["message"].startswith("the database refused to store the roster (")
     assert REFUSALS[database_kind(app), kind] in state["message"]
-    assert (
-        job_writes.UNCHANGED in state["message"] and "whoever runs the server" in state["message"]
-    )
+    assert UNCHANGED in state["message"] and "whoever runs the server" in state["message"]
     assert drafts(app) == (0, 0)
     assert published(app) == before
 
@@ -442,7 +448,7 @@ def test_a_worker_whose_database_is_read_only_fails_the_job_with_the_reason(
 def test_a_worker_starting_again_stores_the_end_its_predecessor_could_not(app, demo) -> None:
     """The sweep at worker start stores a refused end, not "the worker stopped"."""
     app.config.update(JOB_STALE_SECONDS=1)
-    refused = "the database refused to store the roster (database or disk is full); ..."
+    refused = Said("store_refused", {"reason": "database or disk is full"})
     with app.app_context():
         an_hour_ago = utcnow() - dt.timedelta(hours=1)
         noted, lost = (
@@ -454,6 +460,11 @@ def test_a_worker_starting_again_stores_the_end_its_predecessor_could_not(app, d
         job_ends._leave_note(noted.id, job_ends.Outcome(JobStatus.FAILED, refused))
         assert job_ends.sweep_stale() == 2
         db.session.expire_all()
-        assert (noted.status, noted.message) == (JobStatus.FAILED, refused)
-        assert (lost.status, lost.message) == (JobStatus.FAILED, job_ends.STALE)
+        assert (noted.status, noted.message_code) == (JobStatus.FAILED, "store_refused")
+        assert noted.message == (
+            "the database refused to store the roster (database or disk is full); "
+            f"{UNCHANGED}. Ask whoever runs the server to check the database's disk space "
+            "and write permission, then start the solve again."
+        )
+        assert (lost.status, lost.message) == (JobStatus.FAILED, STALE)
         assert job_ends._left_note(noted.id) is None  # stored once, then forgotten

@@ -21,6 +21,7 @@ from scheduler.engine.results import Settings
 from scheduler.engine.solver import solve
 from tests.web.conftest import Accounts, csrf_token, login
 from web import job_ends, job_queue, jobs, replanning, solving, store
+from web.job_messages import Said
 from web.models import (
     NATIONAL,
     Assignment,
@@ -48,6 +49,9 @@ def queued(app: Flask, tmp_path: Path) -> Flask:
     """Jobs stay queued: the queue is a SQLite file that no worker reads."""
     app.config.update(HUEY_IMMEDIATE=False, HUEY_SQLITE_PATH=str(tmp_path / "huey.sqlite3"))
     return app
+
+
+STALE = "the worker stopped while solving (killed or crashed); the published roster is unchanged"
 
 
 def signed_in(client: FlaskClient, email: str) -> str:
@@ -357,9 +361,34 @@ def test_a_running_job_without_heartbeat_is_shown_and_stored_as_failed(app, clie
     signed_in(client, Accounts.national)
     state = client.get(f"/plan/solves/{stale}.json").get_json()
     assert state["status"] == "failed"
-    assert state["message"] == job_ends.STALE
+    assert state["message"] == STALE
     assert read_job(app, stale).status == JobStatus.FAILED
     assert client.get(f"/plan/solves/{alive}.json").get_json()["status"] == "running"
+
+
+@pytest.mark.parametrize(
+    ("code", "values", "russian"),
+    [
+        ("stale", {}, "обработчик расчётов остановился во время расчёта"),
+        ("solver_out_of_memory", {"signal": 9}, "не хватило памяти"),
+        ("timed_out", {"seconds": 204}, "расчёт не закончился за 204 с"),
+        ("store_refused", {"reason": "disk full"}, "Попросите администратора сервера"),
+        ("cancelled", {"name": "Regional", "time": "21:05"}, "отменено: Regional, 21:05"),
+    ],
+)
+def test_a_failed_jobs_message_is_in_the_readers_language(app, client, demo, code, values, russian):
+    with app.app_context():
+        said = Said(code, values)
+        job_id = make_job(app, NATIONAL, JobStatus.FAILED, **said.columns())
+        assert said.english == read_job(app, job_id).message  # stored in English for logs
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    signed_in(client, Accounts.national)
+    state = client.get(f"/plan/solves/{job_id}.json").get_json()
+    assert russian in state["message"]
+    if code not in ("cancelled",):
+        assert state["message"].endswith(("не изменился", "снова."))
+    page = client.get(f"/plan/solves/{job_id}").get_data(as_text=True)
+    assert russian in page
 
 
 def test_a_starting_worker_fails_the_jobs_whose_worker_stopped(app, demo) -> None:
