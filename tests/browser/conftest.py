@@ -67,12 +67,7 @@ AXE = Axe()
 BLOCKING = ("serious", "critical")  # axe-core's impacts that fail a test
 # Violations known and left for now, by rule and the page's path, each with its reason.
 # Keep this short: an entry is a debt, not a decision.
-KNOWN_VIOLATIONS = {
-    ("meta-refresh", re.compile(r"/plan/solves/\d+")): (
-        "a running solve's page reloads itself every 2 s (no script: the CSP); "
-        "it needs a way to stop the reloading, or script that updates in place"
-    ),
-}
+KNOWN_VIOLATIONS: dict[tuple[str, re.Pattern[str]], str] = {}
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,7 @@ def test_the_finished_job_page_links_its_draft_and_stops_refreshing(app, client,
     with app.test_request_context():
         assert f'href="{solving.roster_url(job.roster_id)}"' in page
     assert "Done:" in page
-    assert 'http-equiv="refresh"' not in page
+    assert 'http-equiv="refresh"' not in page and "solve.js" not in page
     # the solver's words (bound, gap, feasible) only behind "Exact figures"
     shown = re.sub(r"<details>.*?</details>", "", page, flags=re.S)
     assert "How good the roster is" in shown and "How the solve ended" in shown
@@ -306,7 +306,9 @@ def test_a_queued_job_is_cancelled_at_once_and_revoked(queued, client, demo) -> 
     location = start(client, token, demo["region"]).headers["Location"]
     job_id = int(location.rsplit("/", 1)[1])
     page = client.get(location).get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="2">' in page
+    assert '<script src="/static/solve.js" defer>' in page  # updates it in place, no reload
+    assert f'data-job-state="/plan/solves/{job_id}.json"' in page
+    assert 'http-equiv="refresh"' not in page and ">Refresh</a>" in page
     assert "Waiting for the worker" in page
     response = client.post(f"/plan/solves/{job_id}/cancel", data={"csrf_token": token})
     assert response.status_code == 302
