@@ -283,7 +283,13 @@ def _needs_json(needs: list[m.Need], coming: dict[str, list[Coming]]) -> list[di
             "filled": len(coming.get(n.id, [])),
             "open": max(n.count - len(coming.get(n.id, [])), 0),
             "assigned": [
-                {"volunteer_id": c.volunteer_id, "name": c.name, "role": c.role, "phone": c.phone}
+                {
+                    "volunteer_id": c.volunteer_id,
+                    "name": c.name,
+                    "role": c.role,
+                    "phone": c.phone,
+                    "confirmed": c.confirmed,
+                }
                 for c in coming.get(n.id, [])
             ],
         }
@@ -307,6 +313,8 @@ def schedule():
     roster = store.published()
     query = _schedule_query(roster.id if roster else None, day)
     total, rows = paging.rows(query) if query is not None else (0, [])
+    site = str(current_app.config["TIMEZONE"])
+    confirmed = store.confirmed_pairs(need.id for need, *_ in rows)
     return jsonify(
         published_at=roster.published_at.isoformat() if roster and roster.published_at else None,
         **paging.fields(total),
@@ -316,12 +324,15 @@ def schedule():
                 "facility_id": need.facility_id,
                 "facility_name": facility.name,
                 "address": facility.address,
+                "timezone": facility.timezone or site,
+                "facility_phone": facility.phone,
                 "date": need.date.isoformat(),
                 "start": f"{need.start:%H:%M}",
                 "end": f"{need.end:%H:%M}",
                 "role": need.role,
                 "volunteer_id": volunteer_id,
                 "volunteer_name": volunteer_name or "",
+                "confirmed": (need.id, volunteer_id) in confirmed,
             }
             for need, facility, volunteer_id, volunteer_name in rows
         ],

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import Accounts, login
 from web import api
-from web.models import AuditEntry, Need, db
+from web.models import AuditEntry, Facility, Need, ShiftAnswer, db
 
 NEED = {"date": "2020-05-25", "start": "08:00", "end": "20:00", "role": "nurse", "count": 2}
 ASSIGNMENT_FIELDS = {
@@ -26,6 +26,9 @@ ASSIGNMENT_FIELDS = {
     "role",
     "volunteer_id",
     "volunteer_name",
+    "timezone",  # the facility's clock the times are on
+    "facility_phone",
+    "confirmed",
 }
 
 
@@ -516,6 +519,32 @@ def test_staff_see_the_assignments_in_their_scope(client, demo, email, facilitie
     wanted = sorted((n, v) for n, v in demo["result"].assignments if allowed(where[n]))
     assert sorted((r["need_id"], r["volunteer_id"]) for r in rows) == wanted and wanted
     assert all(set(r) == ASSIGNMENT_FIELDS for r in rows)
+
+
+def test_a_shift_says_its_facilitys_zone_and_phone_and_whether_it_is_confirmed(
+    app, client, demo
+) -> None:
+    pair = sorted(demo["result"].assignments)[0]
+    with app.app_context():
+        facility_id = demo["dataset"].need_by_id[pair[0]].facility_id
+        facility = db.session.get(Facility, facility_id)
+        facility.timezone, facility.phone = "Asia/Vladivostok", "+7 423 200-00-00"
+        db.session.add(ShiftAnswer(need_id=pair[0], volunteer_id=pair[1], answer="confirmed"))
+        db.session.commit()
+    signed_in(client, Accounts.national)
+    rows = every(client, "/api/schedule?per_page=50", "assignments")
+    by_pair = {(r["need_id"], r["volunteer_id"]): r for r in rows}
+    row = by_pair[pair]
+    assert (row["timezone"], row["facility_phone"], row["confirmed"]) == (
+        "Asia/Vladivostok",
+        "+7 423 200-00-00",
+        True,
+    )
+    others = [r for p, r in by_pair.items() if p != pair]
+    assert not any(r["confirmed"] for r in others)
+    assert {r["timezone"] for r in others if r["facility_id"] != facility_id} == {"Europe/Moscow"}
+    need = client.get(f"/api/needs/{pair[0]}").get_json()["need"]
+    assert {c["volunteer_id"]: c["confirmed"] for c in need["assigned"]}[pair[1]] is True
 
 
 def test_the_schedule_filters_by_facility_and_date(client, demo) -> None:
