@@ -92,6 +92,16 @@ def test_the_freeze_is_an_instant_read_in_each_facilitys_zone() -> None:
     assert not wall_clock.frozen(n1, vladivostok)  # naive: wall clocks compared as written
 
 
+def test_a_declined_shift_is_not_given_back_and_nothing_else_is_barred() -> None:
+    """V1 declined N1; N2 at the same hours elsewhere is still theirs to take."""
+    needs = [make_need(id="N1"), make_need(id="N2", facility_id="F2")]
+    facilities = [make_facility(), make_facility(id="F2", name="Clinic")]
+    dataset = make_dataset(facilities=facilities, needs=needs)
+    declined = frozenset([("N1", "V1")])
+    result = replanned(dataset, Baseline((("N1", "V1"),), declined=declined))
+    assert set(result.assignments) == {("N2", "V1")}
+
+
 def test_an_open_place_before_the_freeze_may_still_be_filled() -> None:
     needs = [make_need(id="N1", count=2)]
     volunteers = [make_volunteer(id="V1"), make_volunteer(id="V2")]

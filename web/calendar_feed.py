@@ -26,7 +26,7 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 
 from scheduler import domain
 from scheduler.outputs.calendar_history import revise, served
@@ -44,23 +44,36 @@ def calendar(
     *,
     zone: str,
     at: dt.datetime,
+    store: bool = True,
 ) -> bytes:
-    """The volunteer's calendar at `at` (aware), its history revised and stored (committed)."""
+    """The volunteer's calendar at `at` (aware), its history revised and stored (committed).
+
+    `store=False` revises without storing anything: a coordinator's download of any roster
+    carries the sequences the volunteer's calendar program takes in.
+    """
     name = dataset.volunteer_by_id[volunteer_id].name
     now = shift_events(dataset, volunteer_id, assignments, zone=zone)
     told = history(volunteer_id)
     revised = revise(told, now, at)
+    if store:
+        revised = _stored(volunteer_id, told, revised)
+    return calendar_of(name, volunteer_id, served(revised, at), generated=at)
+
+
+def _stored(
+    volunteer_id: str, told: list[ShiftEvent], revised: list[ShiftEvent]
+) -> list[ShiftEvent]:
+    """The revision stored; what a simultaneous request stored instead, if it was first."""
     try:
         ours = _store(told, revised)
-    except OperationalError:  # busy or read-only: serve the revision, store it next time
-        db.session.rollback()
-    else:
-        if ours:
-            db.session.commit()
-        else:  # somebody served this calendar at the same moment: serve what they stored
-            db.session.rollback()
-            revised = history(volunteer_id)
-    return calendar_of(name, volunteer_id, served(revised, at), generated=at)
+    except (OperationalError, InternalError):  # busy or read-only (PostgreSQL: InternalError)
+        db.session.rollback()  # serve the revision; a later poll stores it
+        return revised
+    if ours:
+        db.session.commit()
+        return revised
+    db.session.rollback()  # somebody served this calendar at the same moment
+    return history(volunteer_id)
 
 
 def history(volunteer_id: str) -> list[ShiftEvent]:

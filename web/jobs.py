@@ -14,7 +14,6 @@ a job's end that the database refuses, and a job whose worker stopped, are
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from multiprocessing.process import BaseProcess
 from flask import current_app
 from sqlalchemy import select, update
 
-from scheduler.domain import Availability, Dataset
+from scheduler.domain import Dataset
 from scheduler.engine import solver
 from scheduler.engine.results import Settings, SolveResult, gap
 from web import replanning, solve_process, store
@@ -127,32 +126,9 @@ def scoped_input(scope: str) -> Dataset:
     """The part of the input a solve of the scope staffs: all of it, or a region's facilities
     and their needs, the region's volunteers and their availability; roles and rules as they
     are. Read by the database: a regional solve does not read the country."""
-    dataset = store.load() if scope == NATIONAL else store.load(store.region_facilities(scope))
-    return without_declined(dataset, store.declined_pairs())
-
-
-def without_declined(dataset: Dataset, declined: set[tuple[str, str]]) -> Dataset:
-    """The volunteer who declined a shift is unavailable for it: a closed window over its time,
-    so no solve gives it back to them."""
-    needs, people = dataset.need_by_id, dataset.volunteer_by_id
-    closed = []
-    for need_id, volunteer_id in sorted(declined):
-        need = needs.get(need_id)
-        if need is None or volunteer_id not in people:
-            continue
-        midnight = dt.datetime.combine(need.date, dt.time())
-        closed.append(
-            Availability(
-                volunteer_id,
-                int((need.start - midnight).total_seconds() // 60),
-                int((need.end - midnight).total_seconds() // 60),
-                available=False,
-                date=need.date,
-            )
-        )
-    if not closed:
-        return dataset
-    return replace(dataset, availability=(*dataset.availability, *closed))
+    if scope == NATIONAL:
+        return store.load()
+    return store.load(store.region_facilities(scope))
 
 
 def _supervise(job_id: int, child: BaseProcess, receiver: Connection, limit: float) -> Outcome:

@@ -29,7 +29,12 @@ _PHONE = re.compile(r"[^\d+]")
 
 
 class Refused(Exception):
-    """The service did not take the message; the words are apprise's, without secrets."""
+    """The service did not take the message; the words are apprise's, without secrets, or
+    one of the codes below (`web.notice_log` words them in the reader's language)."""
+
+
+UNUSABLE = "unusable-address"  # "unusable-address:telegram": the site's setting is wrong
+SILENT = "refused-silently"  # "refused-silently:sms": no reason given
 
 
 def telegram_on() -> bool:
@@ -62,7 +67,7 @@ def send(channel: str, recipient: str, title: str, body: str) -> None:
     """One message; raises `Refused` with the reason when the service did not take it."""
     notifier = apprise.Apprise()
     if not notifier.add(address(channel, recipient)):
-        raise Refused(f"the site's {channel} address is not one apprise can use; check its setting")
+        raise Refused(f"{UNUSABLE}:{channel}")
     # Alembic's logging setup (fileConfig, run by a migration in this process) disables the
     # loggers that exist by then, apprise's among them; its words are the reason we keep.
     logging.getLogger("apprise").disabled = False
@@ -70,4 +75,4 @@ def send(channel: str, recipient: str, title: str, body: str) -> None:
         result = notifier.notify(title=title, body=body)
     if not result:
         words = [line.split(" - ", 2)[-1] for line in log.getvalue().splitlines() if line.strip()]
-        raise Refused(words[-1] if words else f"the {channel} service did not take the message")
+        raise Refused(words[-1] if words else f"{SILENT}:{channel}")

@@ -70,6 +70,8 @@ def settle(before: Mapping[str, domain.Need], after: Iterable[domain.Need]) -> i
                 m.Assignment.volunteer_id == volunteer_id,
             )
         )
+    store.forget_answers(need_ids=moved)  # confirmed (or declined) another time or place
+    store.forget_answers(confirmed={(need.id, v) for need, v in taken_off})
     _tell_taken_off(taken_off, facilities)
     _tell_moved(told_moved, facilities)
     return len(taken_off)

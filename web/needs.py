@@ -159,8 +159,10 @@ def judged(
 def withdraw_need(need: m.Need) -> list[Coming]:
     """Delete the need (the published roster keeps its rows) and tell whoever was rostered for
     it (`web.notices`); return them."""
+    store.hold("publish")  # a publish at the same moment sees the need gone, or tells nobody
     people = coming_to([need.id]).get(need.id, [])
     told = notices.need_withdrawn(need, [p.volunteer_id for p in people])
+    store.forget_answers(need_ids=[need.id])  # a need posted again later starts unanswered
     audit.record("withdraw", "need", need.id, **described(need), rostered=len(people), notices=told)
     db.session.delete(need)
     db.session.commit()

@@ -14,7 +14,7 @@ from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from flask_login import current_user
 from sqlalchemy import case, select, update
 
-from web import audit, notices, outbox
+from web import audit, messenger, notices, outbox
 from web import models as m
 from web.access import COORDINATORS, roles_required, volunteers_query
 from web.models import NoticeState, Role, db, utcnow
@@ -29,6 +29,7 @@ STATES = {
     NoticeState.PENDING: lazy_pgettext("notice state", "waiting to be sent"),
     NoticeState.SENT: lazy_pgettext("notice state", "sent"),
 }
+CHANNELS = {"email": lazy_gettext("e-mail"), "telegram": "Telegram", "sms": "SMS"}
 KINDS = {
     "roster_changed": lazy_gettext("shifts changed"),
     "shift_withdrawn": lazy_gettext("shift withdrawn"),
@@ -39,6 +40,19 @@ KINDS = {
 
 
 def reason(notice: m.Notice) -> str:
+    code, _, channel = notice.last_error.partition(":")
+    channel = str(CHANNELS.get(channel, channel))
+    if code == messenger.UNUSABLE:
+        return gettext(
+            "The site's %(channel)s setting is not an address the sending library can use; "
+            "ask whoever runs the server to check it.",
+            channel=channel,
+        )
+    if code == messenger.SILENT:
+        return gettext(
+            "The %(channel)s service did not take the message and gave no reason.",
+            channel=channel,
+        )
     if notice.last_error == outbox.STOPPED_MID_SEND:
         return gettext(
             "The sender stopped while sending this notice, so it may or may not have arrived; "
@@ -48,10 +62,13 @@ def reason(notice: m.Notice) -> str:
 
 
 def notices_query(user: m.User):
+    """A national coordinator sees every notice; a regional one those to their region's
+    volunteers and those to themselves (not a colleague's, though about their volunteer)."""
     query = select(m.Notice)
     if user.kind is not Role.NATIONAL:
         mine = volunteers_query(user).with_only_columns(m.Volunteer.id).order_by(None)
-        query = query.where(m.Notice.volunteer_id.in_(mine) | (m.Notice.account_id == user.id))
+        to_volunteer = m.Notice.account_id.is_(None) & m.Notice.volunteer_id.in_(mine)
+        query = query.where(to_volunteer | (m.Notice.account_id == user.id))
     return query
 
 
@@ -87,6 +104,7 @@ def index():
         states=STATES,
         kinds=KINDS,
         reason=reason,
+        channels=CHANNELS,
     )
 
 

@@ -24,6 +24,7 @@ one with its reason.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -172,10 +173,25 @@ def post(notices: Iterable[Mapping[str, Any]], *, not_before: dt.datetime | None
         if db.session.get_bind().dialect.name == "postgresql"
         else sqlite_insert(m.Notice)
     )
-    stored = db.session.scalars(
-        insert.values(rows).on_conflict_do_nothing(index_elements=["key"]).returning(m.Notice.id)
-    ).all()
-    return len(stored)
+    stored = 0
+    for start in range(0, len(rows), CHUNK):  # a database takes so many values per statement
+        chunk = rows[start : start + CHUNK]
+        statement = insert.values(chunk).on_conflict_do_nothing(index_elements=["key"])
+        stored += len(db.session.scalars(statement.returning(m.Notice.id)).all())
+    return stored
+
+
+CHUNK = 1000  # notices per INSERT: 13 values each, well under SQLite's and PostgreSQL's limits
+KEY_ROOM = 180  # of the key column's 200, leaving room for a channel's suffix
+
+
+def fitted(key: str) -> str:
+    """A key that fits its column: as it is, or (ids can be 100 characters each) its kind and
+    a hash of the rest, the same for the same key."""
+    if len(key) <= KEY_ROOM:
+        return key
+    kind, _, rest = key.partition("-")
+    return f"{kind[:40]}-{hashlib.sha256(rest.encode('utf-8')).hexdigest()}"
 
 
 CHANNEL_SUFFIXES = ("", "-telegram", "-sms")  # a notice's key on each channel (`_each_channel`)
@@ -183,7 +199,7 @@ CHANNEL_SUFFIXES = ("", "-telegram", "-sms")  # a notice's key on each channel (
 
 def stored_keys(keys: Iterable[str]) -> set[str]:
     """Which of these notice keys are stored already, on any channel."""
-    variants = {f"{key}{suffix}": key for key in set(keys) for suffix in CHANNEL_SUFFIXES}
+    variants = {f"{fitted(key)}{suffix}": key for key in set(keys) for suffix in CHANNEL_SUFFIXES}
     names = sorted(variants)
     found: set[str] = set()
     for start in range(0, len(names), 1000):
@@ -199,13 +215,13 @@ def _each_channel(notices: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, An
     for notice in notices:
         to = notice.get("to")
         if to is None:
-            yield dict(notice)
+            yield dict(notice) | {"key": fitted(notice["key"])}
             continue
         rest = {k: v for k, v in notice.items() if k != "to"}
         for channel, address in to.channels.items():
             suffix = "" if channel == "email" else f"-{channel}"
             yield rest | {
-                "key": f"{notice['key']}{suffix}",
+                "key": f"{fitted(notice['key'])}{suffix}",
                 "volunteer_id": to.volunteer_id,
                 "channel": channel,
                 "recipient": address,
@@ -251,7 +267,11 @@ def _claim(notice_id: int, now: dt.datetime) -> m.Notice | None:
     claimed = _changed(
         update(m.Notice)
         .where(m.Notice.id == notice_id, m.Notice.state == NoticeState.PENDING)
-        .values(state=NoticeState.SENDING, claimed_at=now, attempts=m.Notice.attempts + 1)
+        .values(  # claimed now, not when the run began: a slow batch must not look stuck
+            state=NoticeState.SENDING,
+            claimed_at=max(now, utcnow()),
+            attempts=m.Notice.attempts + 1,
+        )
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

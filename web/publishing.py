@@ -25,6 +25,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -36,11 +37,11 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
-from scheduler.outputs.calendars import calendar_file_names, volunteer_calendar
+from scheduler.outputs.calendars import calendar_file_names
 from scheduler.outputs.exchange import write_assignments_csv
 from scheduler.outputs.roster import write_roster
 from scheduler.outputs.unfilled import explain_unfilled
-from web import access, audit, notices, store, volunteer_search
+from web import access, audit, calendar_feed, notices, schedule, store, volunteer_search
 from web import models as m
 from web.access import COORDINATORS, STAFF, roles_required
 from web.coordination import region_labels
@@ -419,8 +420,10 @@ def calendar(roster_id: int, volunteer_id: str):
         abort(404)
     dataset = store.load()
     _, pairs = cut(dataset, store.roster_assignments(roster.id), scope_of(current_user, roster))
-    mine = [(n, v) for n, v in pairs if v == volunteer_id]
-    body = volunteer_calendar(dataset, volunteer_id, mine)
+    mine = tuple((n, v) for n, v in pairs if v == volunteer_id)
+    zone = str(current_app.config["TIMEZONE"])
+    at = schedule.now()
+    body = calendar_feed.calendar(dataset, volunteer_id, mine, zone=zone, at=at, store=False)
     name = calendar_file_names([volunteer_id])[volunteer_id]
     return attachment(body, ICS, name)
 

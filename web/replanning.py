@@ -35,7 +35,8 @@ def baseline_for(
 ) -> Baseline | None:
     """The published roster's assignments of the dataset's needs (a regional solve re-plans
     its region's) with its pins, frozen up to the notice period from `now` (aware: an
-    instant; naive: the shifts' wall clock); None before any is published.
+    instant; naive: the shifts' wall clock), and the shifts volunteers declined (never given
+    back to them); None before any is published.
 
     `afresh`: the baseline is only what must stay, the pins and the frozen assignments;
     everyone else may be moved as in a first solve (after large changes to the data).
@@ -47,7 +48,8 @@ def baseline_for(
     pins = frozenset(p for p in store.pinned_pairs(published.id) if p[0] in needs)
     notice = dt.timedelta(hours=float(current_app.config.get("FREEZE_NOTICE_HOURS", 12)))
     zone = str(current_app.config.get("TIMEZONE", DEFAULT_TIMEZONE))
-    baseline = Baseline(pairs, pins, now + notice, zone=zone)
+    declined = frozenset(p for p in store.declined_pairs() if p[0] in needs)
+    baseline = Baseline(pairs, pins, now + notice, zone=zone, declined=declined)
     if not afresh:
         return baseline
     facilities = dataset.facility_by_id

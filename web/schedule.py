@@ -270,7 +270,9 @@ def show():
         notices=notice_form(current_user),
         telegram_on=messenger.telegram_on(),
         telegram_start=(
-            telegram.start_url(current_user.telegram_link) if current_user.telegram_link else ""
+            telegram.start_url(current_user.telegram_link)
+            if current_user.telegram_link and messenger.telegram_on()
+            else ""
         ),
         sms_on=messenger.sms_on(),
     )

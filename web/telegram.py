@@ -57,11 +57,14 @@ def link():
 
 @bp.post("/telegram/<secret>")
 def webhook(secret: str):
-    expected = str(current_app.config.get("TELEGRAM_WEBHOOK_SECRET") or "")
-    header = request.headers.get("X-Telegram-Bot-Api-Secret-Token", secret)
+    expected = str(current_app.config.get("TELEGRAM_WEBHOOK_SECRET") or "").encode()
+    header = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
     if not (expected and messenger.telegram_on()):
         abort(404)
-    if not (hmac.compare_digest(secret, expected) and hmac.compare_digest(header, expected)):
+    # both: the path alone may be read in an access log; bytes, as any text may come
+    if not (
+        hmac.compare_digest(secret.encode(), expected) and hmac.compare_digest(header, expected)
+    ):
         abort(404)
     update = request.get_json(silent=True)
     message = update.get("message") if isinstance(update, dict) else None

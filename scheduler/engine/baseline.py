@@ -47,6 +47,8 @@ class Baseline:
     freeze_before: dt.datetime | None = None
     keep_weight: float = 1.0  # a kept assignment is worth this share of its place's weight more
     zone: str = DEFAULT_TIMEZONE
+    # (need_id, volunteer_id) the volunteer declined: never given, whatever else holds
+    declined: frozenset[Pair] = frozenset()
 
     def frozen(self, need: Need, facility: Facility) -> bool:
         """The need starts before the freeze, at its facility."""

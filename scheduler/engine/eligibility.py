@@ -15,7 +15,7 @@ shift's day (so a window that starts the day before still counts).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,6 +53,25 @@ class Pairs:
 
     def __len__(self) -> int:
         return len(self.volunteer)
+
+    def without(self, dataset: Dataset, pairs: Iterable[tuple[str, str]]) -> Pairs:
+        """These pairs less some (need_id, volunteer_id): a volunteer who declined a shift
+        is eligible for everything else, just not for it."""
+        need_index = {n.id: k for k, n in enumerate(dataset.needs)}
+        volunteer_index = {v.id: k for k, v in enumerate(dataset.volunteers)}
+        people = max(len(dataset.volunteers), 1)
+        dropped = np.array(
+            [
+                need_index[n] * people + volunteer_index[v]
+                for n, v in pairs
+                if n in need_index and v in volunteer_index
+            ],
+            np.int64,
+        )
+        if not len(dropped):
+            return self
+        keep = ~np.isin(self.need.astype(np.int64) * people + self.volunteer, dropped)
+        return Pairs(self.volunteer[keep], self.need[keep], self.km[keep])
 
 
 def build_instance(dataset: Dataset) -> Instance:

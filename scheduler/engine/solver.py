@@ -10,6 +10,7 @@ deadline is staffed by the greedy coordinator instead, and the result says so.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import multiprocessing
 import os
 import threading
@@ -50,6 +51,9 @@ def solve(
     clock = time.monotonic()
     deadline = clock + settings.time_limit
     instance = build_instance(dataset)
+    if baseline is not None and baseline.declined:
+        pairs = instance.pairs.without(dataset, baseline.declined)
+        instance = dataclasses.replace(instance, pairs=pairs)
     reconciled = None if baseline is None else reconcile(dataset, instance, baseline)
     eligibility_done = time.monotonic()
     keep_weight = 0.0 if baseline is None else baseline.keep_weight

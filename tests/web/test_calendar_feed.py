@@ -153,3 +153,25 @@ def test_two_polls_at_once_revise_the_history_once(app, demo, monkeypatch, serve
     assert {e.need_id: e.sequence for e in stored}[need.id] == sequence
     assert len(stored) == len(own_needs(demo, demo["volunteer"]))
     assert read(app.test_client())[need.id]["sequence"] == sequence
+
+
+def test_a_coordinators_download_carries_the_sequence_the_feed_would(app, client, demo):
+    """Sent by hand after the shift moved, the file must outrank what the feed told, or a
+    calendar program ignores it; the download itself stores nothing."""
+    need = own_needs(demo, demo["volunteer"])[0]
+    read(client)
+    move(app, need.id, 2)
+    with app.app_context():
+        roster_id = store.published().id
+        before = calendar_feed.history(demo["volunteer"])
+    coordinator = app.test_client()
+    login(coordinator, Accounts.national)
+    data = coordinator.get(f"/plan/rosters/{roster_id}/calendars/{demo['volunteer']}.ics").data
+    events = {
+        str(e["DESCRIPTION"]).rsplit("Need: ", 1)[1]: e
+        for e in Calendar.from_ical(data).walk("VEVENT")
+    }
+    assert int(events[need.id]["SEQUENCE"]) == 1
+    with app.app_context():
+        assert calendar_feed.history(demo["volunteer"]) == before
+    assert read(client)[need.id]["sequence"] == 1

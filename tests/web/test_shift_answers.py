@@ -9,11 +9,14 @@ import time
 import pytest
 from sqlalchemy import select
 
+from scheduler.engine.results import Settings
+from scheduler.engine.solver import solve
 from tests.web import mail
 from tests.web.conftest import Accounts, csrf_token, login
 from tests.web.mail import address, text_of
 from tests.web.test_publishing import make_draft, publish, published_pairs, signed_in
-from web import jobs, schedule, shift_answers, store
+from tests.web.test_schedule import at
+from web import jobs, replanning, schedule, shift_answers, store
 from web.models import AuditEntry, Facility, ShiftAnswer, Volunteer, db
 from web.store import rosters
 
@@ -119,13 +122,9 @@ def test_a_declined_shift_is_never_given_back_by_a_publish_or_a_solve(app, clien
     assert pair not in published_pairs(app)[1]
     with app.app_context():
         dataset = jobs.scoped_input(jobs.NATIONAL)
-    closed = [a for a in dataset.availability if a.volunteer_id == pair[1] and not a.available]
-    need = dataset.need_by_id[pair[0]]
-    assert any(a.date == need.date for a in closed)
-    from scheduler.engine.results import Settings
-    from scheduler.engine.solver import solve
-
-    assert pair not in set(solve(dataset, Settings(time_limit=30)).assignments)
+        baseline = replanning.baseline_for(dataset, store.published(), at(2020, 1, 1, 12))
+    assert pair in baseline.declined
+    assert pair not in set(solve(dataset, Settings(time_limit=30), baseline=baseline).assignments)
 
 
 def test_a_started_shift_cannot_be_declined_by_link(app, client, demo, monkeypatch):

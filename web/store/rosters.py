@@ -9,6 +9,7 @@ from sqlalchemy import (
     CursorResult,
     ScalarSelect,
     case,
+    delete,
     func,
     select,
     update,
@@ -182,6 +183,7 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     _insert_assignments(roster.id, pairs)
     if previous is not None:  # pins stay with the assignments they pin
         _pin(roster.id, pinned_pairs(previous.id), locked=True)
+        forget_answers(confirmed=set(roster_assignments(previous.id)) - set(pairs))
     draft.published_as = roster.id
     return roster
 
@@ -191,6 +193,24 @@ def declined_pairs() -> set[tuple[str, str]]:
     s = m.ShiftAnswer
     query = select(s.need_id, s.volunteer_id).where(s.answer == "declined")
     return {(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)}
+
+
+def forget_answers(need_ids: Iterable[str] = (), confirmed: Iterable[tuple[str, str]] = ()) -> None:
+    """Forget every answer to these needs (withdrawn, or moved: the answer was to a shift
+    that is no longer), and the confirmations of these pairs (taken off the roster)."""
+    s = m.ShiftAnswer
+    if ids := sorted(set(need_ids)):
+        for chunk in chunks(ids):
+            db.session.execute(delete(s).where(s.need_id.in_(chunk)))
+    gone = set(confirmed)
+    if gone:
+        stored = confirmed_pairs(n for n, _ in gone)
+        for need_id, volunteer_id in stored & gone:
+            db.session.execute(
+                delete(s).where(
+                    s.need_id == need_id, s.volunteer_id == volunteer_id, s.answer == "confirmed"
+                )
+            )
 
 
 def confirmed_pairs(need_ids: Iterable[str]) -> set[tuple[str, str]]:
