@@ -31,9 +31,9 @@ from wtforms.validators import Length
 from scheduler import domain
 from scheduler.domain import DEFAULT_COVER
 from scheduler.intake import cells
+from scheduler.intake.needs_template import build_needs_template
 from scheduler.intake.raw import RawSheet
 from scheduler.intake.schema import columns
-from scheduler.intake.template import write_template
 from scheduler.intake.updates import Changes, changes_from_sheets, named_in, one_row, read_upload
 from scheduler.problems import InvalidInput, Problem
 from web import access, audit, form_words, i18n, need_edits, notices, store
@@ -473,14 +473,18 @@ def store_upload(file: FileStorage) -> tuple[int, list[Replaced], list[Problem]]
 @bp.get("/needs/template.xlsx")
 @roles_required(*STAFF)
 def template():
-    """The input template, built fresh so it always matches the format."""
-    with tempfile.TemporaryDirectory(prefix="template-") as folder:
-        path = Path(folder) / "template.xlsx"
-        write_template(path)
-        data = path.read_bytes()
+    """The needs template, built fresh so it always matches the format: the needs sheet
+    alone, with the user's facilities (`scheduler.intake.needs_template`)."""
+    rows = db.session.execute(
+        access.facilities_query(current_user).with_only_columns(m.Facility.id, m.Facility.name)
+    )
+    workbook = build_needs_template([(facility_id, name) for facility_id, name in rows])
+    data = io.BytesIO()
+    workbook.save(data)
+    data.seek(0)
     return send_file(
-        io.BytesIO(data),
+        data,
         mimetype=XLSX,
         as_attachment=True,
-        download_name="volunteer-staffing-template.xlsx",
+        download_name="needs-template.xlsx",
     )

@@ -185,10 +185,10 @@ def build_template() -> openpyxl.Workbook:
     _fill_instructions(instructions)
     for sheet, columns in COLUMNS.items():
         worksheet = workbook.create_sheet(sheet)
-        _write_header(worksheet, columns)
+        write_header(worksheet, columns)
         _write_rows(worksheet, EXAMPLES[sheet])
-        _format_columns(worksheet, [name for name, _, _ in columns])
-        _add_validations(worksheet, [name for name, _, _ in columns])
+        format_columns(worksheet, [name for name, _, _ in columns])
+        add_validations(worksheet, [name for name, _, _ in columns])
     return workbook
 
 
@@ -229,7 +229,7 @@ def _as_text(value: object) -> str:
     return str(value)
 
 
-def _write_header(worksheet: Worksheet, columns: list[tuple[str, int, str]]) -> None:
+def write_header(worksheet: Worksheet, columns: list[tuple[str, int, str]]) -> None:
     """Bold, frozen headers with a note each: the rule is where the clerk looks."""
     for index, (name, width, note) in enumerate(columns, start=1):
         cell = worksheet.cell(row=1, column=index, value=name)
@@ -252,7 +252,7 @@ def _write_rows(worksheet: Worksheet, rows: Iterable[tuple]) -> None:
                 cell.number_format = DATE_FORMAT
 
 
-def _format_columns(worksheet: Worksheet, names: list[str]) -> None:
+def format_columns(worksheet: Worksheet, names: list[str]) -> None:
     """Give whole date and time columns their format, so typed entries display alike.
 
     Done on the column, not on thousands of empty cells, so a reader never
@@ -264,7 +264,7 @@ def _format_columns(worksheet: Worksheet, names: list[str]) -> None:
             worksheet.column_dimensions[get_column_letter(index)].number_format = formats[name]
 
 
-def _add_validations(worksheet: Worksheet, names: list[str]) -> None:
+def add_validations(worksheet: Worksheet, names: list[str]) -> None:
     """Dropdowns and number checks catch a slip while the clerk is still typing."""
     for index, name in enumerate(names, start=1):
         validation = _validation_for(worksheet.title, name)
@@ -279,13 +279,11 @@ def _validation_for(sheet: str, column: str) -> DataValidation | None:
     """The Excel check for one column, or None when the column is free text."""
     if column == "role" and sheet in ("volunteers", "needs"):
         # A warning, not a stop: a clerk may add their own roles on the roles sheet.
-        return _check(
-            "list", f'"{ROLE_LIST}"', gettext("Use a role of the roles sheet."), "warning"
-        )
+        return check("list", f'"{ROLE_LIST}"', gettext("Use a role of the roles sheet."), "warning")
     if column == "priority":
-        return _check("list", '"1,2,3"', gettext("1 critical, 2 normal, 3 low."))
+        return check("list", '"1,2,3"', gettext("1 critical, 2 normal, 3 low."))
     if column == "available":
-        return _check(
+        return check(
             "list",
             '"yes,no"',
             gettext("yes or no (y/n, true/false, 1/0 also work)."),
@@ -293,17 +291,17 @@ def _validation_for(sheet: str, column: str) -> DataValidation | None:
         )
     if column == "day":
         # A date is just as valid as a weekday, so the list only suggests.
-        validation = _check("list", f'"{WEEKDAY_LIST}"', gettext("A weekday Mon...Sun or a date."))
+        validation = check("list", f'"{WEEKDAY_LIST}"', gettext("A weekday Mon...Sun or a date."))
         validation.showErrorMessage = False
         return validation
     if column == "count":
-        return _check("whole", "1", gettext("A whole number, 1 or more."))
+        return check("whole", "1", gettext("A whole number, 1 or more."))
     if column == "max_shifts_per_week":
-        return _check("whole", "0", gettext("A whole number, 0 or more."))
+        return check("whole", "0", gettext("A whole number, 0 or more."))
     return None
 
 
-def _check(
+def check(
     kind: Literal["whole", "decimal", "list", "date", "time", "textLength", "custom"],
     formula: str,
     message: str,
@@ -329,7 +327,16 @@ def _fill_instructions(worksheet: Worksheet) -> None:
     worksheet.column_dimensions["A"].width = 24
     worksheet.column_dimensions["B"].width = 14
     worksheet.column_dimensions["C"].width = 90
-    for kind, *cells in _instruction_lines():
+    write_lines(worksheet, _instruction_lines(), columns=3, characters=115)
+
+
+def write_lines(
+    worksheet: Worksheet, lines: Iterable[tuple], columns: int, characters: int
+) -> None:
+    """(kind, cell, ...) lines: titles and headings bold; a lone text cell is a paragraph
+    across `columns`, its row as tall as `characters` a line need (Excel never sizes merged
+    rows itself)."""
+    for kind, *cells in lines:
         worksheet.append(cells)
         number = worksheet.max_row
         for cell in worksheet[number]:
@@ -337,9 +344,10 @@ def _fill_instructions(worksheet: Worksheet) -> None:
             if kind in ("title", "heading"):
                 cell.font = Font(bold=True, size=14 if kind == "title" else 11)
         if kind == "text" and len(cells) == 1:
-            # A paragraph spans the three columns; Excel never sizes merged rows itself.
-            worksheet.merge_cells(start_row=number, end_row=number, start_column=1, end_column=3)
-            worksheet.row_dimensions[number].height = 15 * (1 + len(cells[0]) // 115)
+            worksheet.merge_cells(
+                start_row=number, end_row=number, start_column=1, end_column=columns
+            )
+            worksheet.row_dimensions[number].height = 15 * (1 + len(cells[0]) // characters)
 
 
 def _instruction_lines() -> list[tuple]:

@@ -8,6 +8,7 @@ hospital one of the second region.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import re
 from html import unescape as html_unescape
@@ -678,6 +679,35 @@ def test_the_template_downloads_as_a_workbook_with_a_needs_sheet(client, demo) -
     assert "attachment" in response.headers["Content-Disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
     assert "needs" in book.sheetnames
+
+
+def test_the_hospitals_template_names_its_facilities_and_uploads_without_warnings(
+    app, client, demo
+) -> None:
+    """The needs sheet alone, empty, with the hospital's facility as its dropdown; filled in
+    and uploaded, it stores the need and reports no sheet as not read."""
+    token = signed_in(client, Accounts.hospital)
+    data = client.get("/needs/template.xlsx").data
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["How to fill in", "needs"]
+    needs = book["needs"]
+    assert needs.max_row == 1  # no example row to delete, none to upload by mistake
+    listed = [row for row in book["How to fill in"].iter_rows(values_only=True) if row[0]]
+    assert (demo["facility"],) == tuple(r[0] for r in listed if r[0] == demo["facility"])
+    dropdowns = [v.formula1 for v in needs.data_validations.dataValidation]
+    assert f'"{demo["facility"]}"' in dropdowns
+    header = [c.value for c in needs[1]]
+    row = {"facility_id": demo["facility"], "date": dt.date(2020, 5, 30), "start": dt.time(8),
+           "end": dt.time(16), "role": "nurse", "count": 1, "priority": 2}  # fmt: skip
+    needs.append([row.get(name) for name in header])
+    filled = io.BytesIO()
+    book.save(filled)
+    before = count(app)
+    response = upload(client, token, filled.getvalue(), "our-needs.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "1 need added" in html
+    assert "Not read:" not in html
+    assert count(app) == before + 1
 
 
 # --- the national dataset -----------------------------------------------------------------------
