@@ -20,6 +20,7 @@ page never prints a bare UTC time.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -121,6 +122,7 @@ def init_app(app: Flask) -> None:
             "current_locale": language(),
             "languages": LANGUAGES,
             "time_zone": current_app.config["TIMEZONE"],
+            "date_hint": date_hint,
         }
     )
     app.before_request(_engine_speaks)
@@ -178,6 +180,34 @@ def language() -> str:
 
 def _pattern(kind: str) -> str:
     return PATTERNS.get(language(), {}).get(kind, BABEL_DEFAULTS[kind])
+
+
+# How a date is typed into a form, per language: shown as the field's hint; `typed_date`
+# reads it, and ISO (YYYY-MM-DD) in any language.
+DATE_HINTS: Mapping[str, str] = {"en": "YYYY-MM-DD", "ru": "ДД.ММ.ГГГГ"}
+_DOTTED = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
+
+
+def date_hint() -> str:
+    return DATE_HINTS.get(language(), DATE_HINTS["en"])
+
+
+def date_field(value: dt.date) -> str:
+    """A date as the form shows it in this language: '2020-05-18', '18.05.2020'."""
+    return format_date(value, _pattern("date"))
+
+
+def typed_date(text: str) -> str:
+    """A date typed as DD.MM.YYYY as ISO, for the engine; anything else as it was typed
+    (the engine says what is wrong with it, in words)."""
+    dotted = _DOTTED.fullmatch(text)
+    if dotted is None:
+        return text
+    day_, month, year = (int(part) for part in dotted.groups())
+    try:
+        return dt.date(year, month, day_).isoformat()
+    except ValueError:
+        return text
 
 
 def day(value: dt.date) -> str:

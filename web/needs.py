@@ -81,8 +81,9 @@ def needs_in_scope(facility_id: str = "", day: dt.date | None = None) -> Select:
 
 
 def parse_day(text: str) -> dt.date | None:
-    """A date filter as typed; raises `CellError` with the engine's message."""
-    return cells.date(text) if text.strip() else None
+    """A date filter as typed (ISO, or DD.MM.YYYY); raises `CellError` with the engine's
+    message."""
+    return cells.date(i18n.typed_date(text)) if text.strip() else None
 
 
 def coming_to(need_ids: Collection[str] | Select) -> dict[str, list[Coming]]:
@@ -214,9 +215,11 @@ def index():
     shown = {"facilities": facilities, "facility_id": facility_id, "date_text": date_text}
     try:
         day = parse_day(date_text)
-    except cells.CellError:  # a date picker sends YYYY-MM-DD; the address was typed by hand
+    except cells.CellError:  # typed wrong, or an address typed by hand
         error = gettext("Choose a day, e.g. %(example)s.", example=form_words.date_example())
         return render_template("needs/index.html", page=None, error=error, **shown), 400
+    if day is not None:
+        shown["date_text"] = i18n.date_field(day)  # in the page's own format
     by_day = needs_in_scope(facility_id, day).order_by(None)
     by_day = by_day.order_by(m.Need.date, m.Need.facility_id, m.Need.start, m.Need.role, m.Need.id)
     page = page_of(by_day, PER_PAGE)
@@ -249,13 +252,18 @@ class NeedForm(FlaskForm):
     """Only CSRF and lengths are checked here: every value is judged by the engine."""
 
     facility_id = SelectField(lazy_gettext("Facility"), validate_choice=False)
-    date = StringField(lazy_gettext("Date"), [Length(max=40)], render_kw={"type": "date"})
-    start = StringField(lazy_gettext("Start"), [Length(max=20)], render_kw={"type": "time"})
+    # Typed as text in the page's format, not the browser's date and time pickers: those
+    # follow the browser's language (05/18/2020, 12:00 AM on an English one) whatever the
+    # page says, and a 24-hour clock is what a shift is planned by.
+    date = StringField(lazy_gettext("Date"), [Length(max=40)], render_kw={"inputmode": "numeric"})
+    start = StringField(
+        lazy_gettext("Start"), [Length(max=20)], render_kw={"inputmode": "numeric", "size": 5}
+    )
     end = StringField(
         lazy_gettext("End"),
         [Length(max=20)],
         description=lazy_gettext("An end at or before the start is on the next day."),
-        render_kw={"type": "time"},
+        render_kw={"inputmode": "numeric", "size": 5},
     )
     role = SelectField(lazy_gettext("Role"), validate_choice=False)
     count = StringField(
@@ -273,7 +281,7 @@ def need_form(need: m.Need | None = None) -> NeedForm:
     if need is not None:
         data = {
             "facility_id": need.facility_id,
-            "date": need.date.isoformat(),
+            "date": i18n.date_field(need.date),
             "start": f"{need.start:%H:%M}",
             "end": f"{need.end:%H:%M}",
             "role": need.role,
@@ -281,6 +289,9 @@ def need_form(need: m.Need | None = None) -> NeedForm:
             "priority": str(need.priority),
         }
     form = NeedForm(data=data)
+    form.date.render_kw = {**(form.date.render_kw or {}), "placeholder": i18n.date_hint()}
+    for clock in (form.start, form.end):
+        clock.render_kw = {**(clock.render_kw or {}), "placeholder": gettext("HH:MM")}
     facilities = db.session.scalars(access.facilities_query(current_user))
     form.facility_id.choices = [SelectChoice(f.id, f"{f.name} ({f.id})") for f in facilities]
     form.role.choices = [SelectChoice(r, i18n.role_name(r)) for r in role_names()]
@@ -303,6 +314,7 @@ def submit(form: NeedForm, need: m.Need | None = None):
     """Store a posted form, or show it again with the engine's problems (400)."""
     if form.validate_on_submit():
         values = {name: form[name].data for name in FIELDS}
+        values["date"] = i18n.typed_date(str(values["date"] or ""))
         try:
             saved, replaced = save_need(values, need.id if need else None)
         except InvalidInput as exc:

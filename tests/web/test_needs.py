@@ -245,11 +245,29 @@ def test_the_list_filters_by_facility_and_date_in_shift_order(client, demo) -> N
     assert order == [n.id for n in sorted(wanted, key=lambda n: (n.start, n.role, n.id))]
 
 
-def test_a_bad_date_filter_says_what_to_write(client, demo) -> None:
+def test_a_bad_date_filter_says_what_to_write_in_the_pages_format(client, demo) -> None:
     login(client, Accounts.national)
-    response = client.get("/needs?date=19.05.2020")
+    response = client.get("/needs?date=19/05/2020")
     assert response.status_code == 400
-    assert "Choose a day, e.g. 05/25/2026." in response.get_data(as_text=True)  # en: US style
+    assert "Choose a day, e.g. 2026-05-25." in response.get_data(as_text=True)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    response = client.get("/needs?date=soon")
+    assert response.status_code == 400
+    assert "25.05.2026" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("language", "typed", "shown"), [
+    ("en", "2020-05-19", "2020-05-19"),
+    ("en", "19.05.2020", "2020-05-19"),
+    ("ru", "19.05.2020", "19.05.2020"),
+    ("ru", "2020-05-19", "19.05.2020"),
+])  # fmt: skip
+def test_a_date_is_typed_either_way_and_shown_the_pages_way(client, demo, language, typed, shown):
+    login(client, Accounts.national)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+    html = client.get(f"/needs?date={typed}").get_data(as_text=True)
+    assert f'value="{shown}"' in html
+    assert 'type="date"' not in html and 'inputmode="numeric"' in html
 
 
 def test_each_shift_shows_filled_open_and_who_is_coming(client, demo) -> None:
@@ -339,13 +357,13 @@ def test_a_fields_problem_is_said_with_its_label_not_its_column(client, demo) ->
 
 @pytest.mark.parametrize(
     ("language", "day", "start", "end"),
-    [
-        ("en-GB,en;q=0.9", "25/05/2026", "08:00", "20:00"),
-        ("en-US,en;q=0.9", "05/25/2026", "08:00 AM", "08:00 PM"),
+    [  # the page's format, whatever the browser's region: no 05/25 or 08:00 AM any more
+        ("en-GB,en;q=0.9", "2026-05-25", "08:00", "20:00"),
+        ("en-US,en;q=0.9", "2026-05-25", "08:00", "20:00"),
         ("ru-RU,ru;q=0.9", "25.05.2026", "08:00", "20:00"),
     ],
 )
-def test_date_and_time_problems_give_examples_as_the_browsers_picker_shows_them(
+def test_date_and_time_problems_give_examples_in_the_pages_format(
     client, demo, language, day, start, end
 ) -> None:
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
@@ -356,6 +374,9 @@ def test_date_and_time_problems_give_examples_as_the_browsers_picker_shows_them(
     for error, example in zip(errors, (day, start, end), strict=True):
         assert f" {example}" in error.replace("\u202f", " "), (error, example)
         assert "YYYY" not in error and "HH:MM" not in error and "ГГГГ" not in error
+    page = html.replace("\u202f", " ")
+    hint = "ДД.ММ.ГГГГ" if language.startswith("ru") else "YYYY-MM-DD"
+    assert f'placeholder="{hint}"' in page  # the field itself says how to write it
     if language.startswith("ru"):
         assert all(re.search("[а-я]", e) for e in errors), errors
     listed = client.get("/needs?date=tomorrow")  # a filter typed into the address
@@ -740,3 +761,21 @@ def test_the_national_needs_upload_stores_all_or_nothing(client, app, national) 
     assert response.status_code == 200, response.get_data(as_text=True)[:2000]
     assert "Stored: 9092 needs added, 0 replaced" in response.get_data(as_text=True)
     assert count(app) == len(national.needs) == 9092
+
+
+def test_a_russian_clerk_types_the_date_as_russians_write_it(app, client, demo) -> None:
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "ru"
+    token = signed_in(client, Accounts.hospital)
+    response = client.post("/needs/new", data=form(demo, date="30.05.2020", csrf_token=token))
+    assert response.status_code == 302
+    assert "date=2020-05-30" in response.headers["Location"]
+    with app.app_context():
+        need = db.session.scalars(
+            select(Need).where(
+                Need.facility_id == demo["facility"], Need.date == dt.date(2020, 5, 30)
+            )
+        ).one()
+        db.session.expunge(need)
+    page = client.get(f"/needs/{need.id}/edit").get_data(as_text=True)
+    assert 'value="30.05.2020"' in page and 'placeholder="ДД.ММ.ГГГГ"' in page
+    assert 'placeholder="ЧЧ:ММ"' in page
