@@ -121,8 +121,9 @@ def init_app(app: Flask) -> None:
         lambda: {
             "current_locale": language(),
             "languages": LANGUAGES,
-            "time_zone": current_app.config["TIMEZONE"],
+            "time_zone": viewer_zone_name(),
             "date_hint": date_hint,
+            "viewer_zones": VIEWER_ZONES,
         }
     )
     app.before_request(_engine_speaks)
@@ -143,6 +144,33 @@ def _site_zone_setting(name: str) -> str:
 def site_zone() -> ZoneInfo:
     """The site's time zone: a facility's when it names none, and the zone of stamped times."""
     return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+# The zones a person may choose for the times stamped on pages: Russia's eleven, and UTC.
+VIEWER_ZONES = (
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+    "UTC",
+)
+
+
+def viewer_zone_name() -> str:
+    """The zone stamped times are shown in: the signed-in person's choice, else the site's."""
+    if has_request_context() and current_user and current_user.is_authenticated:
+        chosen = getattr(current_user, "timezone", None)
+        if chosen:
+            return str(chosen)
+    return str(current_app.config["TIMEZONE"])
 
 
 def zone_of(name: str | None = None) -> ZoneInfo:
@@ -226,18 +254,19 @@ def date(value: dt.date) -> str:
 
 
 def local(value: dt.datetime, zone: str | None = None) -> dt.datetime:
-    """A stamped time (stored as naive UTC, or aware) in `zone` (a facility's; the site's)."""
+    """A stamped time (stored as naive UTC, or aware) in `zone` (a facility's), else in the
+    viewer's (`viewer_zone_name`)."""
     aware = value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-    return aware.astimezone(zone_of(zone))
+    return aware.astimezone(ZoneInfo(zone or viewer_zone_name()))
 
 
 def moment(value: dt.datetime, zone: str | None = None) -> str:
-    """A stamped time with its date, to the minute, in `zone` (the site's unless given)."""
+    """A stamped time with its date, to the minute, in `zone` (the viewer's unless given)."""
     return dates.format_datetime(local(value, zone), _pattern("moment"), locale=get_locale())
 
 
 def seconds(value: dt.datetime, zone: str | None = None) -> str:
-    """A stamped time of day, to the second, in `zone` (the site's unless given)."""
+    """A stamped time of day, to the second, in `zone` (the viewer's unless given)."""
     return dates.format_datetime(local(value, zone), "HH:mm:ss", locale=get_locale())
 
 

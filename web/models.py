@@ -98,6 +98,8 @@ class User(UserMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     # the language chosen with the switcher (web.i18n.LANGUAGES); None: the browser's
     locale: Mapped[str | None] = mapped_column(String(10))
+    # the zone stamped times (audit, published) are shown in; None: the site's
+    timezone: Mapped[str | None] = mapped_column(String(64))
     # a volunteer's notices (web.notices): by e-mail or not, and the reminder's lead time in
     # hours before each shift (None: the site's REMINDER_HOURS; 0: no reminders)
     email_notices: Mapped[bool] = mapped_column(default=True, server_default=true())

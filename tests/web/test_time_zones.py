@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from scheduler.outputs.calendars import assignment_uid
 from tests.factories import make_facility, make_need
-from tests.web.conftest import Accounts, login, settings
+from tests.web.conftest import Accounts, csrf_token, login, settings
 from web import create_app, i18n, schedule
 from web.models import AuditEntry, Facility, db
 
@@ -103,6 +103,33 @@ def test_the_audit_log_shows_the_sites_zone_not_utc(app, client, demo) -> None:
 
 
 # --- "now" at the facility -----------------------------------------------------------------
+
+
+def test_a_person_reads_stamped_times_in_the_zone_they_chose(app, client, demo) -> None:
+    """A coordinator in Vladivostok: the audit log at their clock, labelled so; shift times
+    are not touched (they stay each facility's own)."""
+    with app.app_context():
+        db.session.add(
+            AuditEntry(at=dt.datetime(2020, 5, 20, 21, 30), action="reset", entity="calendar_token")
+        )
+        db.session.commit()
+    login(client, Accounts.national)
+    token = csrf_token(client, "/account/password")
+    page = client.get("/account/password").get_data(as_text=True)
+    assert '<option value="Asia/Vladivostok">' in page
+    response = client.post("/time-zone", data={"csrf_token": token, "timezone": "Asia/Vladivostok"})
+    assert response.status_code == 302
+    html = client.get("/audit").get_data(as_text=True)
+    assert "When (Asia/Vladivostok)" in html and "2020-05-21 07:30" in html
+    assert (
+        client.post(
+            "/time-zone", data={"csrf_token": token, "timezone": "Mars/Olympus"}
+        ).status_code
+        == 400
+    )
+    client.post("/time-zone", data={"csrf_token": token, "timezone": ""})
+    html = client.get("/audit").get_data(as_text=True)
+    assert "When (Europe/Moscow)" in html and "2020-05-21 00:30" in html
 
 
 def test_a_shift_is_past_at_vladivostoks_midnight_while_moscow_is_still_on_its_day(

@@ -1,5 +1,5 @@
 """the notice outbox: one row per message, sent by the worker; volunteers' answers to
-shifts; a volunteer's notice preferences
+shifts; a volunteer's notice preferences; the zone a person reads stamped times in
 
 Revision ID: b5c7d9e2f418
 Revises: a8d3e5f1c246
@@ -24,6 +24,7 @@ def upgrade():
             sa.Column("email_notices", sa.Boolean(), nullable=False, server_default=sa.true())
         )
         batch_op.add_column(sa.Column("remind_hours", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("telegram_chat", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("telegram_link", sa.String(length=64), nullable=True))
         batch_op.add_column(
@@ -96,6 +97,7 @@ def downgrade():
         batch_op.drop_column("sms_notices")
         batch_op.drop_column("telegram_link")
         batch_op.drop_column("telegram_chat")
+        batch_op.drop_column("timezone")
         batch_op.drop_column("remind_hours")
         batch_op.drop_column("email_notices")
     op.drop_table("shift_answer")
