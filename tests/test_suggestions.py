@@ -55,6 +55,17 @@ def test_the_free_are_suggested_nearest_first_and_nobody_already_on_it() -> None
     assert found.candidates[0].km is not None and found.candidates[0].km < 1
 
 
+def test_a_volunteer_who_declined_the_shift_is_not_offered_it_again() -> None:
+    volunteers = [
+        make_volunteer(id="V1"),
+        make_volunteer(id="V2", lat=FAR[0], lon=FAR[1]),
+        make_volunteer(id="V3", lat=NEAR[0], lon=NEAR[1]),
+    ]
+    dataset = make_dataset(volunteers=volunteers, needs=[make_need(count=3)])
+    found = suggest(dataset, [("N1", "V1")], "N1", declined=[("N1", "V3"), ("N9", "V2")])
+    assert [c.volunteer_id for c in found.candidates] == ["V2"]
+
+
 def test_among_equally_near_the_one_with_fewer_shifts_that_week_comes_first() -> None:
     volunteers = [make_volunteer(id="V1"), make_volunteer(id="V2")]
     needs = [make_need(id="N1"), make_need(id="N2", date="2026-03-03")]

@@ -457,7 +457,7 @@ def cover(need_id: str):
         abort(404)
     roster = store.published()
     dataset, pairs = scoped_roster(roster, store.region_facilities(facility.region))
-    found = suggest(dataset, pairs, need_id)
+    found = suggest(dataset, pairs, need_id, declined=store.declined_pairs())
     if wants_json():
         return jsonify(found.as_json())
     return render_template(

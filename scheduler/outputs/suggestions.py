@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,10 +85,15 @@ class Suggestions:
 
 
 def suggest(
-    dataset: Dataset, assignments: Iterable[tuple[str, str]], need_id: str, most: int = 20
+    dataset: Dataset,
+    assignments: Iterable[tuple[str, str]],
+    need_id: str,
+    most: int = 20,
+    declined: Collection[tuple[str, str]] = (),
 ) -> Suggestions:
     """Up to `most` of each kind of candidate for one place of the need; raises `InvalidInput`
-    for a need the dataset does not have. `assignments` are (need_id, volunteer_id) pairs."""
+    for a need the dataset does not have. `assignments` are (need_id, volunteer_id) pairs;
+    nobody is offered a shift in `declined` (need_id, volunteer_id), theirs to decline."""
     index = {n.id: k for k, n in enumerate(dataset.needs)}
     if need_id not in index:
         message = gettext("there is no need '%(need_id)s' in the input", need_id=need_id)
@@ -99,13 +104,13 @@ def suggest(
     roster = roster_pairs(dataset, pairs)
     need = dataset.needs[g]
     open_places = need.count - int(np.count_nonzero(roster[1] == g))
-    board = _Board(dataset, shifts, roster)
+    board = _Board(dataset, shifts, roster, declined)
     here = board.eligible([g])
     on_it = set(roster[0][roster[1] == g].tolist())
     direct: list[tuple[int, float]] = []
     blocked: list[tuple[int, float]] = []
     for v, km in zip(here.volunteer.tolist(), here.km.tolist(), strict=True):
-        if v in on_it:
+        if v in on_it or board.declined(v, g):
             continue
         (direct if board.fits(v, g) else blocked).append((v, km))
     direct.sort(key=lambda c: board.rank(c[0], c[1], g))
@@ -127,8 +132,15 @@ def suggest(
 class _Board:
     """The roster as the rules see it, opened up volunteer by volunteer as they are asked about."""
 
-    def __init__(self, dataset: Dataset, shifts: Shifts, roster: tuple[I64, I64]):
+    def __init__(
+        self,
+        dataset: Dataset,
+        shifts: Shifts,
+        roster: tuple[I64, I64],
+        declined: Collection[tuple[str, str]] = (),
+    ):
         self.dataset, self.shifts = dataset, shifts
+        self.refused = set(declined)
         calendar = Calendar.of_dataset(dataset, shifts.start, shifts.end, shifts.day, shifts.week)
         self.book = Bookings(calendar)
         self.held: dict[int, list[int]] = {}
@@ -199,10 +211,17 @@ class _Board:
                 return Move(self.dataset.needs[s].id, self.dataset.volunteers[v].id, taker)
         return None
 
+    def declined(self, v: int, n: int) -> bool:
+        return (self.dataset.needs[n].id, self.dataset.volunteers[v].id) in self.refused
+
     def _taker(self, s: int, exclude: int) -> str | None:
         on_it = self.on_shift.get(s, set())
         nearest = itertools.islice(
-            ((v, km) for v, km in self.options.get(s, ()) if v != exclude and v not in on_it),
+            (
+                (v, km)
+                for v, km in self.options.get(s, ())
+                if v != exclude and v not in on_it and not self.declined(v, s)
+            ),
             3 * MOVERS,
         )
         ranked = sorted(nearest, key=lambda c: self.rank(c[0], c[1], s))
