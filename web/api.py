@@ -28,19 +28,12 @@ from sqlalchemy import Select, func, select
 from scheduler.intake import cells
 from scheduler.intake.schema import columns
 from scheduler.problems import InvalidInput, Problem
-from web import access, store
+from web import access, shift_answers, store
 from web import models as m
 from web.access import STAFF, roles_required
+from web.coming import Coming, coming_to, facility_names
 from web.models import Role, db
-from web.needs import (
-    Coming,
-    coming_to,
-    described,
-    facility_names,
-    needs_in_scope,
-    save_need,
-    withdraw_need,
-)
+from web.needs import described, needs_in_scope, save_need, withdraw_need
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -48,6 +41,7 @@ PUBLIC = frozenset({"api.openapi", "api.csrf_token"})
 NEED_FIELDS = tuple(columns("needs"))
 PER_PAGE = 100
 MAX_PER_PAGE = 1000
+REASON_LIMIT = 500  # characters of why a volunteer cannot come
 
 
 @bp.before_request
@@ -145,6 +139,31 @@ def update_need(need_id: str):
 def delete_need(need_id: str):
     withdraw_need(access.need_or_404(current_user, need_id))
     return "", 204
+
+
+@bp.post("/my/shifts/<need_id>/decline")
+@roles_required(Role.VOLUNTEER)
+def decline_shift(need_id: str):
+    """The volunteer cannot come: off the shift, the coordinators told; 409 after the cut-off
+    (`DECLINE_CUTOFF_HOURS` before the start), with whom to call."""
+    found = shift_answers.shift_of(need_id[:200], current_user.volunteer_id or "")
+    if found is None:
+        return failure(404, gettext("you have no such shift in the published roster"))
+    body = _json()
+    reason = body.get("reason") if isinstance(body, dict) else None
+    try:
+        if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_LIMIT):
+            raise cells.CellError(
+                gettext("a text of at most %(most)s characters, or leave it out", most=REASON_LIMIT)
+            )
+        said = cells.free_text(reason or "")
+    except cells.CellError as exc:
+        raise InvalidInput([Problem("request", None, "reason", str(exc))]) from None
+    need, facility, volunteer = found
+    if shift_answers.too_late(need, facility):
+        return failure(409, shift_answers.late_words(facility))
+    shift_answers.decline(need, volunteer, said)
+    return jsonify(need_id=need.id, declined=True)
 
 
 def _body() -> dict[str, object]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import tempfile
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ from scheduler.problems import InvalidInput, Problem
 from web import access, audit, form_words, i18n, need_edits, notices, store
 from web import models as m
 from web.access import STAFF, roles_required
+from web.coming import Coming, coming_to, facility_names
 from web.models import db
 from web.paging import page_number
 from web.roster_changes import Shift
@@ -59,17 +60,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- shared with the API ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Coming:
-    """A volunteer the published roster sends to a need."""
-
-    volunteer_id: str
-    name: str
-    role: str
-    phone: str
-    confirmed: bool = False  # by the link in their notice (web.shift_answers)
-
-
 def needs_in_scope(facility_id: str = "", day: dt.date | None = None) -> Select:
     """The current user's needs, optionally of one facility and one day, in shift order."""
     query = access.needs_query(current_user)
@@ -84,32 +74,6 @@ def parse_day(text: str) -> dt.date | None:
     """A date filter as typed (ISO, or DD.MM.YYYY); raises `CellError` with the engine's
     message."""
     return cells.date(i18n.typed_date(text)) if text.strip() else None
-
-
-def coming_to(need_ids: Collection[str] | Select) -> dict[str, list[Coming]]:
-    """Who the published roster sends to each need (ids, or a query of needs)."""
-    roster = store.published()
-    if roster is None:
-        return {}
-    if isinstance(need_ids, Select):
-        need_ids = need_ids.with_only_columns(m.Need.id).order_by(None)
-    rows = db.session.execute(
-        select(m.Assignment.need_id, m.Volunteer)
-        .join(m.Volunteer, m.Volunteer.id == m.Assignment.volunteer_id)
-        .where(m.Assignment.roster_id == roster.id, m.Assignment.need_id.in_(need_ids))
-        .order_by(m.Volunteer.name, m.Volunteer.id)
-    ).all()
-    confirmed = store.confirmed_pairs(need_id for need_id, _ in rows)
-    found: dict[str, list[Coming]] = {}
-    for need_id, v in rows:
-        sure = (need_id, v.id) in confirmed
-        found.setdefault(need_id, []).append(Coming(v.id, v.name, v.role, v.phone, sure))
-    return found
-
-
-def facility_names(ids: Collection[str]) -> dict[str, str]:
-    query = select(m.Facility.id, m.Facility.name).where(m.Facility.id.in_(set(ids)))
-    return {facility_id: name for facility_id, name in db.session.execute(query)}
 
 
 def save_need(values: Mapping[str, object], need_id: str | None = None) -> tuple[m.Need, bool]:

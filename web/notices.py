@@ -154,7 +154,7 @@ def need_withdrawn(need: m.Need, volunteer_ids: Iterable[str]) -> int:
     )
 
 
-def shift_declined(need: m.Need, volunteer: m.Volunteer) -> int:
+def shift_declined(need: m.Need, volunteer: m.Volunteer, reason: str = "") -> int:
     """Post a notice to each coordinator of the need's region (and every national one) that
     a volunteer declined it (no commit)."""
     facility = db.session.get(m.Facility, need.facility_id)
@@ -181,6 +181,7 @@ def shift_declined(need: m.Need, volunteer: m.Volunteer) -> int:
                 "name": user.name,
                 "volunteer": volunteer.name,
                 "volunteer_phone": volunteer.phone,
+                "reason": reason,
                 "shift": words,
             },
         }

@@ -68,6 +68,11 @@ def local_today(facility: domain.Facility) -> dt.date:
     return now().astimezone(facility.zone()).date()
 
 
+def cutoff_hours() -> float:
+    """How long before a shift it may still be declined on a page (`DECLINE_CUTOFF_HOURS`)."""
+    return float(current_app.config.get("DECLINE_CUTOFF_HOURS", 12))
+
+
 def new_token() -> str:
     """A calendar token: 256 random bits, URL-safe (43 characters, the column holds 64)."""
     return secrets.token_urlsafe(32)
@@ -103,6 +108,12 @@ class Shift:
         """Past: the day it ends on is over at the facility (so a night shift stays listed
         the morning after)."""
         return self.need.end <= dt.datetime.combine(local_today(self.facility), dt.time())
+
+    def too_late_to_decline(self) -> bool:
+        """Within `cutoff_hours()` of its start at the facility, or later: too late to decline
+        on a page; the volunteer calls the hospital instead, so that somebody hears it."""
+        zone = self.facility.zone(str(current_app.config["TIMEZONE"]))
+        return now() >= self.need.start.replace(tzinfo=zone) - dt.timedelta(hours=cutoff_hours())
 
     @property
     def phone_url(self) -> str:
@@ -262,8 +273,11 @@ def show():
         current_user.calendar_token = new_token()
         db.session.commit()
     shifts = data.shifts()
+    confirmed = store.confirmed_pairs(s.need.id for s in shifts)
     return render_template(
         "schedule/show.html",
+        confirmed={n for n, v in confirmed if v == current_user.volunteer_id},
+        cutoff=cutoff_hours(),
         upcoming=[s for s in shifts if not s.ended],
         past=[s for s in reversed(shifts) if s.ended],
         feed_url=url_for("schedule.feed", token=current_user.calendar_token, _external=True),

@@ -20,8 +20,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext
+from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -29,7 +39,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from web import audit, notices, schedule, store
 from web import models as m
-from web.models import db
+from web.access import roles_required
+from web.models import Role, db
 
 bp = Blueprint("shift_answers", __name__)
 
@@ -101,49 +112,26 @@ def _shift(need_id: str, volunteer_id: str) -> tuple[m.Need, m.Facility, m.Volun
     return None if row is None else (row[0], row[1], row[2])
 
 
-def _started(need: m.Need, facility: m.Facility) -> bool:
-    """The shift has begun at its facility (its clock, its zone)."""
-    zone = store.as_facility(facility).zone(str(current_app.config["TIMEZONE"]))
-    return schedule.now() >= need.start.replace(tzinfo=zone)
+def too_late(need: m.Need, facility: m.Facility) -> bool:
+    """Too late to decline here (`schedule.Shift.too_late_to_decline`)."""
+    return schedule.Shift(store.as_need(need), store.as_facility(facility)).too_late_to_decline()
 
 
-@bp.route("/shift/<token>", methods=["GET", "POST"])
-def answer(token: str):
-    named = read_token(token)
-    if named is None:
-        return render_template("shift_answers/invalid.html"), 404
-    need_id, volunteer_id = named
-    found = _shift(need_id, volunteer_id)
-    given = answers([named]).get(named)
-    if found is None:  # declined already, or the shift was withdrawn or given to someone else
-        declined = given == DECLINED
-        return render_template("shift_answers/gone.html", declined=declined), (
-            200 if declined else 404
-        )
-    need, facility, volunteer = found
-    card = schedule.Shift(store.as_need(need), store.as_facility(facility))
-    started = _started(need, facility)
-    if request.method == "POST":
-        choice = request.form.get("answer", "")
-        if choice == CONFIRMED:
-            _answer(need_id, volunteer_id, CONFIRMED)
-            audit.record("confirm", "assignment", f"{need_id}/{volunteer_id}")
-            db.session.commit()
-            flash(gettext("Thank you: your shift is confirmed."))
-        elif choice == DECLINED and not started:
-            return _decline(token, need, volunteer)
-        return redirect(url_for("shift_answers.answer", token=token))
-    return render_template(
-        "shift_answers/show.html",
-        card=card,
-        volunteer=volunteer,
-        given=given,
-        started=started,
-        token=token,
-    )
+def shift_of(need_id: str, volunteer_id: str) -> tuple[m.Need, m.Facility, m.Volunteer] | None:
+    """The need, its facility and the volunteer, if the published roster has them together."""
+    return _shift(need_id, volunteer_id)
 
 
-def _decline(token: str, need: m.Need, volunteer: m.Volunteer):
+def confirm(need_id: str, volunteer_id: str) -> None:
+    """Record a confirmation (committed)."""
+    _answer(need_id, volunteer_id, CONFIRMED)
+    audit.record("confirm", "assignment", f"{need_id}/{volunteer_id}")
+    db.session.commit()
+
+
+def decline(need: m.Need, volunteer: m.Volunteer, reason: str = "") -> bool:
+    """Take the volunteer off the shift in the published roster, record the answer and tell the
+    coordinators (committed); False when the roster no longer had them on it."""
     need_id, volunteer_id = need.id, volunteer.id
     store.hold("publish")  # the roster read below is the one standing at commit
     current = store.published()
@@ -162,9 +150,80 @@ def _decline(token: str, need: m.Need, volunteer: m.Volunteer):
         )
     _answer(need_id, volunteer_id, DECLINED)
     if removed:
-        notices.shift_declined(need, volunteer)
-    audit.record("decline", "assignment", f"{need_id}/{volunteer_id}", removed=bool(removed))
+        notices.shift_declined(need, volunteer, reason)
+    detail = {"removed": bool(removed), **({"reason": reason} if reason else {})}
+    audit.record("decline", "assignment", f"{need_id}/{volunteer_id}", **detail)
     db.session.commit()
     notices.wake()
-    flash(gettext("You are off this shift; the coordinators are told. Thank you for saying so."))
-    return redirect(url_for("shift_answers.answer", token=token))
+    return bool(removed)
+
+
+@bp.route("/shift/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    named = read_token(token)
+    if named is None:
+        return render_template("shift_answers/invalid.html"), 404
+    need_id, volunteer_id = named
+    found = _shift(need_id, volunteer_id)
+    given = answers([named]).get(named)
+    if found is None:  # declined already, or the shift was withdrawn or given to someone else
+        declined = given == DECLINED
+        return render_template("shift_answers/gone.html", declined=declined), (
+            200 if declined else 404
+        )
+    need, facility, volunteer = found
+    card = schedule.Shift(store.as_need(need), store.as_facility(facility))
+    late = too_late(need, facility)
+    if request.method == "POST":
+        said(need, facility, volunteer, request.form.get("answer", ""))
+        return redirect(url_for("shift_answers.answer", token=token))
+    return render_template(
+        "shift_answers/show.html",
+        card=card,
+        volunteer=volunteer,
+        given=given,
+        started=late,
+        cutoff=schedule.cutoff_hours(),
+        token=token,
+    )
+
+
+def said(need: m.Need, facility: m.Facility, volunteer: m.Volunteer, choice: str) -> None:
+    """A volunteer's answer from a page (the link's or their own), with what to tell them."""
+    if choice == CONFIRMED:
+        confirm(need.id, volunteer.id)
+        flash(gettext("Thank you: your shift is confirmed."))
+    elif choice == DECLINED and too_late(need, facility):
+        flash(late_words(facility), "error")
+    elif choice == DECLINED:
+        decline(need, volunteer)
+        flash(
+            gettext("You are off this shift; the coordinators are told. Thank you for saying so.")
+        )
+
+
+def late_words(facility: m.Facility) -> str:
+    hours = f"{schedule.cutoff_hours():g}"
+    if facility.phone:
+        return gettext(
+            "It is too late to say so here (less than %(hours)s hours before the shift): "
+            "call the hospital, %(phone)s.",
+            hours=hours,
+            phone=facility.phone,
+        )
+    return gettext(
+        "It is too late to say so here (less than %(hours)s hours before the shift): call the "
+        "hospital or your coordinator.",
+        hours=hours,
+    )
+
+
+@bp.post("/my/shifts/<need_id>/answer")
+@roles_required(Role.VOLUNTEER)
+def my_answer(need_id: str):
+    """Confirm or decline one of one's own upcoming shifts from one's own page."""
+    found = _shift(need_id[:200], current_user.volunteer_id or "")
+    if found is None:
+        abort(404)
+    said(*found, request.form.get("answer", ""))
+    return redirect(url_for("schedule.show"))

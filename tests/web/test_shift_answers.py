@@ -134,7 +134,7 @@ def test_a_started_shift_cannot_be_declined_by_link(app, client, demo, monkeypat
     start = demo["dataset"].need_by_id[pair[0]].start
     monkeypatch.setattr(schedule, "now", lambda: at(start.year, start.month, start.day, 23, 59))
     page = client.get(link(app, pair)).get_data(as_text=True)
-    assert "This shift has started" in page and 'value="declined"' not in page
+    assert "It is too late to say so here" in page and 'value="declined"' not in page
     answer_page = client.post(
         link(app, pair),
         data={"csrf_token": csrf_token(client, link(app, pair)), "answer": "declined"},
