@@ -89,6 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         language,
         needs,
         notice_log,
+        open_shifts,
         publishing,
         schedule,
         shift_answers,
@@ -108,6 +109,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         notice_log,
         shift_answers,
         telegram,
+        open_shifts,
         api,
         language,
     )

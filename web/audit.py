@@ -29,6 +29,7 @@ ACTIONS = {
     "confirm": lazy_pgettext("audit action", "confirm"),
     "decline": lazy_pgettext("audit action", "decline"),
     "link": lazy_pgettext("audit action", "link"),
+    "claim": lazy_pgettext("audit action", "take an open shift"),
     "unlink": lazy_pgettext("audit action", "unlink"),
 }
 ENTITIES = {

@@ -189,6 +189,30 @@ def shift_declined(need: m.Need, volunteer: m.Volunteer, reason: str = "") -> in
     )
 
 
+def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: str) -> int:
+    """Post the volunteer their new shift, taken from the open ones (no commit): the mail
+    they keep, with its link to say later that they cannot come after all."""
+    told = outbox.recipients([volunteer_id])
+    if volunteer_id not in told:
+        return 0
+    person = told[volunteer_id]
+    return outbox.post(
+        [
+            {
+                "key": f"claim-{need.id}-{volunteer_id}-{m.utcnow():%Y%m%d%H%M%S%f}",
+                "to": person,
+                "kind": "roster_changed",
+                "payload": {
+                    "name": person.name,
+                    "added": [shift_words(need, facility)],
+                    "moved": [],
+                    "removed": [],
+                },
+            }
+        ]
+    )
+
+
 def post_reminders(now: dt.datetime | None = None) -> int:
     """Post a reminder for each shift of the published roster that starts within its
     volunteer's lead time (24 h unless they chose another; none if they turned them off).

@@ -34,8 +34,6 @@ from flask_babel import gettext
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from web import audit, notices, schedule, store
 from web import models as m
@@ -82,18 +80,7 @@ def answers(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
 
 
 def _answer(need_id: str, volunteer_id: str, answer: str) -> None:
-    row = {"need_id": need_id, "volunteer_id": volunteer_id, "answer": answer}
-    insert = (
-        postgresql_insert(m.ShiftAnswer)
-        if db.session.get_bind().dialect.name == "postgresql"
-        else sqlite_insert(m.ShiftAnswer)
-    )
-    db.session.execute(
-        insert.values(row | {"answered_at": m.utcnow()}).on_conflict_do_update(
-            index_elements=["need_id", "volunteer_id"],
-            set_={"answer": answer, "answered_at": m.utcnow()},
-        )
-    )
+    store.answer_pair(need_id, volunteer_id, answer)
 
 
 def _shift(need_id: str, volunteer_id: str) -> tuple[m.Need, m.Facility, m.Volunteer] | None:

@@ -104,7 +104,7 @@ def suggest(
     roster = roster_pairs(dataset, pairs)
     need = dataset.needs[g]
     open_places = need.count - int(np.count_nonzero(roster[1] == g))
-    board = _Board(dataset, shifts, roster, declined)
+    board = Board(dataset, shifts, roster, declined)
     here = board.eligible([g])
     on_it = set(roster[0][roster[1] == g].tolist())
     direct: list[tuple[int, float]] = []
@@ -129,7 +129,7 @@ def suggest(
     return Suggestions(need_id, max(open_places, 0), tuple(found + moved))
 
 
-class _Board:
+class Board:
     """The roster as the rules see it, opened up volunteer by volunteer as they are asked about."""
 
     def __init__(

@@ -195,6 +195,19 @@ def declined_pairs() -> set[tuple[str, str]]:
     return {(need_id, volunteer_id) for need_id, volunteer_id in db.session.execute(query)}
 
 
+def answer_pair(need_id: str, volunteer_id: str, answer: str) -> None:
+    """Store a volunteer's answer to a shift, "confirmed" or "declined" (no commit)."""
+    row = {"need_id": need_id, "volunteer_id": volunteer_id, "answer": answer}
+    now = {"answer": answer, "answered_at": m.utcnow()}
+    keys = ["need_id", "volunteer_id"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        on_postgresql = postgresql_insert(m.ShiftAnswer).values(row | now)
+        db.session.execute(on_postgresql.on_conflict_do_update(index_elements=keys, set_=now))
+    else:
+        on_sqlite = sqlite_insert(m.ShiftAnswer).values(row | now)
+        db.session.execute(on_sqlite.on_conflict_do_update(index_elements=keys, set_=now))
+
+
 def forget_answers(need_ids: Iterable[str] = (), confirmed: Iterable[tuple[str, str]] = ()) -> None:
     """Forget every answer to these needs (withdrawn, or moved: the answer was to a shift
     that is no longer), and the confirmations of these pairs (taken off the roster)."""
