@@ -90,6 +90,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         needs,
         notice_log,
         open_shifts,
+        own_availability,
         publishing,
         schedule,
         shift_answers,
@@ -110,6 +111,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         shift_answers,
         telegram,
         open_shifts,
+        own_availability,
         api,
         language,
     )

@@ -30,7 +30,7 @@ from scheduler.intake.cells import CellError
 from scheduler.intake.schema import COLUMNS
 from scheduler.intake.updates import Changes, read_changes
 from scheduler.problems import InvalidInput
-from web import access, audit, store, volunteer_search
+from web import access, audit, availability_upload, store, volunteer_search
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.models import Role, db
@@ -103,7 +103,11 @@ class UploadForm(FlaskForm):
 @bp.route("/volunteers/upload", methods=["GET", "POST"])
 @roles_required(*COORDINATORS)
 def upload_volunteers():
-    """Add or replace volunteers and their availability: all of the file, or nothing."""
+    """Add or replace volunteers and their availability: all of the file, or nothing.
+
+    An upload that would remove anybody's stored windows is shown for review
+    first (`web.availability_upload`) and stored only when confirmed.
+    """
     form = UploadForm()
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
@@ -113,7 +117,45 @@ def upload_volunteers():
         changes = read_upload(form.file.data, base)
     except InvalidInput as exc:
         return render_upload(form, [p for p in exc.problems if p.is_error]), 400
-    flash(store_upload(changes, base, form.file.data.filename or ""))
+    name = upload_name(form.file.data.filename or "")
+    review = availability_upload.removals(changes, base)
+    if review:
+        return render_template(
+            "coordination/upload_review.html",
+            token=availability_upload.park(form.file.data, name),
+            review=review,
+            stranded=availability_upload.stranded_shifts(changes, base),
+            filename=name,
+        )
+    return stored(changes, base, name)
+
+
+@bp.post("/volunteers/upload/confirm")
+@roles_required(*COORDINATORS)
+def confirm_upload():
+    """Store an upload shown for review: read again, as the stored data may have moved on."""
+    token = request.form.get("token", "")[:100]
+    path = availability_upload.parked(token)
+    if not ConfirmForm().validate_on_submit() or path is None:
+        flash(gettext("This upload is no longer waiting; upload the file again."), "error")
+        return redirect(url_for("coordination.upload_volunteers"))
+    base = store.load()
+    try:
+        changes = read_changes(path, base, UPLOAD_SHEETS, access.scope(current_user))
+    except InvalidInput as exc:
+        availability_upload.discard(token)
+        return render_upload(UploadForm(), [p for p in exc.problems if p.is_error]), 400
+    response = stored(changes, base, path.name)
+    availability_upload.discard(token)
+    return response
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token; the parked file's token is a plain field."""
+
+
+def stored(changes: Changes, base: Dataset, name: str):
+    flash(store_upload(changes, base, name))
     for warning in changes.warnings:
         flash(f"{warning.sheet}: {warning.message}", "warning")
     return redirect(url_for("coordination.volunteers"))
@@ -147,6 +189,7 @@ def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
     added = len(changes.volunteers) - replaced
     windows = sum(len(rows) for rows in changes.availability.values())
     store.apply(changes)
+    availability_upload.keep_history(changes, base)
     audit.record(
         "upload",
         "volunteers",

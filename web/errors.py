@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, flash, jsonify, redirect, render_template, request
 from flask_babel import gettext, lazy_gettext
+from flask_login import login_url
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InternalError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from web.extensions import login_manager
 from web.models import db
 from web.refusals import judge, message
 
@@ -66,6 +68,16 @@ def register(app: Flask) -> None:
         db.session.rollback()
         log.error("%s %s: the database refused: %s", request.method, request.path, error)
         return _answer(503, message(judge(error)))
+
+    @login_manager.unauthorized_handler
+    def sign_in_first():
+        """The API answers 401: a client cannot follow a redirect to a sign-in form."""
+        if wants_json():
+            return _answer(
+                401, gettext("Sign in first: POST /login with email, password and csrf_token.")
+            )
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url(str(login_manager.login_view), request.url))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -200,6 +200,23 @@ class Window(Base):
     weekday: Mapped[int | None]
 
 
+class AvailabilityChange(Base):
+    """One replacement of a volunteer's windows, kept so that nobody's hours vanish unseen:
+    who changed them (the volunteer, or a coordinator's upload), when, before and after."""
+
+    __tablename__ = "availability_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(20))  # "volunteer" or "upload"
+    before: Mapped[list] = mapped_column(JSON, default=list)  # windows in the contract's words
+    after: Mapped[list] = mapped_column(JSON, default=list)
+
+
 class Need(Base):
     __tablename__ = "need"
     __table_args__ = (

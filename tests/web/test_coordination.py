@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -20,7 +21,7 @@ from werkzeug.test import encode_multipart
 from scheduler.intake.schema import COLUMNS
 from tests.web.conftest import Accounts, csrf_token, login
 from web import coordination
-from web.models import AuditEntry, Facility, User, Volunteer, Window, db
+from web.models import AuditEntry, AvailabilityChange, Facility, User, Volunteer, Window, db
 
 BROKEN = Path(__file__).resolve().parents[1] / "broken" / "cases"
 SCRIPT = "<script>alert(1)</script>"
@@ -265,12 +266,49 @@ def test_a_workbook_replaces_the_availability_of_the_volunteers_it_names(app, cl
         {"volunteer_id": "V90002", "day": "2020-05-19", "start": "20:00", "end": "08:00"},
     ]
     book = workbook({"volunteers": [volunteer("V90002")], "availability": rows})
-    response = upload(client, book, "lists.xlsx")
+    review = upload(client, book, "lists.xlsx")
+    assert review.status_code == 200
+    html = text(review)
+    assert "Check before replacing availability" in html and named in html
+    assert "Mondays 08:00–20:00" in html  # what comes instead of what goes
+    with app.app_context():  # shown, not stored
+        assert db.session.scalar(select(func.count()).select_from(Window)) == windows
+        assert db.session.get(Volunteer, "V90002") is None
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = client.post("/volunteers/upload/confirm", data={"token": token, "csrf_token": csrf})
     assert response.status_code == 302
     assert "availability of 2 volunteer(s) replaced (2 row(s))" in text(client.get("/volunteers"))
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Window)) == windows - own + 2
         assert db.session.get(Volunteer, "V90002") is not None
+        kept = db.session.scalars(
+            select(AvailabilityChange).where(AvailabilityChange.volunteer_id == named)
+        ).one()
+        assert kept.source == "upload" and len(kept.before) == own
+        assert kept.after == [{"day": "Mon", "start": "08:00", "end": "20:00", "available": True}]
+    again = client.post("/volunteers/upload/confirm", data={"token": token, "csrf_token": csrf})
+    assert "no longer waiting" in text(client.get(again.location))  # stored once, then gone
+
+
+def test_only_the_uploader_can_confirm_a_reviewed_upload(app, client, demo) -> None:
+    login(client, Accounts.national)
+    rows = [{"volunteer_id": demo["volunteer"], "day": "Tue", "start": "09:00", "end": "10:00"}]
+    html = text(upload(client, workbook({"availability": rows}), "lists.xlsx"))
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    with app.app_context():
+        before = db.session.scalar(select(func.count()).select_from(Window))
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/volunteers")})
+    login(client, Accounts.regional)
+    csrf = csrf_token(client, "/volunteers/upload")
+    for forged in (token, "x" * 22, "../../etc/passwd", ""):
+        response = client.post(
+            "/volunteers/upload/confirm", data={"token": forged, "csrf_token": csrf}
+        )
+        assert response.status_code == 302
+        assert "no longer waiting" in text(client.get(response.location))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Window)) == before
 
 
 def count_inputs(app) -> tuple[int, int, int]:
