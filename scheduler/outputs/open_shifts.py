@@ -8,6 +8,7 @@ weekly limits) and it fits beside what they already hold under every rule's
 own ledger (rest, weekly shifts and hours, days in a row). Nearest first,
 then soonest. The web checks the same again, under the publishing lock, when
 the volunteer claims one, so two claims of the last place cannot both win.
+Why a place is not offered, in the volunteer's words: `scheduler.outputs.refusals`.
 """
 
 from __future__ import annotations

@@ -20,21 +20,46 @@ from scheduler.rules.base import Rule
 
 def available(windows: Windows, volunteer: I64, start: I64, end: I64) -> Mask:
     """The shift lies inside the union of yes-windows (if any) and touches no no-window."""
-    span = windows.span
-    key_start = volunteer * span + start
-    key_end = volunteer * span + end
-    ok = np.ones(len(volunteer), bool)
-    restricted = windows.has_yes[volunteer]
-    if restricted.any():
-        inside = np.zeros(len(volunteer), bool)  # yes rows, but none near the horizon
-        if len(windows.yes_start):
-            i = np.searchsorted(windows.yes_start, key_start, side="right") - 1
-            inside = (i >= 0) & (windows.yes_end[np.maximum(i, 0)] >= key_end)
-        ok &= ~restricted | inside
+    key_start = volunteer * windows.span + start
+    key_end = volunteer * windows.span + end
+    ok = ~_outside_yes(windows, volunteer, key_start, key_end)
     if len(windows.no_start):
         i = np.searchsorted(windows.no_start, key_end, side="left") - 1
         ok &= ~((i >= 0) & (windows.no_end[np.maximum(i, 0)] > key_start))
     return ok
+
+
+def unavailable(
+    windows: Windows, v: int, start: int, end: int
+) -> tuple[bool, list[tuple[int, int]]]:
+    """Why `available` refuses one shift: whether it lies outside v's yes-windows (v has some),
+    and the no-windows it touches, as (start, end) on the shift's clock, earliest first.
+
+    Merged windows are disjoint, so they end in the order they start: the ones
+    touched run back from the last starting before the shift ends, the one
+    `available` looks at.
+    """
+    base = v * windows.span
+    key_start, key_end = np.array([base + start]), np.array([base + end])
+    outside = bool(_outside_yes(windows, np.array([v]), key_start, key_end)[0])
+    touched = []
+    i = int(np.searchsorted(windows.no_start, key_end[0], side="left")) - 1
+    while i >= 0 and windows.no_end[i] > key_start[0]:
+        touched.append((int(windows.no_start[i]) - base, int(windows.no_end[i]) - base))
+        i -= 1
+    return outside, touched[::-1]
+
+
+def _outside_yes(windows: Windows, volunteer: I64, key_start: I64, key_end: I64) -> Mask:
+    """The volunteer has yes-windows, and the shift is not inside their union."""
+    restricted = windows.has_yes[volunteer]
+    if not restricted.any():
+        return restricted
+    inside = np.zeros(len(volunteer), bool)  # yes rows, but none near the horizon
+    if len(windows.yes_start):
+        i = np.searchsorted(windows.yes_start, key_start, side="right") - 1
+        inside = (i >= 0) & (windows.yes_end[np.maximum(i, 0)] >= key_end)
+    return restricted & ~inside
 
 
 @dataclass(frozen=True)

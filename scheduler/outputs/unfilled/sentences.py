@@ -66,7 +66,7 @@ class _Phrases:
         return cls(
             labels=_rule_labels(dataset.rules),
             only_role={r: dataset.roles.fillers(r) == {r} for r in dataset.roles.roles},
-            regions={f.id: _region(f.region_name) for f in dataset.facilities},
+            regions={f.id: region_phrase(f.region_name) for f in dataset.facilities},
             near=gettext("within %(km)s km", km=figure(dataset.rules.max_distance_km)),
             own_limit=gettext("within their distance limit"),
         )
@@ -274,7 +274,7 @@ def _plural(word: str, n: int) -> str:
     return word + "s"
 
 
-def _region(name: str) -> str:
+def region_phrase(name: str) -> str:
     """'Sosnogorsk Region' as it is; 'North' becomes 'North region'."""
     if name.lower().endswith("region"):
         return pgettext("a region named in full", "%(name)s", name=name)
