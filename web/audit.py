@@ -31,6 +31,8 @@ ACTIONS = {
     "link": lazy_pgettext("audit action", "link"),
     "claim": lazy_pgettext("audit action", "take an open shift"),
     "unlink": lazy_pgettext("audit action", "unlink"),
+    "invite": lazy_pgettext("audit action", "invite"),
+    "refuse": lazy_pgettext("audit action", "refuse"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -46,6 +48,7 @@ ENTITIES = {
     "notice": lazy_pgettext("audit entity", "notice"),
     "notice_settings": lazy_pgettext("audit entity", "notice settings"),
     "telegram": lazy_pgettext("audit entity", "Telegram chat"),
+    "invitation": lazy_pgettext("audit entity", "invitation"),
 }
 
 

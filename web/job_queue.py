@@ -75,9 +75,10 @@ def _huey(app: Flask, name: str) -> Huey:
 
 def notice_queue(app: Flask) -> Huey:
     """The notices' queue: a task to send what is due; every minute, the reminders that are
-    due are posted and everything due is sent."""
+    due are posted, unanswered invitations followed by the next wave (and coordinators
+    alerted of places still open near their start), and everything due is sent."""
     if "huey_notices" not in app.extensions:
-        from web import notices, outbox
+        from web import cover_cases, notices, outbox
         from web.models import db
 
         huey = _huey(app, NOTICE_QUEUE_NAME)
@@ -90,6 +91,7 @@ def notice_queue(app: Flask) -> Huey:
             with app.app_context():
                 notices.post_reminders()
                 db.session.commit()
+                cover_cases.advance()
                 outbox.send_due()
 
         app.extensions["huey_send_notices"] = huey.task(name="send_notices")(send_notices_task)

@@ -354,7 +354,7 @@ class Notice(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    volunteer_id: Mapped[str] = mapped_column(  # the volunteer it is to, or about
+    volunteer_id: Mapped[str | None] = mapped_column(  # the volunteer it is to, or about
         ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
     )
     account_id: Mapped[int | None] = mapped_column(  # a coordinator it is to, if not the volunteer
@@ -385,6 +385,34 @@ class ShiftAnswer(Base):
     )
     answer: Mapped[str] = mapped_column(String(20))  # "confirmed" or "declined"
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class CoverCase(Base):
+    """An open place somebody started to fill by invitations: its waves and its alert."""
+
+    __tablename__ = "cover_case"
+
+    need_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    started_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    waves: Mapped[int] = mapped_column(default=0)
+    last_wave_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    alerted_at: Mapped[dt.datetime | None]  # coordinators told nobody took it in time
+
+
+class Invitation(Base):
+    """A volunteer asked to take an open place; the first to accept gets it."""
+
+    __tablename__ = "invitation"
+
+    need_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
+    )
+    wave: Mapped[int] = mapped_column(default=1)
+    invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str] = mapped_column(String(20), default="")  # "", "accepted", "refused"
+    answered_at: Mapped[dt.datetime | None]
 
 
 class JobStatus(enum.StrEnum):

@@ -36,6 +36,8 @@ KINDS = {
     "shift_declined": lazy_gettext("a volunteer cannot come"),
     "reminder": lazy_gettext("reminder"),
     "taken_off": lazy_gettext("taken off a shift"),
+    "invitation": lazy_gettext("invited to an open place"),
+    "cover_alert": lazy_gettext("an open place nobody took"),
 }
 
 

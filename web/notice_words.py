@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale, gettext
 
-from web import i18n, mailing, messenger, shift_answers
+from web import i18n, invitations, mailing, messenger, shift_answers
 from web import models as m
 
 DEFAULT_SITE_URL = "http://127.0.0.1:5000"
@@ -58,11 +58,19 @@ def render(notice: m.Notice) -> Words:
             "schedule_url": url_for("schedule.show", _external=True),
             "answer_url": lambda shift: url_for(
                 "shift_answers.answer",
-                token=shift_answers.token_for(shift["need_id"], notice.volunteer_id),
+                token=shift_answers.token_for(shift["need_id"], notice.volunteer_id or ""),
                 _external=True,
             ),
             "cover_url": lambda shift: url_for(
                 "dashboard.cover", need_id=shift["need_id"], _external=True
+            ),
+            "case_url": lambda shift: url_for(
+                "cover_cases.show", need_id=shift["need_id"], _external=True
+            ),
+            "invitation_url": lambda shift: url_for(
+                "invitations.show",
+                token=invitations.token_for(shift["need_id"], notice.volunteer_id or ""),
+                _external=True,
             ),
         }
         subject = _subject(notice.kind, notice.payload)
@@ -77,6 +85,20 @@ def _subject(kind: str, payload: dict[str, Any]) -> str:
             "%(volunteer)s cannot come on %(day)s at %(facility)s",
             volunteer=payload["volunteer"],
             day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            facility=payload["shift"]["facility"],
+        )
+    if kind == "invitation":
+        return gettext(
+            "An open shift for you: %(day)s at %(time)s, %(facility)s",
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            time=payload["shift"]["start"],
+            facility=payload["shift"]["facility"],
+        )
+    if kind == "cover_alert":
+        return gettext(
+            "Still open: %(day)s at %(time)s, %(facility)s",
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            time=payload["shift"]["start"],
             facility=payload["shift"]["facility"],
         )
     if kind == "reminder":

@@ -162,13 +162,7 @@ def shift_declined(need: m.Need, volunteer: m.Volunteer, reason: str = "") -> in
         return 0
     words = shift_words(store.as_need(need), store.as_facility(facility))
     default = str(current_app.config["DEFAULT_LOCALE"])
-    coordinators = db.session.scalars(
-        select(m.User).where(
-            m.User.active,
-            (m.User.role == m.Role.NATIONAL)
-            | ((m.User.role == m.Role.REGIONAL) & (m.User.region == facility.region)),
-        )
-    )
+    coordinators = coordinators_of(facility.region)
     return outbox.post(
         {
             "key": f"declined-{need.id}-{volunteer.id}-{user.id}-{m.utcnow():%Y%m%d%H%M%S%f}",
@@ -210,6 +204,62 @@ def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: st
                 },
             }
         ]
+    )
+
+
+def invited(need: m.Need, facility: m.Facility, volunteer_ids: Iterable[str]) -> int:
+    """Post each volunteer an invitation to take an open place, with the link that takes it
+    (no commit). At once when the shift is within a day, else after the quiet hours."""
+    told = outbox.recipients(volunteer_ids)
+    shift = Shift(store.as_need(need), store.as_facility(facility))
+    words = _told(shift)
+    return outbox.post(
+        (
+            {
+                "key": f"invite-{need.id}-{volunteer_id}",
+                "volunteer_id": volunteer_id,
+                "to": person,
+                "kind": "invitation",
+                "payload": {"name": person.name, "shift": words},
+            }
+            for volunteer_id, person in told.items()
+        ),
+        not_before=when(is_urgent([shift])),
+    )
+
+
+def cover_alert(need: m.Need, invited: int) -> int:
+    """Tell the region's coordinators that nobody has taken an open place they invited
+    people to, close to its start (no commit); sent at once, quiet hours or not."""
+    facility = db.session.get(m.Facility, need.facility_id)
+    if facility is None:
+        return 0
+    words = shift_words(store.as_need(need), store.as_facility(facility))
+    default = str(current_app.config["DEFAULT_LOCALE"])
+    return outbox.post(
+        {
+            "key": f"cover-alert-{need.id}-{user.id}",
+            "volunteer_id": None,
+            "account_id": user.id,
+            "recipient": user.email,
+            "language": user.locale or default,
+            "kind": "cover_alert",
+            "payload": {"name": user.name, "invited": invited, "shift": words},
+        }
+        for user in coordinators_of(facility.region)
+    )
+
+
+def coordinators_of(region: str) -> list[m.User]:
+    """The active coordinators of a region, and every national one."""
+    return list(
+        db.session.scalars(
+            select(m.User).where(
+                m.User.active,
+                (m.User.role == m.Role.NATIONAL)
+                | ((m.User.role == m.Role.REGIONAL) & (m.User.region == region)),
+            )
+        )
     )
 
 

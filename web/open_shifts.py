@@ -12,6 +12,8 @@ at once, told by notice (with their calendar), and the claim is audited.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
@@ -20,6 +22,8 @@ from flask_login import current_user
 
 from scheduler import domain
 from scheduler.outputs.open_shifts import OpenShift, open_shifts
+from scheduler.outputs.refusals import Refusal, why_not
+from scheduler.problems import InvalidInput
 from web import audit, notices, schedule, store
 from web import models as m
 from web.access import roles_required
@@ -29,6 +33,7 @@ from web.models import Role, db
 bp = Blueprint("open_shifts", __name__)
 
 SHOWN = 30  # offers on the page and in the API, nearest first
+NOT_OFFERED_SHOWN = 10  # open places the page explains it does not offer, soonest first
 
 
 @dataclass(frozen=True)
@@ -50,12 +55,12 @@ class Offer:
         }
 
 
-def offers(volunteer_id: str) -> list[Offer]:
+def offers(volunteer_id: str, judged: Judged | None = None) -> list[Offer]:
     """The places the volunteer may take now, nearest first."""
-    found = _judged(volunteer_id, None)
-    if found is None:
+    judged = judged or _judged(volunteer_id, None)
+    if judged is None:
         return []
-    dataset, offered = found
+    dataset, offered = judged.dataset, judged.offered
     facilities = dataset.facility_by_id
     return [
         Offer(
@@ -69,9 +74,7 @@ def offers(volunteer_id: str) -> list[Offer]:
     ]
 
 
-def _judged(
-    volunteer_id: str, need_id: str | None
-) -> tuple[domain.Dataset, list[OpenShift]] | None:
+def _judged(volunteer_id: str, need_id: str | None) -> Judged | None:
     """The region's data and the places the volunteer may take (of one need, or of all)."""
     volunteer = db.session.get(m.Volunteer, volunteer_id)
     roster = store.published()
@@ -87,51 +90,126 @@ def _judged(
         and n.start.replace(tzinfo=facilities[n.facility_id].zone(site)) > now
     ]
     declined = {p for p in store.declined_pairs() if p[1] == volunteer_id}
-    return dataset, open_shifts(dataset, pairs, volunteer_id, ahead, declined)
+    offered = open_shifts(dataset, pairs, volunteer_id, ahead, declined)
+    return Judged(dataset, pairs, declined, offered, ahead)
 
 
-def claim(volunteer_id: str, need_id: str) -> str | None:
+@dataclass(frozen=True)
+class NotOffered:
+    shift: schedule.Shift
+    reasons: list[Refusal]
+
+
+@dataclass(frozen=True)
+class Judged:
+    dataset: domain.Dataset
+    pairs: list[tuple[str, str]]
+    declined: set[tuple[str, str]]
+    offered: list[OpenShift]
+    ahead: list[str]  # the needs judged: not started yet
+
+    def not_offered(self, volunteer_id: str, most: int = NOT_OFFERED_SHOWN) -> list[NotOffered]:
+        """Open places not started, that the volunteer does not hold and may not take, soonest
+        first, each with every rule that forbids it."""
+        filled = Counter(n for n, _ in self.pairs)
+        held = {n for n, v in self.pairs if v == volunteer_id}
+        offered = {o.need_id for o in self.offered}
+        needs = self.dataset.need_by_id
+        places = sorted(
+            (
+                needs[n]
+                for n in self.ahead
+                if n not in offered and n not in held and needs[n].count > filled[n]
+            ),
+            key=lambda n: (n.start, n.id),
+        )
+        facilities = self.dataset.facility_by_id
+        return [
+            NotOffered(
+                schedule.Shift(need, facilities[need.facility_id]),
+                self.reasons(volunteer_id, need.id),
+            )
+            for need in places[:most]
+        ]
+
+    def reasons(self, volunteer_id: str, need_id: str) -> list[Refusal]:
+        """Why the volunteer may not take the need, by the rules' own units."""
+        if need_id not in self.dataset.need_by_id:
+            return []
+        try:
+            return why_not(self.dataset, self.pairs, volunteer_id, need_id, self.declined)
+        except InvalidInput:
+            return []
+
+
+def claim(
+    volunteer_id: str, need_id: str, also: Callable[[], None] | None = None
+) -> Refused | None:
     """Put the volunteer on the need in the published roster (committed); None when done,
-    else why not, in words. Judged under the publishing lock against what stands."""
+    else why not. Judged under the publishing lock against what stands; `also` adds what
+    goes with it (an invitation's answer) to the same transaction."""
     store.hold("publish")
-    found = _judged(volunteer_id, need_id)
-    if found is None:
+    judged = _judged(volunteer_id, need_id)
+    if judged is None:
         db.session.rollback()
-        return gettext("There is no published roster yet; nothing can be taken.")
-    dataset, offered = found
+        return Refused(gettext("There is no published roster yet; nothing can be taken."))
+    dataset = judged.dataset
     need = dataset.need_by_id.get(need_id)
-    if not offered or need is None:
+    if not judged.offered or need is None:
         db.session.rollback()
-        return refusal(dataset, need)
+        return refusal(judged, volunteer_id, need)
     current = store.published()
     assert current is not None  # _judged found it, under the lock
     db.session.add(m.Assignment(roster_id=current.id, need_id=need_id, volunteer_id=volunteer_id))
     store.answer_pair(need_id, volunteer_id, "confirmed")
     audit.record("claim", "assignment", f"{need_id}/{volunteer_id}")
     notices.shift_claimed(need, dataset.facility_by_id[need.facility_id], volunteer_id)
+    if also is not None:
+        also()
     db.session.commit()
     notices.wake()
     return None
 
 
-def refusal(dataset: domain.Dataset, need: domain.Need | None) -> str:
+@dataclass(frozen=True)
+class Refused:
+    """Why a claim was refused: a sentence, and the rules' own reasons when a rule forbids it."""
+
+    message: str
+    reasons: tuple[Refusal, ...] = ()
+
+    def __str__(self) -> str:
+        return " ".join([self.message, *(r.text for r in self.reasons)])
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "status": 409,
+            "message": str(self),
+            "reasons": [r.as_json() for r in self.reasons],
+        }
+
+
+def refusal(judged: Judged, volunteer_id: str, need: domain.Need | None) -> Refused:
     if need is None:
-        return gettext("This shift is no longer posted, or is not in your region.")
+        return Refused(gettext("This shift is no longer posted, or is not in your region."))
     site = str(current_app.config["TIMEZONE"])
-    zone = dataset.facility_by_id[need.facility_id].zone(site)
+    zone = judged.dataset.facility_by_id[need.facility_id].zone(site)
     if need.start.replace(tzinfo=zone) <= schedule.now():
-        return gettext("This shift has started; it can no longer be taken.")
-    return gettext(
-        "You cannot take this shift now: every place is taken, or it would break a rule for "
-        "you (role, distance, availability, weekly limits, rest). Ask your coordinator."
-    )
+        return Refused(gettext("This shift has started; it can no longer be taken."))
+    reasons = tuple(judged.reasons(volunteer_id, need.id))
+    return Refused(gettext("You cannot take this shift:"), reasons)
 
 
 @bp.get("/my/open-shifts")
 @roles_required(Role.VOLUNTEER)
 def index():
-    found = offers(current_user.volunteer_id) if current_user.volunteer_id else []
-    return render_template("schedule/open_shifts.html", offers=found)
+    volunteer_id = current_user.volunteer_id or ""
+    judged = _judged(volunteer_id, None) if volunteer_id else None
+    return render_template(
+        "schedule/open_shifts.html",
+        offers=offers(volunteer_id, judged) if judged else [],
+        not_offered=judged.not_offered(volunteer_id) if judged else [],
+    )
 
 
 @bp.post("/my/open-shifts/<need_id>/claim")
@@ -139,7 +217,7 @@ def index():
 def take(need_id: str):
     refused = claim(current_user.volunteer_id or "", need_id[:200])
     if refused:
-        flash(refused, "error")
+        flash(str(refused), "error")
         return redirect(url_for("open_shifts.index"))
     flash(gettext("The shift is yours; the hospital and your calendar have it."))
     return redirect(url_for("schedule.show"))
@@ -157,5 +235,5 @@ def api_index():
 def api_claim(need_id: str):
     refused = claim(current_user.volunteer_id or "", need_id[:200])
     if refused:
-        return jsonify(error={"status": 409, "message": refused}), 409
+        return jsonify(error=refused.as_json()), 409
     return jsonify(need_id=need_id, confirmed=True), 201

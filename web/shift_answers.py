@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -32,13 +31,13 @@ from flask import (
 )
 from flask_babel import gettext
 from flask_login import current_user
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, select
 
 from web import audit, notices, schedule, store
 from web import models as m
 from web.access import roles_required
 from web.models import Role, db
+from web.signed_links import PairLink
 
 bp = Blueprint("shift_answers", __name__)
 
@@ -46,23 +45,16 @@ LINK_DAYS = 30
 CONFIRMED, DECLINED = "confirmed", "declined"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="shift-answer")
+LINKS = PairLink("shift-answer", LINK_DAYS)
 
 
 def token_for(need_id: str, volunteer_id: str) -> str:
-    return _serializer().dumps([need_id, volunteer_id])
+    return LINKS.token_for(need_id, volunteer_id)
 
 
 def read_token(token: str) -> tuple[str, str] | None:
     """The (need, volunteer) a token names; None when forged, damaged or expired."""
-    try:
-        found = _serializer().loads(token[:1000], max_age=LINK_DAYS * 86400)
-    except (BadSignature, SignatureExpired):
-        return None
-    if not (isinstance(found, list) and len(found) == 2 and all(isinstance(x, str) for x in found)):
-        return None
-    return found[0], found[1]
+    return LINKS.read(token)
 
 
 def answers(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -16,7 +16,7 @@ from tests.web.conftest import Accounts, csrf_token, login
 from tests.web.test_publishing import published_pairs
 from tests.web.test_schedule import at
 from web import schedule, store
-from web.models import AuditEntry, Need, ShiftAnswer, User, db
+from web.models import AuditEntry, Facility, Need, ShiftAnswer, User, Volunteer, db
 
 mailbox = mail.mailbox
 app_config = mail.app_config
@@ -141,3 +141,34 @@ def test_two_claims_of_the_last_place_at_once_one_wins(app, demo) -> None:
     assert len(on_it & {first, second}) == 1
     with app.app_context():
         assert len(on_it) == db.session.get(Need, need_id).count  # never over its count
+
+
+def test_places_not_offered_are_explained_by_the_rules(app, client, demo) -> None:
+    need_id, first, _ = takers(app, demo)
+    with app.app_context():  # every need asks for one more: open places everywhere
+        for need in db.session.scalars(select(Need)):
+            need.count += 1
+        db.session.commit()
+    link(app, Accounts.volunteer, first)
+    login(client, Accounts.volunteer)
+    page = client.get("/my/open-shifts").get_data(as_text=True)
+    assert "Other open places, and why they are not for you" in page
+    offered = {o["need_id"] for o in client.get("/api/open-shifts").get_json()["open_shifts"]}
+    with app.app_context():
+        region = db.session.get(Volunteer, first).region
+        mine = {
+            n
+            for n, f in db.session.execute(select(Need.id, Need.facility_id))
+            if db.session.get(Facility, f).region == region
+        }
+    held = {n for n, v in published_pairs(app)[1] if v == first}
+    refused_need = sorted(mine - offered - held)[0]
+    headers = {"X-CSRFToken": client.get("/api/csrf-token").get_json()["csrf_token"]}
+    answer = client.post(f"/api/open-shifts/{refused_need}/claim", headers=headers)
+    assert answer.status_code == 409
+    error = answer.get_json()["error"]
+    assert error["reasons"], error  # the rules that forbid it, each in words
+    rules = {"role", "region and distance", "availability", "weekly shifts", "weekly hours"}
+    rules |= {"rest", "consecutive days", "capacity", "declined", "on shift"}
+    assert {r["rule"] for r in error["reasons"]} <= rules
+    assert all(r["why"] in error["message"] for r in error["reasons"])
