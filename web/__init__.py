@@ -81,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from web import (
         accounts,
         api,
+        approvals,
         auth,
         commands,
         coordination,
@@ -97,6 +98,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         schedule,
         shift_answers,
         solving,
+        swaps,
         telegram,
     )
 
@@ -116,6 +118,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         own_availability,
         cover_cases,
         invitations,
+        swaps,
+        approvals,
         api,
         language,
     )

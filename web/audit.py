@@ -33,6 +33,9 @@ ACTIONS = {
     "unlink": lazy_pgettext("audit action", "unlink"),
     "invite": lazy_pgettext("audit action", "invite"),
     "refuse": lazy_pgettext("audit action", "refuse"),
+    "ask": lazy_pgettext("audit action", "ask for approval"),
+    "offer": lazy_pgettext("audit action", "offer to a colleague"),
+    "swap": lazy_pgettext("audit action", "take from a colleague"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -49,6 +52,7 @@ ENTITIES = {
     "notice_settings": lazy_pgettext("audit entity", "notice settings"),
     "telegram": lazy_pgettext("audit entity", "Telegram chat"),
     "invitation": lazy_pgettext("audit entity", "invitation"),
+    "region_setting": lazy_pgettext("audit entity", "region setting"),
 }
 
 

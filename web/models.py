@@ -13,13 +13,11 @@ import hashlib
 
 from flask_babel import lazy_gettext
 from flask_login import UserMixin
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (
     JSON,
     Column,
     ForeignKey,
     Index,
-    MetaData,
     String,
     Table,
     UniqueConstraint,
@@ -27,30 +25,9 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-
-class Base(DeclarativeBase):
-    # Named constraints, so Alembic can alter them later (SQLite rebuilds tables by name).
-    metadata = MetaData(
-        naming_convention={
-            "ix": "ix_%(column_0_label)s",
-            "uq": "uq_%(table_name)s_%(column_0_name)s",
-            "ck": "ck_%(table_name)s_%(constraint_name)s",
-            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-            "pk": "pk_%(table_name)s",
-        }
-    )
-
-
-db = SQLAlchemy(model_class=Base)
-
-ID = String(100)  # facility, volunteer and need ids as people write them
-
-
-def utcnow() -> dt.datetime:
-    """When a row is stamped: UTC without a zone, as every time column here holds it."""
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+from web.tables import ID, Base, db, utcnow  # noqa: F401  (re-exported)
 
 
 class Role(enum.StrEnum):
@@ -198,23 +175,6 @@ class Window(Base):
     available: Mapped[bool] = mapped_column(default=True)
     date: Mapped[dt.date | None]
     weekday: Mapped[int | None]
-
-
-class AvailabilityChange(Base):
-    """One replacement of a volunteer's windows, kept so that nobody's hours vanish unseen:
-    who changed them (the volunteer, or a coordinator's upload), when, before and after."""
-
-    __tablename__ = "availability_change"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    volunteer_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
-    )
-    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    source: Mapped[str] = mapped_column(String(20))  # "volunteer" or "upload"
-    before: Mapped[list] = mapped_column(JSON, default=list)  # windows in the contract's words
-    after: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class Need(Base):
@@ -387,34 +347,6 @@ class ShiftAnswer(Base):
     answered_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class CoverCase(Base):
-    """An open place somebody started to fill by invitations: its waves and its alert."""
-
-    __tablename__ = "cover_case"
-
-    need_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    started_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
-    waves: Mapped[int] = mapped_column(default=0)
-    last_wave_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    alerted_at: Mapped[dt.datetime | None]  # coordinators told nobody took it in time
-
-
-class Invitation(Base):
-    """A volunteer asked to take an open place; the first to accept gets it."""
-
-    __tablename__ = "invitation"
-
-    need_id: Mapped[str] = mapped_column(ID, primary_key=True)
-    volunteer_id: Mapped[str] = mapped_column(
-        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), primary_key=True
-    )
-    wave: Mapped[int] = mapped_column(default=1)
-    invited_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-    answer: Mapped[str] = mapped_column(String(20), default="")  # "", "accepted", "refused"
-    answered_at: Mapped[dt.datetime | None]
-
-
 class JobStatus(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -492,3 +424,22 @@ class AuditEntry(Base):
     entity: Mapped[str] = mapped_column(String(50))
     entity_id: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+# Volunteers' self-service tables (availability history, cover cases, swaps and approvals)
+# live in a module of their own, on the same Base; `models.Invitation` reads as ever.
+from web.self_service_models import (  # noqa: E402
+    AvailabilityChange,
+    CoverCase,
+    Invitation,
+    RegionSetting,
+    ShiftRequest,
+)
+
+__all__ = [
+    "AvailabilityChange",
+    "CoverCase",
+    "Invitation",
+    "RegionSetting",
+    "ShiftRequest",
+]

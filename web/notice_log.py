@@ -38,6 +38,9 @@ KINDS = {
     "taken_off": lazy_gettext("taken off a shift"),
     "invitation": lazy_gettext("invited to an open place"),
     "cover_alert": lazy_gettext("an open place nobody took"),
+    "swapped_away": lazy_gettext("a colleague took an offered shift"),
+    "swap_offer": lazy_gettext("a colleague offers a shift"),
+    "request_decided": lazy_gettext("a request decided"),
 }
 
 

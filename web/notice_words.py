@@ -64,6 +64,7 @@ def render(notice: m.Notice) -> Words:
             "cover_url": lambda shift: url_for(
                 "dashboard.cover", need_id=shift["need_id"], _external=True
             ),
+            "swaps_url": url_for("swaps.index", _external=True),
             "case_url": lambda shift: url_for(
                 "cover_cases.show", need_id=shift["need_id"], _external=True
             ),
@@ -94,6 +95,21 @@ def _subject(kind: str, payload: dict[str, Any]) -> str:
             time=payload["shift"]["start"],
             facility=payload["shift"]["facility"],
         )
+    if kind == "swap_offer":
+        return gettext(
+            "%(giver)s offers you a shift: %(day)s at %(time)s, %(facility)s",
+            giver=payload["giver"],
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            time=payload["shift"]["start"],
+            facility=payload["shift"]["facility"],
+        )
+    if kind == "request_decided":
+        return gettext(
+            "Not approved: %(day)s at %(time)s, %(facility)s",
+            day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
+            time=payload["shift"]["start"],
+            facility=payload["shift"]["facility"],
+        )
     if kind == "cover_alert":
         return gettext(
             "Still open: %(day)s at %(time)s, %(facility)s",
@@ -108,7 +124,7 @@ def _subject(kind: str, payload: dict[str, Any]) -> str:
             time=payload["shift"]["start"],
             facility=payload["shift"]["facility"],
         )
-    if kind in ("shift_withdrawn", "taken_off"):
+    if kind in ("shift_withdrawn", "taken_off", "swapped_away"):
         return gettext(
             "Your shift on %(day)s at %(facility)s is off",
             day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),

@@ -207,6 +207,77 @@ def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: st
     )
 
 
+def swapped_away(need: domain.Need, facility: domain.Facility, giver: str, taker: str) -> int:
+    """Tell the volunteer who offered a shift that a colleague took it: they are off it
+    (no commit)."""
+    told = outbox.recipients([giver, taker])
+    if giver not in told:
+        return 0
+    person = told[giver]
+    taker_name = told[taker].name if taker in told else ""
+    return outbox.post(
+        [
+            {
+                "key": f"swapped-{need.id}-{giver}-{m.utcnow():%Y%m%d%H%M%S%f}",
+                "to": person,
+                "kind": "swapped_away",
+                "payload": {
+                    "name": person.name,
+                    "taker": taker_name,
+                    "shift": shift_words(need, facility),
+                },
+            }
+        ]
+    )
+
+
+def swap_offered(
+    need: m.Need, facility: m.Facility, giver: str, volunteer_ids: Iterable[str]
+) -> int:
+    """Tell colleagues that a volunteer offers them a shift (no commit): by name only, with
+    the link to their swaps page, where they may take it."""
+    told = outbox.recipients([giver, *volunteer_ids])
+    giver_name = told[giver].name if giver in told else ""
+    shift = Shift(store.as_need(need), store.as_facility(facility))
+    stamp = f"{m.utcnow():%Y%m%d%H%M%S%f}"
+    return outbox.post(
+        (
+            {
+                "key": f"swap-{need.id}-{giver}-{volunteer_id}-{stamp}",
+                "volunteer_id": volunteer_id,
+                "to": person,
+                "kind": "swap_offer",
+                "payload": {"name": person.name, "giver": giver_name, "shift": _told(shift)},
+            }
+            for volunteer_id, person in told.items()
+            if volunteer_id != giver
+        ),
+        not_before=when(is_urgent([shift])),
+    )
+
+
+def request_refused(need: m.Need, facility: m.Facility, volunteer_id: str, why: str) -> int:
+    """Tell a volunteer that their claim or swap was not approved, and why (no commit)."""
+    told = outbox.recipients([volunteer_id])
+    if volunteer_id not in told:
+        return 0
+    person = told[volunteer_id]
+    return outbox.post(
+        [
+            {
+                "key": f"refused-{need.id}-{volunteer_id}-{m.utcnow():%Y%m%d%H%M%S%f}",
+                "to": person,
+                "kind": "request_decided",
+                "payload": {
+                    "name": person.name,
+                    "why": why,
+                    "shift": shift_words(store.as_need(need), store.as_facility(facility)),
+                },
+            }
+        ]
+    )
+
+
 def invited(need: m.Need, facility: m.Facility, volunteer_ids: Iterable[str]) -> int:
     """Post each volunteer an invitation to take an open place, with the link that takes it
     (no commit). At once when the shift is within a day, else after the quiet hours."""

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from sqlalchemy import delete
 
 from scheduler import domain
 from scheduler.outputs.open_shifts import OpenShift, open_shifts
 from scheduler.outputs.refusals import Refusal, why_not
 from scheduler.problems import InvalidInput
-from web import audit, notices, schedule, store
+from web import audit, notices, schedule, shift_requests, store
 from web import models as m
 from web.access import roles_required
 from web.dashboard import scoped_roster
@@ -74,13 +75,17 @@ def offers(volunteer_id: str, judged: Judged | None = None) -> list[Offer]:
     ]
 
 
-def _judged(volunteer_id: str, need_id: str | None) -> Judged | None:
-    """The region's data and the places the volunteer may take (of one need, or of all)."""
+def _judged(
+    volunteer_id: str, need_id: str | None, without: tuple[str, str] | None = None
+) -> Judged | None:
+    """The region's data and the places the volunteer may take (of one need, or of all);
+    `without`: judged as if that assignment were gone (a colleague's, offered in a swap)."""
     volunteer = db.session.get(m.Volunteer, volunteer_id)
     roster = store.published()
     if volunteer is None or roster is None:
         return None
     dataset, pairs = scoped_roster(roster, store.region_facilities(volunteer.region))
+    pairs = [p for p in pairs if p != without]
     now, site = schedule.now(), str(current_app.config["TIMEZONE"])
     facilities = dataset.facility_by_id
     ahead = [
@@ -142,28 +147,61 @@ class Judged:
             return []
 
 
+def judge_claim(
+    volunteer_id: str, need_id: str, giver: str | None = None
+) -> tuple[Refused | None, Judged | None]:
+    """Whether the volunteer may take a place of the need now (the giver's, in a swap), and
+    the judgement; writes nothing. Call under the publishing lock to act on it."""
+    given = (need_id, giver) if giver else None
+    judged = _judged(volunteer_id, need_id, given)
+    if judged is None:
+        return Refused(gettext("There is no published roster yet; nothing can be taken.")), None
+    need = judged.dataset.need_by_id.get(need_id)
+    current = store.published()
+    assert current is not None  # _judged found it
+    if given and given not in set(store.roster_assignments(current.id)):
+        return Refused(gettext("Your colleague no longer holds this shift.")), judged
+    if not judged.offered or need is None:
+        return refusal(judged, volunteer_id, need), judged
+    return None, judged
+
+
 def claim(
-    volunteer_id: str, need_id: str, also: Callable[[], None] | None = None
+    volunteer_id: str,
+    need_id: str,
+    also: Callable[[], None] | None = None,
+    giver: str | None = None,
 ) -> Refused | None:
     """Put the volunteer on the need in the published roster (committed); None when done,
     else why not. Judged under the publishing lock against what stands; `also` adds what
-    goes with it (an invitation's answer) to the same transaction."""
+    goes with it (an invitation's answer) to the same transaction. With `giver`, a swap:
+    the giver's place is the one taken, and they are off the shift."""
     store.hold("publish")
-    judged = _judged(volunteer_id, need_id)
-    if judged is None:
+    refused, judged = judge_claim(volunteer_id, need_id, giver)
+    if refused is not None or judged is None:
         db.session.rollback()
-        return Refused(gettext("There is no published roster yet; nothing can be taken."))
+        return refused
     dataset = judged.dataset
-    need = dataset.need_by_id.get(need_id)
-    if not judged.offered or need is None:
-        db.session.rollback()
-        return refusal(judged, volunteer_id, need)
+    need = dataset.need_by_id[need_id]
+    given = (need_id, giver) if giver else None
     current = store.published()
-    assert current is not None  # _judged found it, under the lock
+    assert current is not None
+    facility = dataset.facility_by_id[need.facility_id]
+    if given:
+        db.session.execute(
+            delete(m.Assignment).where(
+                m.Assignment.roster_id == current.id,
+                m.Assignment.need_id == need_id,
+                m.Assignment.volunteer_id == giver,
+            )
+        )
+        store.forget_answers(confirmed=[given])
+        notices.swapped_away(need, facility, giver or "", volunteer_id)
     db.session.add(m.Assignment(roster_id=current.id, need_id=need_id, volunteer_id=volunteer_id))
     store.answer_pair(need_id, volunteer_id, "confirmed")
-    audit.record("claim", "assignment", f"{need_id}/{volunteer_id}")
-    notices.shift_claimed(need, dataset.facility_by_id[need.facility_id], volunteer_id)
+    detail = {"from": giver} if giver else {}
+    audit.record("swap" if giver else "claim", "assignment", f"{need_id}/{volunteer_id}", **detail)
+    notices.shift_claimed(need, facility, volunteer_id)
     if also is not None:
         also()
     db.session.commit()
@@ -212,12 +250,35 @@ def index():
     )
 
 
+def take_or_ask(volunteer_id: str, need_id: str) -> Refused | str:
+    """Claim the place, or, where the volunteer's region asks for approval, ask for it
+    (committed): "taken", "waiting", or why not."""
+    volunteer = db.session.get(m.Volunteer, volunteer_id)
+    if volunteer is None or not shift_requests.approval_needed(volunteer.region):
+        return claim(volunteer_id, need_id) or TAKEN
+    store.hold("publish")
+    refused, _ = judge_claim(volunteer_id, need_id)
+    if refused is not None:
+        db.session.rollback()
+        return refused
+    shift_requests.ask_claim(volunteer_id, need_id)
+    audit.record("ask", "assignment", f"{need_id}/{volunteer_id}")
+    db.session.commit()
+    return WAITING
+
+
+TAKEN, WAITING = "taken", "waiting"
+
+
 @bp.post("/my/open-shifts/<need_id>/claim")
 @roles_required(Role.VOLUNTEER)
 def take(need_id: str):
-    refused = claim(current_user.volunteer_id or "", need_id[:200])
-    if refused:
-        flash(str(refused), "error")
+    outcome = take_or_ask(current_user.volunteer_id or "", need_id[:200])
+    if isinstance(outcome, Refused):
+        flash(str(outcome), "error")
+        return redirect(url_for("open_shifts.index"))
+    if outcome == WAITING:
+        flash(gettext("Asked: a coordinator of your region approves it; you will be told."))
         return redirect(url_for("open_shifts.index"))
     flash(gettext("The shift is yours; the hospital and your calendar have it."))
     return redirect(url_for("schedule.show"))
@@ -233,7 +294,9 @@ def api_index():
 @bp.post("/api/open-shifts/<need_id>/claim")
 @roles_required(Role.VOLUNTEER)
 def api_claim(need_id: str):
-    refused = claim(current_user.volunteer_id or "", need_id[:200])
-    if refused:
-        return jsonify(error=refused.as_json()), 409
+    outcome = take_or_ask(current_user.volunteer_id or "", need_id[:200])
+    if isinstance(outcome, Refused):
+        return jsonify(error=outcome.as_json()), 409
+    if outcome == WAITING:
+        return jsonify(need_id=need_id, confirmed=False, waiting_for_approval=True), 202
     return jsonify(need_id=need_id, confirmed=True), 201

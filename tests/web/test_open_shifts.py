@@ -4,7 +4,6 @@ claimed twice at once goes to exactly one of them (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections import Counter
 
 import pytest
@@ -13,6 +12,7 @@ from sqlalchemy import select, update
 from scheduler.outputs.open_shifts import open_shifts
 from tests.web import mail
 from tests.web.conftest import Accounts, csrf_token, login
+from tests.web.races import at_once
 from tests.web.test_publishing import published_pairs
 from tests.web.test_schedule import at
 from web import schedule, store
@@ -122,20 +122,8 @@ def test_two_claims_of_the_last_place_at_once_one_wins(app, demo) -> None:
         login(client, email)
         token = client.get("/api/csrf-token").get_json()["csrf_token"]
         clients.append((client, {"X-CSRFToken": token}))
-    start = threading.Barrier(2, timeout=10)
-    answers: list[int] = []
-
-    def claim(client, headers) -> None:
-        start.wait()
-        answers.append(
-            client.post(f"/api/open-shifts/{need_id}/claim", headers=headers).status_code
-        )
-
-    threads = [threading.Thread(target=claim, args=pair) for pair in clients]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    path = f"/api/open-shifts/{need_id}/claim"
+    answers = at_once(*(lambda c=c, h=h: c.post(path, headers=h).status_code for c, h in clients))
     assert sorted(answers) == [201, 409]
     on_it = {v for n, v in published_pairs(app)[1] if n == need_id}
     assert len(on_it & {first, second}) == 1
@@ -144,7 +132,7 @@ def test_two_claims_of_the_last_place_at_once_one_wins(app, demo) -> None:
 
 
 def test_places_not_offered_are_explained_by_the_rules(app, client, demo) -> None:
-    need_id, first, _ = takers(app, demo)
+    _, first, _ = takers(app, demo)
     with app.app_context():  # every need asks for one more: open places everywhere
         for need in db.session.scalars(select(Need)):
             need.count += 1
