@@ -228,3 +228,25 @@ def test_two_colleagues_taking_one_offer_at_once_one_wins(app, demo) -> None:
     assert sorted(answers) == [201, 409]
     on_it = {v for n, v in published_pairs(app)[1] if n == need_id}
     assert giver not in on_it and len(on_it & set(colleagues[:2])) == 1
+
+
+@pytest.mark.parametrize("email", [Accounts.hospital, Accounts.volunteer], ids=["hosp", "vol"])
+def test_only_coordinators_decide_requests(app, demo, email) -> None:
+    client = signed_in(app, email)
+    assert client.get("/plan/requests").status_code == 403
+    token = csrf_token(client, "/password")
+    for path in ("/plan/requests/1/approve", "/plan/requests/1/refuse", "/plan/requests/approval"):
+        assert client.post(path, data={"csrf_token": token}).status_code == 403
+
+
+def test_a_regional_coordinator_sets_only_their_own_region(app, demo) -> None:
+    client = signed_in(app, Accounts.regional)
+    token = csrf_token(client, "/plan/requests")
+    theirs = {"csrf_token": token, "region": demo["other_region"], "approval": "on"}
+    assert client.post("/plan/requests/approval", data=theirs).status_code == 404
+    own = theirs | {"region": demo["region"]}
+    assert client.post("/plan/requests/approval", data=own).status_code == 302
+    with app.app_context():
+        assert shift_requests.approval_needed(demo["region"])
+        assert not shift_requests.approval_needed(demo["other_region"])
+    assert client.post("/plan/requests/999/approve", data={"csrf_token": token}).status_code == 404
