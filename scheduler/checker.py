@@ -27,6 +27,7 @@ RULE_NAMES = {  # in English; a violation names its rule in the current language
     5: N_("weekly limits"),
     6: N_("consecutive days"),
     7: N_("region and distance"),
+    8: N_("credentials"),
 }
 
 
@@ -34,7 +35,7 @@ RULE_NAMES = {  # in English; a violation names its rule in the current language
 class Violation:
     """One broken hard rule, with the roster rows that break it."""
 
-    rule: int  # 1..7, as numbered in the data contract's "Hard rules"
+    rule: int  # 1..8, as numbered in the data contract's "Hard rules"
     message: str
     rows: tuple[int, ...]  # Excel rows of the Assignments sheet involved
 
@@ -378,6 +379,44 @@ def region_and_distance(dataset: Dataset, roster: list[Assignment]) -> list[Viol
     return found
 
 
+def credentials_held(dataset: Dataset, roster: list[Assignment]) -> list[Violation]:
+    """Hard 8: for each credential the need requires, the volunteer holds it on every calendar
+    day the shift touches: the day it starts and the day of its last minute."""
+    held: dict[tuple[str, str], list[tuple[dt.date | None, dt.date | None]]] = {}
+    for c in dataset.credentials:
+        held.setdefault((c.volunteer_id, c.credential), []).append((c.valid_from, c.valid_until))
+
+    def holds(volunteer_id: str, credential: str, day: dt.date) -> bool:
+        return any(
+            (since is None or since <= day) and (until is None or day <= until)
+            for since, until in held.get((volunteer_id, credential), [])
+        )
+
+    found = []
+    for volunteer, shifts in _shifts_by_volunteer(dataset, roster).items():
+        for shift in shifts:
+            need = shift.need
+            days = sorted({need.start.date(), (need.end - dt.timedelta(minutes=1)).date()})
+            for credential in need.requires:
+                lacking = [d for d in days if not holds(volunteer.id, credential, d)]
+                if lacking:
+                    found.append(
+                        Violation(
+                            8,
+                            gettext(
+                                "%(volunteer)s works %(need)s, which requires %(credential)s, "
+                                "without holding it on %(days)s",
+                                volunteer=volunteer.id,
+                                need=need.id,
+                                credential=credential,
+                                days=", ".join(d.isoformat() for d in lacking),
+                            ),
+                            (shift.row,),
+                        )
+                    )
+    return found
+
+
 HARD_RULES: tuple[Callable[[Dataset, list[Assignment]], list[Violation]], ...] = (
     role_covers_need,
     need_not_overfilled,
@@ -386,6 +425,7 @@ HARD_RULES: tuple[Callable[[Dataset, list[Assignment]], list[Violation]], ...] =
     weekly_limits,
     consecutive_days,
     region_and_distance,
+    credentials_held,
 )
 
 

@@ -121,6 +121,7 @@ class Need:
     count: int
     priority: Priority = Priority.NORMAL
     id_given: bool = True  # False when the input left need_id empty
+    requires: tuple[str, ...] = ()  # credentials every volunteer on it must hold (rule 8)
 
     @property
     def hours(self) -> float:
@@ -136,6 +137,23 @@ class Need:
     def key(self) -> tuple[str, dt.date, dt.datetime, dt.datetime, str]:
         """What identifies a need without an id (the duplicate rule makes it unique)."""
         return (self.facility_id, self.date, self.start, self.end, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A credential a volunteer holds (a PCR test, red-zone training, a licence), from its first
+    to its last valid day; None: since always, or for good. Rows of one volunteer and
+    credential join (a renewed test)."""
+
+    volunteer_id: str
+    credential: str  # normalised like a role name: "PCR test" is "pcr_test"
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    def valid_on(self, day: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 DEFAULT_COVER: Mapping[str, tuple[str, ...]] = {
@@ -271,6 +289,7 @@ class Dataset:
     availability: tuple[Availability, ...] = ()
     roles: RoleTable = field(default_factory=RoleTable.default)
     rules: Rules = field(default_factory=Rules)
+    credentials: tuple[Credential, ...] = ()
 
     @cached_property
     def facility_by_id(self) -> dict[str, Facility]:
@@ -318,6 +337,7 @@ class Dataset:
             self,
             volunteers=tuple(v for v in self.volunteers if v.id not in gone),
             availability=tuple(a for a in self.availability if a.volunteer_id not in gone),
+            credentials=tuple(c for c in self.credentials if c.volunteer_id not in gone),
         )
 
     def restricted(
@@ -340,4 +360,5 @@ class Dataset:
             tuple(a for a in self.availability if a.volunteer_id in volunteer_ids),
             self.roles,
             self.rules,
+            tuple(c for c in self.credentials if c.volunteer_id in volunteer_ids),
         )

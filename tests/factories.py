@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from scheduler.domain import (
     WEEKDAYS,
     Availability,
+    Credential,
     Dataset,
     Facility,
     Need,
@@ -104,6 +105,7 @@ def make_dataset(
     availability: Iterable[Availability] = (),
     rules: Rules | Mapping[str, float] | None = None,
     roles: RoleTable | Mapping[str, Iterable[str]] | None = None,
+    credentials: Iterable[Credential] = (),
 ) -> Dataset:
     """A dataset; `rules` may be a dict of overrides, `roles` a dict role -> roles it covers."""
     if rules is None or isinstance(rules, Mapping):
@@ -119,4 +121,5 @@ def make_dataset(
         availability=tuple(availability),
         roles=roles,
         rules=rules,
+        credentials=tuple(credentials),
     )

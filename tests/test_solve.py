@@ -22,7 +22,15 @@ from hypothesis import strategies as st
 
 from scheduler.checker import check_roster, roster_summary
 from scheduler.cli import main
-from scheduler.domain import DEFAULT_COVER, Availability, Dataset, Need, Priority, Rules
+from scheduler.domain import (
+    DEFAULT_COVER,
+    Availability,
+    Credential,
+    Dataset,
+    Need,
+    Priority,
+    Rules,
+)
 from scheduler.engine.eligibility import build_instance
 from scheduler.engine.greedy import greedy_part
 from scheduler.engine.parts import split_into_parts
@@ -121,6 +129,9 @@ def datasets(draw) -> Dataset:
     availability = [
         window(draw, [v.id for v in volunteers]) for _ in range(draw(st.integers(0, 6)))
     ]
+    credentials = [
+        credential(draw, [v.id for v in volunteers]) for _ in range(draw(st.integers(0, 10)))
+    ]
     rest = st.one_of(
         st.integers(0, 24).map(lambda h: h / 2),  # whole and half hours
         st.integers(0, 12_000).map(lambda m: m / 1000),
@@ -139,6 +150,7 @@ def datasets(draw) -> Dataset:
         needs=needs.values(),
         availability=availability,
         rules=rules,
+        credentials=credentials,
     )
 
 
@@ -168,6 +180,21 @@ def random_need(draw, i: int, first: dt.date, facility_ids: list[str]) -> Need:
         role=draw(st.sampled_from(ROLES)),
         count=draw(st.integers(1, 3)),
         priority=Priority(draw(st.integers(1, 3))),
+        requires=draw(st.sampled_from([(), (), (), (PCR,), (PCR, TRAINING)])),
+    )
+
+
+PCR, TRAINING = "pcr_test", "red_zone_training"
+
+
+def credential(draw, volunteer_ids: list[str]) -> Credential:
+    """A test or training valid around the needs' days: some end inside them, some start."""
+    since = draw(st.one_of(st.none(), st.integers(-3, 8)))
+    until = draw(st.one_of(st.none(), st.integers(0, 6)))
+    first = None if since is None else MONDAY + dt.timedelta(days=since)
+    last = None if until is None else (first or MONDAY) + dt.timedelta(days=until)
+    return Credential(
+        draw(st.sampled_from(volunteer_ids)), draw(st.sampled_from([PCR, TRAINING])), first, last
     )
 
 

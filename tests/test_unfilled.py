@@ -439,11 +439,17 @@ def test_demo_every_open_need_appears_and_the_funnel_only_narrows(demo) -> None:
         assert 0 <= f.weigh_more <= sum(f.blocked.values())
 
 
-def test_demo_within_distance_is_the_engines_eligible_count(demo) -> None:
+def test_demo_holding_is_the_engines_eligible_count(demo) -> None:
+    """The last eligibility stage (credentials, rule 8) leaves exactly the engine's pairs; a
+    need requiring nothing keeps everyone within distance."""
     dataset, _, funnels = demo
     eligible = np.bincount(build_instance(dataset).pairs.need, minlength=len(dataset.needs))
     expected = {n.id: int(c) for n, c in zip(dataset.needs, eligible, strict=True)}
-    assert {k: f.within_distance for k, f in funnels.items()} == {k: expected[k] for k in funnels}
+    assert {k: f.holding for k, f in funnels.items()} == {k: expected[k] for k in funnels}
+    for k, f in funnels.items():
+        if not dataset.need_by_id[k].requires:
+            assert f.holding == f.within_distance
+    assert any(f.holding < f.within_distance for f in funnels.values())  # the red zone bites
 
 
 def test_demo_role_and_availability_agree_with_the_checker(demo) -> None:

@@ -299,6 +299,7 @@ def _needs_json(needs: list[m.Need], coming: dict[str, list[Coming]]) -> list[di
             "role": n.role,
             "count": n.count,
             "priority": n.priority,
+            "requires": store.split_ids(n.requires),
             "filled": len(coming.get(n.id, [])),
             "open": max(n.count - len(coming.get(n.id, [])), 0),
             "assigned": [

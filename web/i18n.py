@@ -85,6 +85,7 @@ STAGE_NAMES = {
     "role": lazy_gettext("nobody with the role"),
     "availability": lazy_gettext("nobody available"),
     "distance": lazy_gettext("nobody near enough"),
+    "credentials": lazy_gettext("nobody holds the credentials"),
     "on_shift": lazy_gettext("everyone eligible is on it"),
     "limits": lazy_gettext("weekly limit or rest"),
     "weigh_more": lazy_gettext("used on more important shifts"),

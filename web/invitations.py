@@ -25,7 +25,7 @@ LINK_DAYS = 7
 ACCEPTED, REFUSED = "accepted", "refused"
 
 
-LINKS = PairLink("invitation", LINK_DAYS)
+LINKS = PairLink("invitation")
 
 
 def token_for(need_id: str, volunteer_id: str) -> str:
@@ -34,7 +34,7 @@ def token_for(need_id: str, volunteer_id: str) -> str:
 
 def read_token(token: str) -> tuple[str, str] | None:
     """The (need, volunteer) a token names; None when forged, damaged or expired."""
-    return LINKS.read(token)
+    return LINKS.read(token, LINK_DAYS)
 
 
 def _answered(need_id: str, volunteer_id: str, answer: str) -> None:

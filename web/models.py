@@ -192,7 +192,26 @@ class Need(Base):
     count: Mapped[int]
     priority: Mapped[int] = mapped_column(default=2)
     id_given: Mapped[bool] = mapped_column(default=True)
+    requires: Mapped[str] = mapped_column(String(2000), default="", server_default="")  # ';'
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Credential(Base):
+    """A credential a volunteer holds (the credentials sheet), and who verified it when: only
+    verified ones count for the engine (rule 8)."""
+
+    __tablename__ = "credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[str] = mapped_column(
+        ID, ForeignKey("volunteer.id", ondelete="CASCADE"), index=True
+    )
+    credential: Mapped[str] = mapped_column(String(100))
+    valid_from: Mapped[dt.date | None]
+    valid_until: Mapped[dt.date | None]
+    verified_at: Mapped[dt.datetime | None]
+    verified_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
+    evidence: Mapped[str] = mapped_column(String(300), default="")  # a stored file's name
 
 
 class RoleCover(Base):

@@ -48,7 +48,7 @@ bp = Blueprint("needs", __name__)
 
 PER_PAGE = 50  # rows of the needs list (the API pages on its own)
 REPLACED_SHOWN = 25  # needs an upload replaced, listed by id and shift; the rest are counted
-FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority")
+FIELDS = ("facility_id", "date", "start", "end", "role", "count", "priority", "requires")
 PRIORITIES = [
     SelectChoice(str(p), lazy_gettext("%(number)s · %(name)s", number=p, name=name))
     for p, name in i18n.PRIORITY_NAMES.items()
@@ -145,6 +145,9 @@ def described(need: domain.Need | m.Need) -> dict[str, object]:
         "role": need.role,
         "count": need.count,
         "priority": int(need.priority),
+        "requires": "; ".join(
+            need.requires if isinstance(need.requires, tuple) else store.split_ids(need.requires)
+        ),
     }
 
 
@@ -238,6 +241,14 @@ class NeedForm(FlaskForm):
     priority = SelectField(
         lazy_gettext("Priority"), choices=PRIORITIES, default="2", validate_choice=False
     )
+    requires = StringField(
+        lazy_gettext("Credentials required"),
+        [Length(max=2000)],
+        description=lazy_gettext(
+            "Optional: what every volunteer on it must hold on the shift's days, separated "
+            "by ; (e.g. pcr_test; red_zone_training)."
+        ),
+    )
 
 
 def need_form(need: m.Need | None = None) -> NeedForm:
@@ -251,6 +262,7 @@ def need_form(need: m.Need | None = None) -> NeedForm:
             "role": need.role,
             "count": str(need.count),
             "priority": str(need.priority),
+            "requires": "; ".join(store.split_ids(need.requires)),
         }
     form = NeedForm(data=data)
     form.date.render_kw = {**(form.date.render_kw or {}), "placeholder": i18n.date_hint()}

@@ -109,6 +109,11 @@ class Shift:
         the morning after)."""
         return self.need.end <= dt.datetime.combine(local_today(self.facility), dt.time())
 
+    def started(self) -> bool:
+        """Its start has passed at the facility: it can no longer be offered or taken."""
+        zone = self.facility.zone(str(current_app.config["TIMEZONE"]))
+        return now() >= self.need.start.replace(tzinfo=zone)
+
     def too_late_to_decline(self) -> bool:
         """Within `cutoff_hours()` of its start at the facility, or later: too late to decline
         on a page; the volunteer calls the hospital instead, so that somebody hears it."""

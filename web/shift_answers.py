@@ -45,7 +45,7 @@ LINK_DAYS = 30
 CONFIRMED, DECLINED = "confirmed", "declined"
 
 
-LINKS = PairLink("shift-answer", LINK_DAYS)
+LINKS = PairLink("shift-answer")
 
 
 def token_for(need_id: str, volunteer_id: str) -> str:
@@ -54,7 +54,7 @@ def token_for(need_id: str, volunteer_id: str) -> str:
 
 def read_token(token: str) -> tuple[str, str] | None:
     """The (need, volunteer) a token names; None when forged, damaged or expired."""
-    return LINKS.read(token)
+    return LINKS.read(token, LINK_DAYS)
 
 
 def answers(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:

@@ -17,7 +17,6 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 @dataclass(frozen=True)
 class PairLink:
     salt: str
-    days: int
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=self.salt)
@@ -25,10 +24,10 @@ class PairLink:
     def token_for(self, need_id: str, volunteer_id: str) -> str:
         return self._serializer().dumps([need_id, volunteer_id])
 
-    def read(self, token: str) -> tuple[str, str] | None:
-        """The (need, volunteer) a token names; None when forged, damaged or expired."""
+    def read(self, token: str, days: float) -> tuple[str, str] | None:
+        """The (need, volunteer) a token names; None when forged, damaged or older than `days`."""
         try:
-            found = self._serializer().loads(token[:1000], max_age=self.days * 86400)
+            found = self._serializer().loads(token[:1000], max_age=int(days * 86400))
         except (BadSignature, SignatureExpired):
             return None
         if not (

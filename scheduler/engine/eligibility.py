@@ -23,7 +23,7 @@ import numpy as np
 from scheduler.arrays import F64, I32, I64
 from scheduler.domain import Dataset
 from scheduler.geo import distances_km
-from scheduler.rules import availability, region_distance, role_cover, weekly_limits
+from scheduler.rules import availability, credentials, region_distance, role_cover, weekly_limits
 
 
 @dataclass(frozen=True)
@@ -114,11 +114,14 @@ def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -
     """
     windows = availability.availability_windows(dataset, epoch)
     limits = weekly_limits.limits(dataset)
+    held = credentials.holdings(dataset)
     found: list[tuple[I64, I64, F64]] = []
     for volunteer, need, km in _near_in_region(dataset):
         keep = weekly_limits.workable(limits, volunteer, end[need] - start[need])
         volunteer, need, km = volunteer[keep], need[keep], km[keep]
         keep = availability.available(windows, volunteer, start[need], end[need])
+        volunteer, need, km = volunteer[keep], need[keep], km[keep]
+        keep = credentials.qualified(dataset, held, volunteer, need)
         found.append((volunteer[keep], need[keep], km[keep]))
     if not found:
         return Pairs(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0))

@@ -64,8 +64,8 @@ def read_csv_folder(folder: Path, limits: Limits) -> tuple[dict[str, RawSheet], 
             folder,
             gettext(
                 "the folder holds no CSV files; it needs facilities.csv, "
-                "volunteers.csv and needs.csv (availability.csv, roles.csv and "
-                "rules.csv are optional)"
+                "volunteers.csv and needs.csv (availability.csv, credentials.csv, roles.csv "
+                "and rules.csv are optional)"
             ),
         )
     return sheets, problems

@@ -24,11 +24,13 @@ from scheduler.intake.schema import (
 )
 from scheduler.intake.tables import (
     availability_list,
+    credential_list,
     facility_list,
     need_list,
     regions_without_facilities,
     role_table,
     rules_table,
+    unheld_credentials,
     volunteer_list,
 )
 from scheduler.intake.validation import Rows, validate_rows
@@ -88,6 +90,8 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
     problems += found
     needs, found = need_list(rows["needs"], roles, facilities)
     problems += found
+    credentials, found = credential_list(rows.get("credentials", []), volunteers)
+    problems += found + unheld_credentials(needs, credentials)
     problems += regions_without_facilities(volunteers, facilities)
     if any(p.is_error for p in problems):
         return None, problems
@@ -98,5 +102,6 @@ def build_dataset(sheets: dict[str, RawSheet]) -> tuple[Dataset | None, list[Pro
         tuple(availability),
         roles,
         rules,
+        tuple(credentials),
     )
     return dataset, problems

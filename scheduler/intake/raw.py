@@ -13,7 +13,7 @@ from pathlib import Path
 from scheduler.i18n import figure, gettext
 from scheduler.problems import InvalidInput, Problem
 
-SHEETS = ("facilities", "volunteers", "availability", "needs", "roles", "rules")
+SHEETS = ("facilities", "volunteers", "availability", "needs", "credentials", "roles", "rules")
 
 
 # The template's first sheet in each language (scheduler.intake.template.INSTRUCTIONS), and

@@ -204,6 +204,34 @@ class NeedRow(Window):
         description=N_("how many volunteers are wanted, a whole number from 1 to %(most)s")
     )
     priority: PriorityLevel = 2
+    requires: RoleList = Field(
+        (), description=N_("credentials every volunteer on it must hold, separated by ;")
+    )
+
+
+class CredentialRow(Row):
+    volunteer_id: Id = Field(description=N_("the id of a volunteer in the volunteers sheet"))
+    credential: Role = Field(description=N_("a credential, e.g. pcr_test or red_zone_training"))
+    valid_from: Annotated[dt.date | None, _parsed(cells.date)] = Field(
+        None, description=N_("the first day it counts, YYYY-MM-DD")
+    )
+    valid_until: Annotated[dt.date | None, _parsed(cells.date)] = Field(
+        None, description=N_("the last day it counts, YYYY-MM-DD")
+    )
+
+    @model_validator(mode="after")
+    def ends_after_it_starts(self) -> CredentialRow:
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise _pair_error(
+                "valid_until",
+                gettext(
+                    "valid_until %(until)s is before valid_from %(since)s; a credential ends "
+                    "on or after its first day",
+                    until=self.valid_until,
+                    since=self.valid_from,
+                ),
+            )
+        return self
 
 
 class RoleRow(Row):
@@ -221,6 +249,7 @@ MODELS: dict[str, type[Row]] = {
     "volunteers": VolunteerRow,
     "availability": AvailabilityRow,
     "needs": NeedRow,
+    "credentials": CredentialRow,
     "roles": RoleRow,
     "rules": RuleRow,
 }
@@ -245,7 +274,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "phone",
     ),
     "availability": ("volunteer_id", "day", "start", "end", "available"),
-    "needs": ("need_id", "facility_id", "date", "start", "end", "role", "count", "priority"),
+    "needs": (
+        "need_id",
+        "facility_id",
+        "date",
+        "start",
+        "end",
+        "role",
+        "count",
+        "priority",
+        "requires",
+    ),
+    "credentials": ("volunteer_id", "credential", "valid_from", "valid_until"),
     "roles": ("role", "can_cover"),
     "rules": ("rule", "value"),
 }

@@ -58,8 +58,29 @@ def describe(dataset: Dataset, source: Path | str) -> str:
                 rows=_n(len(dataset.availability)),
                 capacity=_n(capacity),
             ),
+            *_credential_lines(dataset),
         ]
     )
+
+
+def _credential_lines(dataset: Dataset) -> list[str]:
+    """What credentials are held and asked for; nothing for an input without them."""
+    asking = sum(1 for n in dataset.needs if n.requires)
+    if not dataset.credentials and not asking:
+        return []
+    holders = len({c.volunteer_id for c in dataset.credentials})
+    names = ", ".join(sorted({c.credential for c in dataset.credentials})) or "-"
+    return [
+        "  "
+        + gettext(
+            "%(rows)s credential rows of %(holders)s volunteers (%(names)s); %(needs)s needs "
+            "require credentials",
+            rows=_n(len(dataset.credentials)),
+            holders=_n(holders),
+            names=names,
+            needs=_n(asking),
+        )
+    ]
 
 
 def _n(count: int) -> str:

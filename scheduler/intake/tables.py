@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import ValidationError
 
 from scheduler.domain import (
     Availability,
+    Credential,
     Facility,
     Need,
     Priority,
@@ -26,6 +27,7 @@ from scheduler.intake import cells, rule_words
 from scheduler.intake.schema import (
     ID_LENGTH,
     AvailabilityRow,
+    CredentialRow,
     FacilityRow,
     NeedRow,
     RoleRow,
@@ -240,23 +242,7 @@ def availability_list(
     for number, r, failed in rows:
         row: AvailabilityRow = r  # type: ignore[assignment]
         if row.volunteer_id is not None and row.volunteer_id not in volunteers:
-            problems.append(
-                Problem(
-                    "availability",
-                    number,
-                    "volunteer_id",
-                    gettext(
-                        "'%(id)s' is neither in this file's volunteers sheet nor among the "
-                        "volunteers you manage",
-                        id=row.volunteer_id,
-                    )
-                    if managed
-                    else gettext(
-                        "'%(id)s' is not a volunteer_id of the volunteers sheet",
-                        id=row.volunteer_id,
-                    ),
-                )
-            )
+            problems.append(_unknown_volunteer("availability", number, row.volunteer_id, managed))
         if failed or row.volunteer_id not in volunteers:
             continue
         start, end = row.minutes
@@ -272,6 +258,61 @@ def availability_list(
             )
         )
     return windows, problems
+
+
+def _unknown_volunteer(sheet: str, number: int, volunteer_id: str, managed: bool) -> Problem:
+    return Problem(
+        sheet,
+        number,
+        "volunteer_id",
+        gettext(
+            "'%(id)s' is neither in this file's volunteers sheet nor among the "
+            "volunteers you manage",
+            id=volunteer_id,
+        )
+        if managed
+        else gettext("'%(id)s' is not a volunteer_id of the volunteers sheet", id=volunteer_id),
+    )
+
+
+def credential_list(
+    rows: Rows, volunteers: Mapping[str, Volunteer], managed: bool = False
+) -> tuple[list[Credential], list[Problem]]:
+    """The credentials of known volunteers (rows of one volunteer and credential join)."""
+    problems = []
+    found = []
+    for number, r, failed in rows:
+        row: CredentialRow = r  # type: ignore[assignment]
+        if row.volunteer_id is not None and row.volunteer_id not in volunteers:
+            problems.append(_unknown_volunteer("credentials", number, row.volunteer_id, managed))
+        if failed or row.volunteer_id not in volunteers:
+            continue
+        found.append(Credential(row.volunteer_id, row.credential, row.valid_from, row.valid_until))
+    return found, problems
+
+
+def unheld_credentials(needs: list[Need], credentials: list[Credential]) -> list[Problem]:
+    """A warning per need requiring a credential nobody holds: allowed, but it cannot be filled."""
+    held = {c.credential for c in credentials}
+    warnings = []
+    for need in needs:
+        for credential in need.requires:
+            if credential not in held:
+                warnings.append(
+                    Problem(
+                        "needs",
+                        None,
+                        "requires",
+                        gettext(
+                            "need %(need)s requires %(credential)s, which no volunteer holds; "
+                            "it cannot be filled until someone does",
+                            need=need.id,
+                            credential=credential,
+                        ),
+                        Severity.WARNING,
+                    )
+                )
+    return warnings
 
 
 def need_list(
@@ -328,6 +369,7 @@ def need_list(
                     row.count,
                     Priority(row.priority),
                     id_given=row.need_id is not None,
+                    requires=tuple(dict.fromkeys(row.requires)),
                 )
             )
     return needs, problems

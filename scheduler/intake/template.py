@@ -27,76 +27,12 @@ from openpyxl.worksheet.worksheet import Worksheet
 from scheduler.domain import DEFAULT_COVER, Rules
 from scheduler.i18n import N_, gettext
 from scheduler.intake import rule_words
+from scheduler.intake.template_columns import COLUMNS
 
 INSTRUCTIONS = N_("How to fill in")  # the first sheet's title, in the template's language
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm"
 LAST_ROW = 5000  # how far down the dropdowns and cell formats reach
-
-# sheet -> [(column, width, note on the header cell)], in the contract's order; the names are
-# the contract's in every language, the notes are translated when the template is written.
-COLUMNS: dict[str, list[tuple[str, int, str]]] = {
-    "facilities": [
-        ("facility_id", 13, N_("Required. A short code for the facility, unique in this sheet.")),
-        ("name", 28, N_("Required. The name people know the facility by.")),
-        ("region", 14, N_("Required. Volunteers only work in facilities of their own region.")),
-        (
-            "lat",
-            10,
-            N_("Optional latitude, -90 to 90 (e.g. 50.0647). Fill lat and lon or neither."),
-        ),
-        ("lon", 10, N_("Optional longitude, -180 to 180. Fill lat and lon or neither.")),
-        ("address", 30, N_("Optional. Free text for people; not used to compute distances.")),
-        (
-            "timezone",
-            18,
-            N_(
-                "Optional IANA time zone, e.g. Europe/Moscow or Asia/Vladivostok. Empty: the "
-                "site's zone. Shift times stay the facility's clock times."
-            ),
-        ),
-        ("phone", 16, N_("Optional. Whom a volunteer calls at the facility; shown on shifts.")),
-    ],
-    "volunteers": [
-        ("volunteer_id", 13, N_("Required. A code unique in this sheet.")),
-        ("name", 22, N_("Required. Shown on rosters.")),
-        ("role", 16, N_("Required. A role from the roles sheet (or the default roles).")),
-        ("region", 14, N_("Required. The volunteer only works in facilities of this region.")),
-        ("lat", 10, N_("Optional home latitude. Fill lat and lon or neither.")),
-        ("lon", 10, N_("Optional home longitude. Fill lat and lon or neither.")),
-        ("max_shifts_per_week", 12, N_("Whole number, 0 or more. Empty means 3.")),
-        ("max_hours_per_week", 12, N_("Optional number above 0. Empty means no hour limit.")),
-        ("max_distance_km", 12, N_("Optional number. Replaces the rules sheet's max_distance_km.")),
-        ("preferred_facilities", 20, N_("Optional facility ids separated by ; (e.g. F01;F02).")),
-        ("email", 24, N_("Optional. Personal data: never shown to other volunteers.")),
-        ("phone", 16, N_("Optional. Personal data: never shown to other volunteers.")),
-    ],
-    "availability": [
-        ("volunteer_id", 13, N_("Required. Must be a volunteer_id of the volunteers sheet.")),
-        ("day", 12, N_("Required. A date YYYY-MM-DD, or a weekday Mon...Sun (every week).")),
-        ("start", 9, N_("Required. Time HH:MM when the window opens.")),
-        ("end", 9, N_("Required. Time HH:MM. An end at or before start means the next day.")),
-        ("available", 10, N_("yes: may work in this window; no: may not (leave). Empty: yes.")),
-    ],
-    "needs": [
-        ("need_id", 11, N_("Optional. Unique when given; made up by the program when empty.")),
-        ("facility_id", 13, N_("Required. Must be a facility_id of the facilities sheet.")),
-        ("date", 12, N_("Required. Date YYYY-MM-DD on which the shift starts.")),
-        ("start", 9, N_("Required. Time HH:MM when the shift starts.")),
-        ("end", 9, N_("Required. Time HH:MM. An end at or before start means the next day.")),
-        ("role", 16, N_("Required. The role wanted; a role from the roles sheet.")),
-        ("count", 8, N_("Required. Whole number, 1 or more: how many volunteers are wanted.")),
-        ("priority", 9, N_("1 critical, 2 normal, 3 low. Empty means 2.")),
-    ],
-    "roles": [
-        ("role", 18, N_("A role name, unique in this sheet. Every role fills its own places.")),
-        ("can_cover", 50, N_("Other roles it may also fill, separated by ; (each a row here).")),
-    ],
-    "rules": [
-        ("rule", 22, N_("A rule name from the How to fill in sheet. Unknown names are an error.")),
-        ("value", 10, N_("A number; fractions are allowed (9.5).")),
-    ],
-}
 
 
 def rule_meaning(name: str) -> str:
@@ -164,10 +100,14 @@ EXAMPLES: dict[str, list[tuple]] = {
         ("V001", _MON + dt.timedelta(days=2), _T(0), _T(0), "no"),
     ],
     "needs": [
-        ("N001", "F01", _MON, _T(7), _T(19), "nurse", 2, 1),
-        ("N002", "F01", _MON, _T(19), _T(7), "nurse", 1, 1),
-        ("N003", "F02", _MON + dt.timedelta(days=5), _T(8), _T(16), "junior_student", 1, 2),
-        ("N004", "F02", _MON + dt.timedelta(days=5), _T(16), _T(0), "orderly", 1, 3),
+        ("N001", "F01", _MON, _T(7), _T(19), "nurse", 2, 1, None),
+        ("N002", "F01", _MON, _T(19), _T(7), "nurse", 1, 1, "pcr_test; red_zone_training"),
+        ("N003", "F02", _MON + dt.timedelta(days=5), _T(8), _T(16), "junior_student", 1, 2, None),
+        ("N004", "F02", _MON + dt.timedelta(days=5), _T(16), _T(0), "orderly", 1, 3, None),
+    ],
+    "credentials": [
+        ("V001", "red_zone_training", _MON - dt.timedelta(days=60), None),
+        ("V001", "pcr_test", _MON - dt.timedelta(days=2), _MON + dt.timedelta(days=4)),
     ],
     "roles": [(role, "; ".join(others) or None) for role, others in DEFAULT_COVER.items()],
     "rules": [(name, _number(getattr(Rules(), name))) for name in Rules.model_fields],
@@ -400,6 +340,16 @@ def _instruction_lines() -> list[tuple]:
             gettext(
                 "One row per shift a facility wants filled: date it starts, "
                 "start and end time, role, how many people (count), priority 1/2/3."
+            ),
+        ),
+        (
+            "text",
+            "credentials",
+            no,
+            gettext(
+                "What volunteers hold (a PCR test, red-zone training, a licence) and from when "
+                "until when. A need's requires column names what everyone on it must hold on "
+                "each day the shift touches; rows of one volunteer and credential join."
             ),
         ),
         (

@@ -239,6 +239,7 @@ def merge(base: Dataset, changes: Changes) -> Dataset:
         tuple(windows),
         base.roles,
         base.rules,
+        base.credentials,
     )
 
 

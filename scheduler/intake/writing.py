@@ -26,7 +26,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from scheduler.i18n import gettext
 
-SHEETS = ("facilities", "volunteers", "availability", "needs", "roles", "rules")
+SHEETS = ("facilities", "volunteers", "availability", "needs", "credentials", "roles", "rules")
 TIME_COLUMNS = frozenset({"start", "end"})  # HH:MM text here becomes an Excel time
 DATE_FORMAT = "yyyy-mm-dd"
 TIME_FORMAT = "hh:mm"

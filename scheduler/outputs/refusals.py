@@ -29,6 +29,7 @@ from scheduler.problems import InvalidInput, Problem
 from scheduler.rules import (
     availability,
     consecutive_days,
+    credentials,
     need_capacity,
     region_distance,
     rest,
@@ -201,6 +202,13 @@ def _eligibility(case: _Case) -> list[Refusal]:
             when=_span(need.start, need.end),
         )
         found.append(Refusal(availability.RULE.name, text))
+    for credential, day in credentials.missing(dataset, volunteer.id, need):
+        text = gettext(
+            "This shift requires %(credential)s valid on %(day)s; you hold none valid then.",
+            credential=credential.replace("_", " "),
+            day=_day(day),
+        )
+        found.append(Refusal(credentials.RULE.name, text))
     return found
 
 

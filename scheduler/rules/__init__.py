@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from scheduler.rules import (
     availability,
     consecutive_days,
+    credentials,
     need_capacity,
     region_distance,
     rest,
@@ -32,7 +33,12 @@ from scheduler.rules import (
 )
 from scheduler.rules.base import Calendar, Ledger, Rule
 
-ELIGIBILITY_RULES: tuple[Rule, ...] = (role_cover.RULE, availability.RULE, region_distance.RULE)
+ELIGIBILITY_RULES: tuple[Rule, ...] = (
+    role_cover.RULE,
+    availability.RULE,
+    region_distance.RULE,
+    credentials.RULE,
+)
 ROSTER_RULES: tuple[Rule, ...] = (
     need_capacity.RULE,
     rest.RULE,

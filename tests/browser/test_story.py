@@ -186,7 +186,7 @@ def needs_from_the_template(facility_id: str, folder: Path) -> Path:
     sheet = book["needs"]
     sheet.delete_rows(2, sheet.max_row)
     row = {**NEED, "facility_id": facility_id, "role": "support", "count": 1, "priority": 1}
-    sheet.append([row[c.value] for c in sheet[1]])
+    sheet.append([row.get(c.value) for c in sheet[1]])  # an optional column left empty
     path = folder / "our-needs.xlsx"
     book.save(path)
     return path

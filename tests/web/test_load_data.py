@@ -73,6 +73,7 @@ def test_data_without_a_linked_volunteer_is_not_loaded(app, runner, demo, tmp_pa
         lambda f: (
             edit_csv(f, "volunteers", lambda v: v[v.volunteer_id != gone]),
             edit_csv(f, "availability", lambda a: a[a.volunteer_id != gone]),
+            edit_csv(f, "credentials", lambda c: c[c.volunteer_id != gone]),
         ),
     )
     before = links(app)

@@ -37,6 +37,7 @@ from web.store.rows import (
     as_volunteer,
     facility_row,
     need_row,
+    split_ids,
     volunteer_row,
     window_rows,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "roster_assignments",
     "save_draft",
     "set_pin",
+    "split_ids",
     "unread_needs",
     "volunteer_row",
     "window_rows",

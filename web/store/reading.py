@@ -72,6 +72,15 @@ def load(
     }
     roles = domain.RoleTable.from_lists(covers) if covers else domain.RoleTable.default()
     rules = domain.Rules.from_stored({r.name: r.value for r in db.session.scalars(select(m.Rule))})
+    c = m.Credential.__table__.c
+    held = select(c.volunteer_id, c.credential, c.valid_from, c.valid_until).where(
+        c.verified_at.is_not(None)  # only verified credentials count
+    )
+    if facility_ids is None:
+        found = _rows(held)
+    else:
+        found = _rows(held, c.volunteer_id, [row[0] for row in volunteer_rows])
+    credentials = tuple(domain.Credential(*row) for row in found)
     return domain.Dataset(
         tuple(domain.Facility(*row) for row in facility_rows),
         tuple(volunteer_from_row(row) for row in volunteer_rows),
@@ -79,6 +88,7 @@ def load(
         tuple(domain.Availability(*row[1:]) for row in windows),
         roles,
         rules,
+        credentials,
     )
 
 

@@ -25,6 +25,7 @@ NEED_FIELDS = tuple(f.name for f in fields(domain.Need))
 WINDOW_FIELDS = tuple(f.name for f in fields(domain.Availability))
 _PREFERRED = VOLUNTEER_FIELDS.index("preferred_facilities")
 _PRIORITY = NEED_FIELDS.index("priority")
+_REQUIRES = NEED_FIELDS.index("requires")
 
 
 def volunteer_from_row(values) -> domain.Volunteer:
@@ -36,6 +37,7 @@ def volunteer_from_row(values) -> domain.Volunteer:
 def need_from_row(values) -> domain.Need:
     cells = list(values)
     cells[_PRIORITY] = domain.Priority(cells[_PRIORITY])
+    cells[_REQUIRES] = tuple(split_ids(cells[_REQUIRES] or ""))  # stored ';'-separated
     return domain.Need(*cells)
 
 
@@ -55,6 +57,7 @@ def need_row(need: domain.Need) -> dict[str, object]:
     """The stored row of a need: the inverse of `need_from_row`."""
     row = {f: getattr(need, f) for f in NEED_FIELDS}
     row["priority"] = int(need.priority)
+    row["requires"] = ";".join(need.requires)
     return row
 
 
@@ -63,6 +66,22 @@ def volunteer_row(v: domain.Volunteer) -> dict[str, object]:
     row = {f: getattr(v, f) for f in VOLUNTEER_FIELDS}
     row["preferred_facilities"] = ";".join(sorted(v.preferred_facilities))
     return row
+
+
+def credential_rows(
+    credentials: Iterable[domain.Credential], verified_at: object = None
+) -> list[dict[str, object]]:
+    return [
+        {
+            "volunteer_id": c.volunteer_id,
+            "credential": c.credential,
+            "valid_from": c.valid_from,
+            "valid_until": c.valid_until,
+            "verified_at": verified_at,
+            "evidence": "",
+        }
+        for c in credentials
+    ]
 
 
 def window_rows(windows: Iterable[domain.Availability]) -> list[dict[str, object]]:

@@ -15,7 +15,15 @@ from scheduler import domain
 from scheduler.intake.updates import Changes
 from web import models as m
 from web.models import db
-from web.store.rows import chunks, facility_row, need_row, table_of, volunteer_row, window_rows
+from web.store.rows import (
+    chunks,
+    credential_rows,
+    facility_row,
+    need_row,
+    table_of,
+    volunteer_row,
+    window_rows,
+)
 
 
 def apply(changes: Changes) -> None:
@@ -91,7 +99,7 @@ def replace_all(dataset: domain.Dataset) -> None:
     them (`account_links` tells the caller which, before it calls this).
     """
     session = db.session
-    for table in (m.Window, m.Need, m.RoleCover, m.Rule):
+    for table in (m.Window, m.Credential, m.Need, m.RoleCover, m.Rule):
         session.execute(delete(table))
     kept: tuple[tuple[type[m.Volunteer] | type[m.Facility], set[str]], ...] = (
         (m.Volunteer, {v.id for v in dataset.volunteers}),
@@ -107,6 +115,9 @@ def replace_all(dataset: domain.Dataset) -> None:
         session.execute(table_of(m.Window).insert(), window_rows(dataset.availability))
     if dataset.needs:
         session.execute(table_of(m.Need).insert(), [need_row(n) for n in dataset.needs])
+    if dataset.credentials:  # from the coordinators' own files: verified as loaded
+        rows = credential_rows(dataset.credentials, verified_at=m.utcnow())
+        session.execute(table_of(m.Credential).insert(), rows)
     if dataset.roles.cover != domain.RoleTable.default().cover:
         for role, covered in dataset.roles.cover.items():
             others = sorted(covered - {role})

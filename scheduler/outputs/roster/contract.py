@@ -29,6 +29,7 @@ STAGE_WORDS = {
     "role": "nobody with the role",
     "availability": "nobody available",
     "distance": "nobody near enough",
+    "credentials": "nobody holds the credentials",
     "on_shift": "everyone eligible is on it",
     "limits": "weekly limit or rest",
     "weigh_more": "used on more important shifts",

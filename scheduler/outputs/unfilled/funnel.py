@@ -10,7 +10,16 @@ from scheduler import rules
 # A blocked candidate counts under the first rule it would break, in the data
 # contract's order (rule 4, then 5, then 6), so the counts add up to the candidates.
 BLOCKING_RULES = tuple(rule.name for rule in rules.BLOCKING_RULES)
-STAGES = ("role", "availability", "distance", "on_shift", "limits", "weigh_more", "free")
+STAGES = (
+    "role",
+    "availability",
+    "distance",
+    "credentials",
+    "on_shift",
+    "limits",
+    "weigh_more",
+    "free",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +39,7 @@ class Funnel:
     in_region_with_role: int
     available: int
     within_distance: int
+    holding: int  # of those, who hold every credential the need requires on its days
     on_this_shift: int
     blocked: Mapping[str, int]
     weigh_more: int  # blocked candidates whose blocking shifts all weigh more
@@ -40,4 +50,4 @@ class Funnel:
     @property
     def candidates(self) -> int:
         """Eligible volunteers not already on this shift."""
-        return self.within_distance - self.on_this_shift
+        return self.holding - self.on_this_shift

@@ -1,4 +1,5 @@
-"""Stages 1 to 3 of the funnel: the right role in the region, available, near enough.
+"""Stages 1 to 4 of the funnel: the right role in the region, available, near enough, holding
+the credentials the need requires.
 
 They judge with the rules' own tests (`scheduler.rules`), as the engine's
 eligibility does, so the count that survives them is exactly the engine's
@@ -14,7 +15,7 @@ import numpy as np
 from scheduler.arrays import F64, I64, Mask, ranks
 from scheduler.domain import Dataset
 from scheduler.outputs.unfilled.shifts import Shifts
-from scheduler.rules import availability, region_distance, role_cover, weekly_limits
+from scheduler.rules import availability, credentials, region_distance, role_cover, weekly_limits
 
 
 @dataclass(frozen=True)
@@ -27,13 +28,14 @@ class Reach:
     limited: I64  # free by their windows, but their weekly limits allow no shift this long
     personal: I64  # available volunteers with a distance limit of their own
     within: I64
+    holding: I64  # within reach and holding every credential the need requires on its days
     volunteer: I64  # eligible pairs: volunteer index ...
     need: I64  # ... and the need's position k
     km: F64  # NaN when either end has no coordinates
 
 
 def reach(dataset: Dataset, shifts: Shifts, needs: I64) -> Reach:
-    """Stages 1 to 3 with the engine's own tests, on the open needs only.
+    """Stages 1 to 4 with the engine's own tests, on the open needs only.
 
     Availability depends only on the volunteer and the shift's times, so it is
     judged once per (region and role block, shift times) that some open need
@@ -55,6 +57,8 @@ def reach(dataset: Dataset, shifts: Shifts, needs: I64) -> Reach:
     limit = region_distance.distance_limits(dataset)
     km = region_distance.pair_km(dataset, volunteer, shifts.facility[needs[k]], limit)
     near = region_distance.near(km, limit[volunteer])
+    held = credentials.qualified(dataset, credentials.holdings(dataset), volunteer, needs[k])
+    eligible = near & held
     personal = np.array([v.max_distance_km is not None for v in dataset.volunteers], bool)
 
     def per_need(counts: I64 | None = None, positions: I64 = ask.need) -> I64:
@@ -72,9 +76,10 @@ def reach(dataset: Dataset, shifts: Shifts, needs: I64) -> Reach:
         limited=per_need(per_ask(in_window & ~workable)),
         personal=per_need(positions=k[personal[volunteer]]),
         within=per_need(positions=k[near]),
-        volunteer=volunteer[near],
-        need=k[near],
-        km=km[near],
+        holding=per_need(positions=k[eligible]),
+        volunteer=volunteer[eligible],
+        need=k[eligible],
+        km=km[eligible],
     )
 
 

@@ -18,6 +18,7 @@ from scheduler.i18n import figure, gettext, ngettext, pgettext
 from scheduler.outputs.unfilled.funnel import BLOCKING_RULES, Funnel
 from scheduler.outputs.unfilled.limits import Stops
 from scheduler.outputs.unfilled.reach import Reach
+from scheduler.rules.credentials import touched_days
 
 
 class _Counts(NamedTuple):
@@ -26,6 +27,7 @@ class _Counts(NamedTuple):
     in_region_with_role: int
     available: int
     within_distance: int
+    holding: int
     on_this_shift: int
     blocked: dict[str, int]
     weigh_more: int
@@ -33,7 +35,7 @@ class _Counts(NamedTuple):
 
     @property
     def candidates(self) -> int:
-        return self.within_distance - self.on_this_shift
+        return self.holding - self.on_this_shift
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,7 @@ class _Words:
     hours: float
     heavier: str  # priority names of the shifts that weigh more: "critical"
     labels: Mapping[str, str]  # rule -> "at their weekly shift limit"
+    requires: str = ""  # "pcr test and red zone training valid on 2026-12-10", or ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,30 @@ class _Phrases:
             hours=need.hours,
             heavier=", ".join(i18n.priority_name(p) for p in heavier),
             labels=self.labels,
+            requires=required(need),
         )
+
+
+def required(need: Need) -> str:
+    """'a pcr test valid on 2026-12-10', or both days for a shift across midnight; '' when the
+    need requires nothing."""
+    if not need.requires:
+        return ""
+    names = [c.replace("_", " ") for c in need.requires]
+    listed = (
+        names[0]
+        if len(names) == 1
+        else gettext("%(first)s and %(last)s", first=", ".join(names[:-1]), last=names[-1])
+    )
+    first, last = touched_days(need)
+    if first == last:
+        return gettext("%(credentials)s valid on %(day)s", credentials=listed, day=first)
+    return gettext(
+        "%(credentials)s valid on %(first)s and %(last)s",
+        credentials=listed,
+        first=first,
+        last=last,
+    )
 
 
 def funnels(
@@ -94,7 +120,10 @@ def funnels(
     free = [ids[v] for v in stop.free_volunteer.tolist()]
     bounds = stop.free_bounds.tolist()
     columns = zip(
-        *(a.tolist() for a in (reach.with_role, reach.available, reach.within, on_shift)),
+        *(
+            a.tolist()
+            for a in (reach.with_role, reach.available, reach.within, reach.holding, on_shift)
+        ),
         stop.blocked.tolist(),
         stop.heavier.tolist(),
         reach.personal.tolist(),
@@ -102,13 +131,19 @@ def funnels(
         strict=True,
     )
     explained = {}
-    for k, (g, (role, available, within, on_it, blocked, heavier, personal, limited)) in enumerate(
-        zip(needs.tolist(), columns, strict=True)
-    ):
+    for k, (g, row) in enumerate(zip(needs.tolist(), columns, strict=True)):
+        role, available, within, holding, on_it, blocked, heavier, personal, limited = row
         need = dataset.needs[g]
         rules = {r: c for r, c in zip(BLOCKING_RULES, blocked, strict=True) if c}
         counts = _Counts(
-            role, available, within, on_it, rules, heavier, tuple(free[bounds[k] : bounds[k + 1]])
+            role,
+            available,
+            within,
+            holding,
+            on_it,
+            rules,
+            heavier,
+            tuple(free[bounds[k] : bounds[k + 1]]),
         )
         words = phrases.words(need, personal, limited, stop.heavier_priorities.get(k, ()))
         stage = _stage(counts)
@@ -126,6 +161,8 @@ def _stage(c: _Counts) -> str:
         return "availability"
     if not c.within_distance:
         return "distance"
+    if not c.holding:
+        return "credentials"
     if not c.candidates:
         return "on_shift"
     if c.free:
@@ -155,6 +192,17 @@ def _reason(stage: str, c: _Counts, w: _Words) -> str:
     said.append(
         ngettext("%(count)s %(within)s", "%(count)s %(within)s", c.within_distance, within=w.within)
     )
+    if stage == "credentials":
+        return _join(said, gettext("none holds %(requires)s", requires=w.requires))
+    if w.requires:
+        said.append(
+            ngettext(
+                "%(count)s holds %(requires)s",
+                "%(count)s hold %(requires)s",
+                c.holding,
+                requires=w.requires,
+            )
+        )
     if stage == "on_shift":
         if c.on_this_shift == 1:
             return _join(said, gettext("the only one who could take it is already on this shift"))
