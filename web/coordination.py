@@ -39,7 +39,7 @@ from web.paging import page_number
 bp = Blueprint("coordination", __name__)
 
 PER_PAGE = 100
-UPLOAD_SHEETS = frozenset({"volunteers", "availability"})
+UPLOAD_SHEETS = frozenset({"volunteers", "availability", "credentials"})
 _UNSAFE_IN_FILE_NAME = re.compile(r"[^\w.-]")
 _DEGREES = re.compile(r"-?\d{1,3}(\.\d+)?")
 
@@ -94,8 +94,9 @@ class UploadForm(FlaskForm):
             FileRequired(lazy_gettext("Choose a workbook (.xlsx) or a CSV file to upload."))
         ],
         description=lazy_gettext(
-            "A workbook with a volunteers and/or an availability sheet, "
-            "or one CSV file named volunteers.csv or availability.csv."
+            "A workbook with volunteers, availability and/or credentials sheets, or one "
+            "CSV file named volunteers.csv, availability.csv or credentials.csv. Credentials "
+            "you upload count as verified by you."
         ),
     )
 
@@ -156,6 +157,15 @@ class ConfirmForm(FlaskForm):
 
 def stored(changes: Changes, base: Dataset, name: str):
     flash(store_upload(changes, base, name))
+    if changes.credentials:
+        flash(
+            gettext(
+                "Credentials of %(people)s volunteer(s) replaced (%(rows)s row(s)), verified "
+                "by you.",
+                people=len(changes.credentials),
+                rows=sum(len(rows) for rows in changes.credentials.values()),
+            )
+        )
     for warning in changes.warnings:
         flash(f"{warning.sheet}: {warning.message}", "warning")
     return redirect(url_for("coordination.volunteers"))
@@ -198,6 +208,7 @@ def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
         volunteers_replaced=replaced,
         availability_of=len(changes.availability),
         availability_rows=windows,
+        credentials_of=len(changes.credentials),
     )
     db.session.commit()
     return gettext(

@@ -294,6 +294,11 @@ def show():
             else ""
         ),
         sms_on=messenger.sms_on(),
+        credentials=db.session.scalars(
+            select(m.Credential)
+            .where(m.Credential.volunteer_id == current_user.volunteer_id)
+            .order_by(m.Credential.credential, m.Credential.valid_from)
+        ).all(),
     )
 
 

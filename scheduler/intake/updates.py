@@ -11,7 +11,8 @@ half an upload.
 Matching: a need with a `need_id` replaces the stored need with that id; a
 need without one replaces the stored need of the same shift (facility, date,
 start, end, role), else it is new and gets a generated id. A volunteer
-replaces the stored volunteer with the same id; the availability sheet
+replaces the stored volunteer with the same id; the availability sheet (and the
+credentials sheet)
 replaces all stored windows of each volunteer it names.
 """
 
@@ -23,14 +24,20 @@ from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from scheduler.domain import Availability, Dataset, Need, Volunteer
+from scheduler.domain import Availability, Credential, Dataset, Need, Volunteer
 from scheduler.i18n import gettext
 from scheduler.intake import cells
 from scheduler.intake.csv_files import read_csv_sheet
 from scheduler.intake.raw import Limits, RawSheet
 from scheduler.intake.reading import read_sheets
 from scheduler.intake.schema import MODELS, columns
-from scheduler.intake.tables import availability_list, generated_id, need_list, volunteer_list
+from scheduler.intake.tables import (
+    availability_list,
+    credential_list,
+    generated_id,
+    need_list,
+    volunteer_list,
+)
 from scheduler.intake.validation import validate_rows
 from scheduler.problems import InvalidInput, Problem, Severity
 
@@ -86,11 +93,13 @@ class Changes:
     volunteers: tuple[Volunteer, ...] = ()
     # volunteer id -> their complete new set of windows (possibly empty)
     availability: dict[str, tuple[Availability, ...]] = field(default_factory=dict)
+    # volunteer id -> their complete new set of credentials (possibly empty)
+    credentials: dict[str, tuple[Credential, ...]] = field(default_factory=dict)
     warnings: tuple[Problem, ...] = ()  # sheets and columns that were not read
 
     @property
     def empty(self) -> bool:
-        return not (self.needs or self.volunteers or self.availability)
+        return not (self.needs or self.volunteers or self.availability or self.credentials)
 
 
 def read_changes(
@@ -206,13 +215,17 @@ def changes_from_sheets(
     if "availability" in found:
         availability, more = _availability_changes(found["availability"], base, volunteers, scope)
         problems += more
+    credentials: dict[str, tuple[Credential, ...]] = {}
+    if "credentials" in found:
+        credentials, more = _credential_changes(found["credentials"], base, volunteers, scope)
+        problems += more
     if "needs" in found:
         needs, more = _need_changes(found["needs"], base, scope)
         problems += more
     if any(p.is_error for p in problems):
         raise InvalidInput(problems)
     warnings += [p for p in problems if not p.is_error]
-    return Changes(needs, tuple(volunteers.values()), availability, tuple(warnings))
+    return Changes(needs, tuple(volunteers.values()), availability, credentials, tuple(warnings))
 
 
 def one_row(sheet: str, values: dict[str, object]) -> dict[str, RawSheet]:
@@ -239,7 +252,8 @@ def merge(base: Dataset, changes: Changes) -> Dataset:
         tuple(windows),
         base.roles,
         base.rules,
-        base.credentials,
+        tuple(c for c in base.credentials if c.volunteer_id not in changes.credentials)
+        + tuple(c for rows in changes.credentials.values() for c in rows),
     )
 
 
@@ -397,6 +411,23 @@ def _availability_changes(
     for window in windows:
         grouped[window.volunteer_id].append(window)
     return {v: tuple(w) for v, w in grouped.items()}, problems
+
+
+def _credential_changes(
+    sheet: RawSheet, base: Dataset, uploaded: dict[str, Volunteer], scope: Scope
+) -> tuple[dict[str, tuple[Credential, ...]], list[Problem]]:
+    rows, problems = validate_rows(sheet, MODELS["credentials"])
+    if rows is None:
+        return {}, problems
+    mine = {v.id: v for v in base.volunteers if scope.has_region(v.region)}
+    known = mine | uploaded
+    held, more = credential_list(rows, known, managed=True)
+    problems += more
+    named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
+    grouped: dict[str, list[Credential]] = {v: [] for v in named}
+    for credential in held:
+        grouped[credential.volunteer_id].append(credential)
+    return {v: tuple(c) for v, c in grouped.items()}, problems
 
 
 def _taken(sheet: str, number: int, column: str, value: str) -> Problem:

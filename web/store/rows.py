@@ -69,7 +69,9 @@ def volunteer_row(v: domain.Volunteer) -> dict[str, object]:
 
 
 def credential_rows(
-    credentials: Iterable[domain.Credential], verified_at: object = None
+    credentials: Iterable[domain.Credential],
+    verified_at: object = None,
+    verified_by: int | None = None,
 ) -> list[dict[str, object]]:
     return [
         {
@@ -78,6 +80,7 @@ def credential_rows(
             "valid_from": c.valid_from,
             "valid_until": c.valid_until,
             "verified_at": verified_at,
+            "verified_by": verified_by,
             "evidence": "",
         }
         for c in credentials

@@ -41,8 +41,22 @@ def apply(changes: Changes) -> None:
         rows = window_rows(w for ws in changes.availability.values() for w in ws)
         if rows:
             session.execute(insert(m.Window), rows)
+    if changes.credentials:  # an uploader's own sheet: verified by them as stored
+        named = list(changes.credentials)
+        for chunk in chunks(named):
+            session.execute(delete(m.Credential).where(m.Credential.volunteer_id.in_(chunk)))
+        held = [c for rows in changes.credentials.values() for c in rows]
+        rows = credential_rows(held, verified_at=m.utcnow(), verified_by=_uploader())
+        if rows:
+            session.execute(insert(m.Credential), rows)
     _upsert(m.Need, [need_row(n) for n in changes.needs])
     session.flush()
+
+
+def _uploader() -> int | None:
+    from flask_login import current_user
+
+    return current_user.id if current_user and current_user.is_authenticated else None
 
 
 def _upsert(
