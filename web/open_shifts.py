@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from scheduler import domain
 from scheduler.outputs.open_shifts import OpenShift, open_shifts
@@ -147,13 +147,51 @@ class Judged:
             return []
 
 
+def _judged_pair(
+    volunteer_id: str, need_id: str, without: tuple[str, str] | None = None
+) -> Judged | None:
+    """The judgement of one claim, on only what it depends on: the need and who holds it, the
+    volunteer and the shifts they hold (every rule of a pair reads no more). A claim is judged
+    under the publishing lock, so this is the lock's length: a few ms, where the region's
+    data and the national roster took 60 (docs/production.md, "Volunteers' claims")."""
+    roster = store.published()
+    if db.session.get(m.Volunteer, volunteer_id) is None or roster is None:
+        return None
+    a = m.Assignment
+    pairs = [
+        (n, v)
+        for n, v in db.session.execute(
+            select(a.need_id, a.volunteer_id).where(
+                a.roster_id == roster.id, (a.volunteer_id == volunteer_id) | (a.need_id == need_id)
+            )
+        )
+        if (n, v) != without
+    ]
+    facilities = store.facilities_of_needs({need_id, *(n for n, _ in pairs)})
+    # those on the need count its places: a pair of an unknown volunteer would count nothing
+    dataset = store.load(facilities, {volunteer_id, *(v for n, v in pairs if n == need_id)})
+    pairs = [(n, v) for n, v in pairs if n in dataset.need_by_id]
+    need = dataset.need_by_id.get(need_id)
+    site = str(current_app.config["TIMEZONE"])
+    ahead = (
+        [need_id]
+        if need is not None
+        and need.start.replace(tzinfo=dataset.facility_by_id[need.facility_id].zone(site))
+        > schedule.now()
+        else []
+    )
+    declined = {p for p in store.declined_pairs() if p[1] == volunteer_id}
+    offered = open_shifts(dataset, pairs, volunteer_id, ahead, declined)
+    return Judged(dataset, pairs, declined, offered, ahead)
+
+
 def judge_claim(
     volunteer_id: str, need_id: str, giver: str | None = None
 ) -> tuple[Refused | None, Judged | None]:
     """Whether the volunteer may take a place of the need now (the giver's, in a swap), and
     the judgement; writes nothing. Call under the publishing lock to act on it."""
     given = (need_id, giver) if giver else None
-    judged = _judged(volunteer_id, need_id, given)
+    judged = _judged_pair(volunteer_id, need_id, given)
     if judged is None:
         return Refused(gettext("There is no published roster yet; nothing can be taken.")), None
     need = judged.dataset.need_by_id.get(need_id)
