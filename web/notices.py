@@ -186,6 +186,18 @@ def shift_declined(need: m.Need, volunteer: m.Volunteer, reason: str = "") -> in
 def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: str) -> int:
     """Post the volunteer their new shift, taken from the open ones (no commit): the mail
     they keep, with its link to say later that they cannot come after all."""
+    words = shift_words(need, facility)
+    return _to_one(
+        volunteer_id,
+        f"claim-{need.id}",
+        "roster_changed",
+        {"added": [words], "moved": [], "removed": []},
+    )
+
+
+def _to_one(volunteer_id: str, key: str, kind: str, payload: dict[str, Any]) -> int:
+    """Post one notice to one volunteer, with their name in it (no commit); the key is made
+    unique to this moment, as the same thing may happen to them again."""
     told = outbox.recipients([volunteer_id])
     if volunteer_id not in told:
         return 0
@@ -193,15 +205,10 @@ def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: st
     return outbox.post(
         [
             {
-                "key": f"claim-{need.id}-{volunteer_id}-{m.utcnow():%Y%m%d%H%M%S%f}",
+                "key": f"{key}-{volunteer_id}-{m.utcnow():%Y%m%d%H%M%S%f}",
                 "to": person,
-                "kind": "roster_changed",
-                "payload": {
-                    "name": person.name,
-                    "added": [shift_words(need, facility)],
-                    "moved": [],
-                    "removed": [],
-                },
+                "kind": kind,
+                "payload": {"name": person.name, **payload},
             }
         ]
     )
@@ -210,25 +217,10 @@ def shift_claimed(need: domain.Need, facility: domain.Facility, volunteer_id: st
 def swapped_away(need: domain.Need, facility: domain.Facility, giver: str, taker: str) -> int:
     """Tell the volunteer who offered a shift that a colleague took it: they are off it
     (no commit)."""
-    told = outbox.recipients([giver, taker])
-    if giver not in told:
-        return 0
-    person = told[giver]
-    taker_name = told[taker].name if taker in told else ""
-    return outbox.post(
-        [
-            {
-                "key": f"swapped-{need.id}-{giver}-{m.utcnow():%Y%m%d%H%M%S%f}",
-                "to": person,
-                "kind": "swapped_away",
-                "payload": {
-                    "name": person.name,
-                    "taker": taker_name,
-                    "shift": shift_words(need, facility),
-                },
-            }
-        ]
-    )
+    taker_name = outbox.recipients([taker]).get(taker)
+    words = shift_words(need, facility)
+    payload = {"taker": taker_name.name if taker_name else "", "shift": words}
+    return _to_one(giver, f"swapped-{need.id}", "swapped_away", payload)
 
 
 def swap_offered(
@@ -258,23 +250,9 @@ def swap_offered(
 
 def request_refused(need: m.Need, facility: m.Facility, volunteer_id: str, why: str) -> int:
     """Tell a volunteer that their claim or swap was not approved, and why (no commit)."""
-    told = outbox.recipients([volunteer_id])
-    if volunteer_id not in told:
-        return 0
-    person = told[volunteer_id]
-    return outbox.post(
-        [
-            {
-                "key": f"refused-{need.id}-{volunteer_id}-{m.utcnow():%Y%m%d%H%M%S%f}",
-                "to": person,
-                "kind": "request_decided",
-                "payload": {
-                    "name": person.name,
-                    "why": why,
-                    "shift": shift_words(store.as_need(need), store.as_facility(facility)),
-                },
-            }
-        ]
+    words = shift_words(store.as_need(need), store.as_facility(facility))
+    return _to_one(
+        volunteer_id, f"refused-{need.id}", "request_decided", {"why": why, "shift": words}
     )
 
 

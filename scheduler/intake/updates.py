@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from scheduler.domain import Availability, Credential, Dataset, Need, Volunteer
 from scheduler.i18n import gettext
@@ -38,7 +39,7 @@ from scheduler.intake.tables import (
     need_list,
     volunteer_list,
 )
-from scheduler.intake.validation import validate_rows
+from scheduler.intake.validation import Rows, validate_rows
 from scheduler.problems import InvalidInput, Problem, Severity
 
 WARNING = Severity.WARNING
@@ -213,11 +214,15 @@ def changes_from_sheets(
         volunteers, more = _volunteer_changes(found["volunteers"], base, scope)
         problems += more
     if "availability" in found:
-        availability, more = _availability_changes(found["availability"], base, volunteers, scope)
+        availability, more = _per_volunteer_changes(
+            found["availability"], base, volunteers, scope, availability_list
+        )
         problems += more
     credentials: dict[str, tuple[Credential, ...]] = {}
     if "credentials" in found:
-        credentials, more = _credential_changes(found["credentials"], base, volunteers, scope)
+        credentials, more = _per_volunteer_changes(
+            found["credentials"], base, volunteers, scope, credential_list
+        )
         problems += more
     if "needs" in found:
         needs, more = _need_changes(found["needs"], base, scope)
@@ -394,40 +399,32 @@ def _volunteer_changes(
     return allowed, problems
 
 
-def _availability_changes(
-    sheet: RawSheet, base: Dataset, uploaded: dict[str, Volunteer], scope: Scope
-) -> tuple[dict[str, tuple[Availability, ...]], list[Problem]]:
-    rows, problems = validate_rows(sheet, MODELS["availability"])
+PerVolunteer = TypeVar("PerVolunteer", Availability, Credential)
+
+
+def _per_volunteer_changes(
+    sheet: RawSheet,
+    base: Dataset,
+    uploaded: dict[str, Volunteer],
+    scope: Scope,
+    listed: Callable[[Rows, dict[str, Volunteer], bool], tuple[list[PerVolunteer], list[Problem]]],
+) -> tuple[dict[str, tuple[PerVolunteer, ...]], list[Problem]]:
+    """A sheet of rows per volunteer (availability, credentials): each volunteer it names gets
+    exactly its rows, none if all of theirs failed to read."""
+    rows, problems = validate_rows(sheet, MODELS[sheet.name])
     if rows is None:
         return {}, problems
     # another region's volunteer is answered as an unknown one, as a read would answer 404
     mine = {v.id: v for v in base.volunteers if scope.has_region(v.region)}
     known = mine | uploaded
     # an upload has no full volunteers sheet: unknown means neither uploaded nor theirs
-    windows, more = availability_list(rows, known, managed=True)
+    found, more = listed(rows, known, True)
     problems += more
     named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
-    grouped: dict[str, list[Availability]] = {v: [] for v in named}
-    for window in windows:
-        grouped[window.volunteer_id].append(window)
-    return {v: tuple(w) for v, w in grouped.items()}, problems
-
-
-def _credential_changes(
-    sheet: RawSheet, base: Dataset, uploaded: dict[str, Volunteer], scope: Scope
-) -> tuple[dict[str, tuple[Credential, ...]], list[Problem]]:
-    rows, problems = validate_rows(sheet, MODELS["credentials"])
-    if rows is None:
-        return {}, problems
-    mine = {v.id: v for v in base.volunteers if scope.has_region(v.region)}
-    known = mine | uploaded
-    held, more = credential_list(rows, known, managed=True)
-    problems += more
-    named = {row.volunteer_id for _, row, _ in rows if row.volunteer_id in known}  # type: ignore[attr-defined]
-    grouped: dict[str, list[Credential]] = {v: [] for v in named}
-    for credential in held:
-        grouped[credential.volunteer_id].append(credential)
-    return {v: tuple(c) for v, c in grouped.items()}, problems
+    grouped: dict[str, list[PerVolunteer]] = {v: [] for v in named}
+    for item in found:
+        grouped[item.volunteer_id].append(item)
+    return {v: tuple(items) for v, items in grouped.items()}, problems
 
 
 def _taken(sheet: str, number: int, column: str, value: str) -> Problem:
