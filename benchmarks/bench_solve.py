@@ -8,6 +8,11 @@ the proven bound. Every roster goes through `scheduler check`. In the same
 run, two baselines on the same data: the greedy "careful coordinator"
 (priority first, nearest available volunteer) and the plain monolithic PuLP
 model solved by CBC without decomposition (national only; time-limited).
+National is also solved, in the same run and turn about, with its credentials
+sheet dropped and every `requires` emptied: times, coverage and bound side by
+side, and the price of the credentials (what rule 8 costs in bound and in
+coverage). The roster of the stripped data is checked against the real data
+too, to show that rule 8 bites.
 
     .venv/bin/python benchmarks/bench_solve.py [--runs 3] [--only national] [--cbc-limit 300]
 """
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import re
 import statistics
 import subprocess
 import sys
@@ -26,6 +32,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import psutil
 
 from scheduler.engine.cbc import cbc_solver
@@ -44,6 +51,8 @@ INSTANCES = {
     "28-day": (GeneratorSpec(7000, 160, days=28, regions=40, seed=2020), 45.0, 1),
     "10x": (GeneratorSpec(70000, 1600, days=7, regions=400, seed=2020), 120.0, 1),
 }
+STRIPPED = {"national"}  # also solved without credentials, side by side
+Run = tuple[dict, float, int]  # the solve's JSON, wall seconds, peak memory
 
 
 def peak_memory(process: psutil.Popen, stop: threading.Event, peak: list[int]) -> None:
@@ -98,13 +107,24 @@ def run_solve(
 
 
 def run_check(workbook: Path, roster: Path) -> str:
+    """`scheduler check`'s verdict: "0 violations", or how many, by rule."""
     done = subprocess.run(
         [str(BIN / "scheduler"), "check", str(workbook), str(roster)],
         capture_output=True,
         text=True,
     )
-    broken = len(done.stdout.splitlines())
-    return "0 violations" if done.returncode == 0 else f"{broken} VIOLATIONS"
+    if done.returncode == 0:
+        return "0 violations"
+    rules = re.findall(r"rule (\d+) \(", done.stdout)
+    by_rule = ", ".join(f"rule {r}: {rules.count(r)}" for r in sorted(set(rules), key=int))
+    return f"{len(done.stdout.splitlines())} VIOLATIONS ({by_rule or done.stderr.strip()})"
+
+
+def stripped(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The same sheets without credentials: no credentials sheet, every `requires` empty."""
+    out = {name: table for name, table in tables.items() if name != "credentials"}
+    out["needs"] = tables["needs"].assign(requires="")
+    return out
 
 
 def greedy_baseline(workbook: Path) -> tuple[float, float]:
@@ -129,15 +149,80 @@ def monolithic_cbc(workbook: Path, limit: float) -> tuple[float, float, str]:
     return coverage, time.perf_counter() - started, f"{len(model.assign):,} binaries"
 
 
+def credentials_price(
+    name: str,
+    tables: dict[str, pd.DataFrame],
+    sides: tuple[list[Run], list[Run]],
+    folder: Path,
+    target: float,
+) -> None:
+    """Print the instance with and without its credentials side by side, and their price."""
+    workbook, bare = folder / f"{name}.xlsx", folder / f"{name}-plain.xlsx"
+    first = [runs[0][0] for runs in sides]
+    needs = tables["needs"]
+    red = needs["requires"].fillna("").astype(str).str.strip() != ""
+    print(
+        f"\n-- {name} with credentials ({len(tables['credentials']):,} credential rows; "
+        f"{int(red.sum()):,} needs, {int(needs['count'][red].sum()):,} places require some) "
+        "and stripped (no credentials sheet, requires empty), solved turn about --"
+    )
+    print(f"{'':<30}{'with':>14}{'without':>14}{'with - without':>16}")
+
+    def row(label: str, pair: list[float], form: str) -> None:
+        print(f"{label:<30}{pair[0]:>14{form}}{pair[1]:>14{form}}{pair[0] - pair[1]:>+16{form}}")
+
+    walls = [statistics.median(w for _, w, _ in runs) for runs in sides]
+    row(f"wall, median of {len(sides[0])} [s]", walls, ".2f")
+    for phase in first[0]["phases"]:
+        row(
+            f"  {phase} [s]",
+            [statistics.median(f["phases"][phase] for f, _, _ in r) for r in sides],
+            ".2f",
+        )
+    row("peak memory [GiB]", [max(p for _, _, p in runs) / 2**30 for runs in sides], ".2f")
+    row("places filled", [f["filled"] for f in first], ",.0f")
+    row("weighted coverage", [f["weighted_coverage"] for f in first], ",.0f")
+    row("proven bound", [f["upper_bound"] for f in first], ",.0f")
+    row(
+        "coverage / bound [%]",
+        [100 * f["weighted_coverage"] / f["upper_bound"] for f in first],
+        ".3f",
+    )
+    row("parts", [f["parts"] for f in first], ".0f")
+    verdicts = [
+        run_check(workbook, folder / f"{name}-0.xlsx"),
+        run_check(bare, folder / f"{name}-plain-0.xlsx"),
+    ]
+    print(f"{'check, each on its own data':<30}{verdicts[0]:>14}{verdicts[1]:>14}")
+    bound = first[1]["upper_bound"] - first[0]["upper_bound"]
+    coverage = first[1]["weighted_coverage"] - first[0]["weighted_coverage"]
+    print(
+        f"price of the credentials: the bound {bound:,.0f} lower "
+        f"({bound / first[1]['upper_bound']:.2%}), coverage {coverage:,.0f} lower "
+        f"({coverage / first[1]['weighted_coverage']:.2%}); "
+        f"time with/without {walls[0] / walls[1]:.2f} (target <= {target:.0f} s)"
+    )
+    print(
+        "the stripped roster checked against the data with credentials: "
+        f"{run_check(workbook, folder / f'{name}-plain-0.xlsx')}"
+    )
+
+
 def bench(name: str, runs: int, cbc_limit: float, folder: Path, dask: str | None = None) -> None:
     spec, target, default_runs = INSTANCES[name]
     runs = runs or default_runs
-    workbook = folder / f"{name}.xlsx"
-    write_tables(generate(spec), workbook)
-    results = []
-    for i in range(runs):
-        figures, wall, peak = run_solve(workbook, folder / f"{name}-{i}.xlsx", target * 3)
-        results.append((figures, wall, peak))
+    workbook, bare = folder / f"{name}.xlsx", folder / f"{name}-plain.xlsx"
+    tables = generate(spec)
+    write_tables(tables, workbook)
+    compare = name in STRIPPED
+    if compare:
+        write_tables(stripped(tables), bare)
+    results: list[Run] = []
+    plain: list[Run] = []
+    for i in range(runs):  # turn about, so that the load of a noisy machine falls on both
+        results.append(run_solve(workbook, folder / f"{name}-{i}.xlsx", target * 3))
+        if compare:
+            plain.append(run_solve(bare, folder / f"{name}-plain-{i}.xlsx", target * 3))
     verdict = run_check(workbook, folder / f"{name}-0.xlsx")
     walls = [w for _, w, _ in results]
     first = results[0][0]
@@ -183,6 +268,8 @@ def bench(name: str, runs: int, cbc_limit: float, folder: Path, dask: str | None
             f"({cbc / first['upper_bound']:.2%} of bound) in {cbc_seconds:.0f} s; time ratio "
             f"{cbc_seconds / statistics.median(walls):.1f}x"
         )
+    if compare:
+        credentials_price(name, tables, (results, plain), folder, target)
 
 
 def main() -> int:
