@@ -16,12 +16,13 @@ answers every pair with a single `searchsorted`, as availability does.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from scheduler.arrays import I64, Mask
-from scheduler.domain import Dataset, Need
+from scheduler.domain import Credential, Dataset, Need
 from scheduler.rules.base import Rule
 
 FOREVER = 1_000_000  # days: a credential without an end, or without a start, reaches this far
@@ -118,16 +119,22 @@ def qualified(dataset: Dataset, held: Holdings, volunteer: I64, need: I64) -> Ma
 def missing(dataset: Dataset, volunteer_id: str, need: Need) -> list[tuple[str, dt.date]]:
     """What the volunteer lacks for the need: each (credential, first day not held), in the
     need's order. Empty when rule 8 allows the pair."""
-    mine = [c for c in dataset.credentials if c.volunteer_id == volunteer_id]
+    return lacking([c for c in dataset.credentials if c.volunteer_id == volunteer_id], need)
+
+
+def lacking(held: Iterable[Credential], need: Need) -> list[tuple[str, dt.date]]:
+    """`missing` on one volunteer's own rows: for a stored roster re-checked after a need asks
+    for more, or after a credential is withdrawn, without loading a dataset."""
+    rows = list(held)
     first, last = touched_days(need)
-    lacking = []
+    found = []
     for credential in need.requires:
-        rows = [c for c in mine if c.credential == credential]
+        theirs = [c for c in rows if c.credential == credential]
         for day in dict.fromkeys((first, last)):
-            if not any(c.valid_on(day) for c in rows):
-                lacking.append((credential, day))
+            if not any(c.valid_on(day) for c in theirs):
+                found.append((credential, day))
                 break
-    return lacking
+    return found
 
 
 RULE = Rule("credentials", 8)
