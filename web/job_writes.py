@@ -11,15 +11,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
 from flask import current_app
-from sqlalchemy import CursorResult, Update, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from web.job_messages import Said
 from web.models import db
 from web.refusals import Refusal, judge
+from web.tables import changed  # noqa: F401  (re-exported: the jobs' writes use it)
 
 # The consumer sets up the "huey" logger only; a child of it shows in the worker's log.
 log = logging.getLogger("huey.solves")
@@ -70,14 +71,6 @@ def write(work: Callable[[], T], attempts: int = ATTEMPTS) -> T | Refused:
             if attempt < min(attempts - 1, len(RETRY_PAUSES)):
                 time.sleep(RETRY_PAUSES[attempt])
     return refused
-
-
-def changed(statement: Update) -> int:
-    """Run an UPDATE in the session and count the rows it changed.
-
-    The session types every result as a plain `Result`; an UPDATE's has a row count.
-    """
-    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
 
 
 def _busy_timeout() -> None:

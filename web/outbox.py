@@ -28,16 +28,17 @@ import hashlib
 import logging
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import CursorResult, Update, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from web import i18n
 from web import models as m
 from web.models import NoticeState, db, utcnow
+from web.tables import changed
 
 log = logging.getLogger(__name__)
 
@@ -264,7 +265,7 @@ def send_due(now: dt.datetime | None = None) -> int:
 
 def _claim(notice_id: int, now: dt.datetime) -> m.Notice | None:
     """Pending -> sending, committed: from here it is never sent by anyone else."""
-    claimed = _changed(
+    claimed = changed(
         update(m.Notice)
         .where(m.Notice.id == notice_id, m.Notice.state == NoticeState.PENDING)
         .values(  # claimed now, not when the run began: a slow batch must not look stuck
@@ -303,7 +304,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 def expire_stuck(now: dt.datetime) -> int:
     """Sending for longer than STUCK_AFTER: the sender stopped mid-send. Failed, never resent."""
-    count = _changed(
+    count = changed(
         update(m.Notice)
         .where(m.Notice.state == NoticeState.SENDING, m.Notice.claimed_at < now - STUCK_AFTER)
         .values(state=NoticeState.FAILED, last_error=STOPPED_MID_SEND)
@@ -311,7 +312,3 @@ def expire_stuck(now: dt.datetime) -> int:
     )
     db.session.commit()
     return count
-
-
-def _changed(statement: Update) -> int:
-    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount

@@ -4,9 +4,10 @@ handle, the id column type and the time stamp."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, String
+from sqlalchemy import CursorResult, Delete, MetaData, String, Update
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -31,3 +32,12 @@ ID: String = String(100)  # facility, volunteer and need ids as people write the
 def utcnow() -> dt.datetime:
     """When a row is stamped: UTC without a zone, as every time column here holds it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the session and count the rows it changed: how a
+    conditional statement tells whether it won a race.
+
+    The session types every result as a plain `Result`; these have a row count.
+    """
+    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
