@@ -86,6 +86,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         commands,
         coordination,
         cover_cases,
+        credential_gaps,
+        credentials,
         dashboard,
         errors,
         invitations,
@@ -120,6 +122,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         invitations,
         swaps,
         approvals,
+        credentials,
+        credential_gaps,
         api,
         language,
     )

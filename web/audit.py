@@ -36,6 +36,7 @@ ACTIONS = {
     "ask": lazy_pgettext("audit action", "ask for approval"),
     "offer": lazy_pgettext("audit action", "offer to a colleague"),
     "swap": lazy_pgettext("audit action", "take from a colleague"),
+    "verify": lazy_pgettext("audit action", "verify"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -53,6 +54,7 @@ ENTITIES = {
     "telegram": lazy_pgettext("audit entity", "Telegram chat"),
     "invitation": lazy_pgettext("audit entity", "invitation"),
     "region_setting": lazy_pgettext("audit entity", "region setting"),
+    "credential": lazy_pgettext("audit entity", "credential"),
 }
 
 

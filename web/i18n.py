@@ -116,6 +116,8 @@ def init_app(app: Flask) -> None:
         "role_name": role_name,
         "priority_name": priority_name,
         "stage_name": stage_name,
+        "credential_name": credential_name,
+        "iso_date": lambda text: date(dt.date.fromisoformat(text)),
     }
     app.jinja_env.filters.update(filters)
     app.context_processor(
@@ -289,6 +291,12 @@ def role_name(role: str) -> str:
     """A volunteer role in words: 'junior_student' or 'junior student' reads 'junior student'."""
     name = ROLE_NAMES.get(role.strip().replace(" ", "_"))
     return str(name) if name is not None else role.replace("_", " ")
+
+
+def credential_name(credential: str) -> str:
+    """A credential as people read it: 'pcr_test' reads 'pcr test'. Credentials are each
+    organisation's own names, so they are shown as written, never translated."""
+    return credential.replace("_", " ")
 
 
 def priority_name(priority: int) -> str:

@@ -76,9 +76,10 @@ def _huey(app: Flask, name: str) -> Huey:
 def notice_queue(app: Flask) -> Huey:
     """The notices' queue: a task to send what is due; every minute, the reminders that are
     due are posted, unanswered invitations followed by the next wave (and coordinators
-    alerted of places still open near their start), and everything due is sent."""
+    alerted of places still open near their start), and everything due is sent; every hour,
+    the warnings of credentials running out."""
     if "huey_notices" not in app.extensions:
-        from web import cover_cases, notices, outbox
+        from web import cover_cases, credential_expiry, notices, outbox
         from web.models import db
 
         huey = _huey(app, NOTICE_QUEUE_NAME)
@@ -94,8 +95,15 @@ def notice_queue(app: Flask) -> Huey:
                 cover_cases.advance()
                 outbox.send_due()
 
+        def every_hour() -> None:
+            with app.app_context():
+                credential_expiry.warn()
+                db.session.commit()
+                outbox.send_due()
+
         app.extensions["huey_send_notices"] = huey.task(name="send_notices")(send_notices_task)
         huey.periodic_task(crontab(minute="*"), name="notices_every_minute")(every_minute)
+        huey.periodic_task(crontab(minute="5"), name="credential_warnings")(every_hour)
         app.extensions["huey_notices"] = huey
     return app.extensions["huey_notices"]
 

@@ -212,6 +212,9 @@ class Credential(Base):
     verified_at: Mapped[dt.datetime | None]
     verified_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
     evidence: Mapped[str] = mapped_column(String(300), default="")  # a stored file's name
+    evidence_type: Mapped[str] = mapped_column(String(100), default="")  # its media type
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(default=utcnow)
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("account.id", ondelete="SET NULL"))
 
 
 class RoleCover(Base):

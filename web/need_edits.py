@@ -11,15 +11,20 @@ transaction (form, API or upload), under the publishing lock:
   was and as it is now (at once when it is within a day, else after the
   quiet hours). Their calendars get the change by themselves
   (`web.calendar_feed`).
+- **A credential asked for, or another date**: whoever on it does not hold
+  every credential the need requires on its days (rule 8, verified ones
+  only) is taken off and told why, so nobody untested is sent into a red zone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from sqlalchemy import delete, select
 
 from scheduler import domain
+from scheduler.rules import credentials
 from web import models as m
 from web import notices, outbox, store
 from web.models import db
@@ -32,13 +37,18 @@ def settle(before: Mapping[str, domain.Need], after: Iterable[domain.Need]) -> i
     edited = [n for n in after if n.id in before]
     fewer = {n.id: n for n in edited if n.count < before[n.id].count}
     moved = {n.id: n for n in edited if _where_and_when(n) != _where_and_when(before[n.id])}
-    if not fewer and not moved:
+    asking = {
+        n.id: n
+        for n in edited
+        if n.requires and (set(n.requires) - set(before[n.id].requires) or n.id in moved)
+    }
+    if not fewer and not moved and not asking:
         return 0
     store.hold("publish")
     current = store.published()
     if current is None:
         return 0
-    ids = fewer.keys() | moved.keys()
+    ids = fewer.keys() | moved.keys() | asking.keys()
     rows = db.session.execute(
         select(
             m.Assignment.need_id, m.Assignment.volunteer_id, m.Assignment.locked, m.Volunteer.name
@@ -51,30 +61,83 @@ def settle(before: Mapping[str, domain.Need], after: Iterable[domain.Need]) -> i
     for need_id, volunteer_id, locked, name in rows:
         sure = (need_id, volunteer_id) in confirmed
         on.setdefault(need_id, []).append((not sure, not locked, name.casefold(), volunteer_id))
-    facilities = _facilities({n.facility_id for n in [*fewer.values(), *moved.values()]})
+    saved = {**moved, **asking, **fewer}
+    facilities = _facilities({n.facility_id for n in saved.values()})
     facilities |= _facilities({before[i].facility_id for i in moved})
+    held = _held({v for need_id in asking for *_, v in on.get(need_id, [])})
     taken_off: list[tuple[domain.Need, str]] = []
+    lacking: dict[tuple[str, str], list[tuple[str, dt.date]]] = {}
     told_moved: list[tuple[domain.Need, domain.Need, str]] = []
     for need_id in sorted(ids):
+        need = saved[need_id]
         people = [v for *_, v in sorted(on.get(need_id, []))]
-        need = fewer.get(need_id) or moved[need_id]
+        if need_id in asking:
+            for v in people:
+                if missing := credentials.lacking(held.get(v, []), need):
+                    lacking[need_id, v] = missing
+            people = [v for v in people if (need_id, v) not in lacking]
+            taken_off += [(need, v) for n, v in lacking if n == need_id]
         extra = people[need.count :] if need_id in fewer else []
         taken_off += [(need, v) for v in extra]
         if need_id in moved:
             told_moved += [(before[need_id], need, v) for v in people if v not in extra]
+    store.forget_answers(need_ids=moved)  # confirmed (or declined) another time or place
+    _take_off(current.id, taken_off, facilities, lacking)
+    _tell_moved(told_moved, facilities)
+    return len(taken_off)
+
+
+def without_credentials(volunteer_id: str) -> int:
+    """After one of a volunteer's credentials is withdrawn (under the publishing lock, no
+    commit): take them off the published shifts that require what they no longer hold, and
+    tell them; returns how many."""
+    current = store.published()
+    if current is None:
+        return 0
+    rows = db.session.scalars(
+        select(m.Need)
+        .join(m.Assignment, m.Assignment.need_id == m.Need.id)
+        .where(
+            m.Assignment.roster_id == current.id,
+            m.Assignment.volunteer_id == volunteer_id,
+            m.Need.requires != "",
+        )
+    )
+    held = _held({volunteer_id}).get(volunteer_id, [])
+    lacking = {}
+    for need in map(store.as_need, rows):
+        if missing := credentials.lacking(held, need):
+            lacking[need.id, volunteer_id] = (need, missing)
+    taken_off = [need for need, _ in lacking.values()]
+    facilities = _facilities({n.facility_id for n in taken_off})
+    reasons = {pair: missing for pair, (_, missing) in lacking.items()}
+    _take_off(current.id, [(n, volunteer_id) for n in taken_off], facilities, reasons)
+    return len(taken_off)
+
+
+def _take_off(
+    roster_id: int,
+    taken_off: list[tuple[domain.Need, str]],
+    facilities: dict[str, domain.Facility],
+    lacking: Mapping[tuple[str, str], list[tuple[str, dt.date]]],
+) -> None:
     for need, volunteer_id in taken_off:
         db.session.execute(
             delete(m.Assignment).where(
-                m.Assignment.roster_id == current.id,
+                m.Assignment.roster_id == roster_id,
                 m.Assignment.need_id == need.id,
                 m.Assignment.volunteer_id == volunteer_id,
             )
         )
-    store.forget_answers(need_ids=moved)  # confirmed (or declined) another time or place
     store.forget_answers(confirmed={(need.id, v) for need, v in taken_off})
-    _tell_taken_off(taken_off, facilities)
-    _tell_moved(told_moved, facilities)
-    return len(taken_off)
+    _tell_taken_off(taken_off, facilities, lacking)
+
+
+def _held(volunteer_ids: set[str]) -> dict[str, list[domain.Credential]]:
+    found: dict[str, list[domain.Credential]] = {}
+    for c in store.held_credentials(volunteer_ids) if volunteer_ids else []:
+        found.setdefault(c.volunteer_id, []).append(c)
+    return found
 
 
 def _where_and_when(need: domain.Need) -> tuple[object, ...]:
@@ -87,8 +150,12 @@ def _facilities(ids: set[str]) -> dict[str, domain.Facility]:
 
 
 def _tell_taken_off(
-    taken_off: list[tuple[domain.Need, str]], facilities: dict[str, domain.Facility]
+    taken_off: list[tuple[domain.Need, str]],
+    facilities: dict[str, domain.Facility],
+    lacking: Mapping[tuple[str, str], list[tuple[str, dt.date]]],
 ) -> None:
+    """Each one told the shift is off for them, and when a credential is why, which one and
+    from which day it is not held."""
     told = outbox.recipients(v for _, v in taken_off)
     stamp = m.utcnow().strftime("%Y%m%d%H%M%S%f")
     outbox.post(
@@ -100,6 +167,10 @@ def _tell_taken_off(
             "payload": {
                 "name": told[volunteer_id].name,
                 "shift": notices.shift_words(need, facilities[need.facility_id]),
+                "lacking": [
+                    [credential, day.isoformat()]
+                    for credential, day in lacking.get((need.id, volunteer_id), [])
+                ],
             },
         }
         for need, volunteer_id in taken_off

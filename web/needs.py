@@ -25,7 +25,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from sqlalchemy import Select, select
 from werkzeug.datastructures import FileStorage
-from wtforms import Field, SelectChoice, SelectField, StringField
+from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import Length
 
 from scheduler import domain
@@ -274,18 +274,6 @@ def need_form(need: m.Need | None = None) -> NeedForm:
     return form
 
 
-def place_problems(form: FlaskForm, problems: list[Problem]) -> list[Problem]:
-    """Put each problem next to the field it names; return those that name none."""
-    elsewhere = []
-    for problem in problems:
-        field: Field | None = form._fields.get(problem.column or "")
-        if problem.column in FIELDS and field is not None:
-            field.errors = [*field.errors, form_words.field_message(field, problem)]
-        elif problem.is_error:
-            elsewhere.append(problem)
-    return elsewhere
-
-
 def submit(form: NeedForm, need: m.Need | None = None):
     """Store a posted form, or show it again with the engine's problems (400)."""
     if form.validate_on_submit():
@@ -294,7 +282,7 @@ def submit(form: NeedForm, need: m.Need | None = None):
         try:
             saved, replaced = save_need(values, need.id if need else None)
         except InvalidInput as exc:
-            problems = place_problems(form, exc.problems)
+            problems = form_words.place_problems(form, exc.problems, FIELDS)
         else:
             if need is None and replaced:
                 flash(

@@ -41,6 +41,9 @@ KINDS = {
     "swapped_away": lazy_gettext("a colleague took an offered shift"),
     "swap_offer": lazy_gettext("a colleague offers a shift"),
     "request_decided": lazy_gettext("a request decided"),
+    "credential_refused": lazy_gettext("a credential not accepted"),
+    "credential_expiring": lazy_gettext("a credential running out"),
+    "credentials_at_risk": lazy_gettext("credentials running out before shifts"),
 }
 
 

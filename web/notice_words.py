@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, gettext, ngettext
 
 from web import i18n, invitations, mailing, messenger, shift_answers
 from web import models as m
@@ -65,6 +65,8 @@ def render(notice: m.Notice) -> Words:
                 "dashboard.cover", need_id=shift["need_id"], _external=True
             ),
             "swaps_url": url_for("swaps.index", _external=True),
+            "my_credentials_url": url_for("credentials.mine", _external=True),
+            "credentials_url": url_for("credentials.queue", _external=True),
             "case_url": lambda shift: url_for(
                 "cover_cases.show", need_id=shift["need_id"], _external=True
             ),
@@ -116,6 +118,23 @@ def _subject(kind: str, payload: dict[str, Any]) -> str:
             day=i18n.short_day(dt.date.fromisoformat(payload["shift"]["date"])),
             time=payload["shift"]["start"],
             facility=payload["shift"]["facility"],
+        )
+    if kind == "credential_refused":
+        return gettext(
+            "Not accepted: your %(credential)s",
+            credential=i18n.credential_name(payload["credential"]),
+        )
+    if kind == "credential_expiring":
+        return gettext(
+            "Your %(credential)s runs out on %(day)s",
+            credential=i18n.credential_name(payload["credential"]),
+            day=i18n.short_day(dt.date.fromisoformat(payload["valid_until"])),
+        )
+    if kind == "credentials_at_risk":
+        return ngettext(
+            "%(num)s volunteer's credential runs out before their shifts",
+            "%(num)s volunteers' credentials run out before their shifts",
+            payload["count"],
         )
     if kind == "reminder":
         return gettext(

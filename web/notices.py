@@ -256,6 +256,13 @@ def request_refused(need: m.Need, facility: m.Facility, volunteer_id: str, why: 
     )
 
 
+def credential_refused(volunteer_id: str, credential: str, why: str) -> int:
+    """Tell a volunteer that a coordinator did not accept the credential they sent, and why
+    (no commit)."""
+    payload = {"credential": credential, "why": why}
+    return _to_one(volunteer_id, "credential-refused", "credential_refused", payload)
+
+
 def invited(need: m.Need, facility: m.Facility, volunteer_ids: Iterable[str]) -> int:
     """Post each volunteer an invitation to take an open place, with the link that takes it
     (no commit). At once when the shift is within a day, else after the quiet hours."""

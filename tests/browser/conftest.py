@@ -24,6 +24,7 @@ import threading
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -158,6 +159,14 @@ def site(tmp_path_factory) -> Iterator[Site]:
     )
     dataset, _ = load_dataset(DEMO)
     facts = seed(app, dataset, solve(dataset))
+    with served(app, "live-server") as (url, errors):
+        yield Site(url=url, errors=errors, **facts)
+
+
+@contextmanager
+def served(app: Flask, name: str) -> Iterator[tuple[str, list[str]]]:
+    """The app on a live server in a thread: its address, and the tracebacks of the requests
+    it failed (a test asserts there are none); closed and the database let go after."""
     errors: list[str] = []
 
     def remember(sender, exception: BaseException, **extra) -> None:
@@ -165,14 +174,17 @@ def site(tmp_path_factory) -> Iterator[Site]:
 
     got_request_exception.connect(remember, app)
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
-    yield Site(url=f"http://127.0.0.1:{server.port}", errors=errors, **facts)
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.port}", errors
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        got_request_exception.disconnect(remember, app)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -75,6 +75,11 @@ def mailbox() -> Iterator[Mailbox]:
 
 @pytest.fixture
 def app_config(mailbox: Mailbox) -> dict:
+    return mail_settings(mailbox)
+
+
+def mail_settings(mailbox: Mailbox) -> dict:
+    """The app's settings for sending through the test's mail server, at once."""
     return {
         "MAIL_BACKEND": "smtp",
         "MAIL_SERVER": "127.0.0.1",

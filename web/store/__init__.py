@@ -5,7 +5,13 @@ Every write here happens inside the caller's transaction; the views commit
 once, after all of an upload is stored, so a failure stores nothing.
 """
 
-from web.store.reading import facilities_of_needs, load, region_facilities, unread_needs
+from web.store.reading import (
+    facilities_of_needs,
+    held_credentials,
+    load,
+    region_facilities,
+    unread_needs,
+)
 from web.store.rosters import (
     AlreadyPublished,
     NothingChanges,
@@ -65,6 +71,7 @@ __all__ = [
     "facility_row",
     "filled_places",
     "forget_answers",
+    "held_credentials",
     "hold",
     "load",
     "need_row",

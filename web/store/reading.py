@@ -72,15 +72,8 @@ def load(
     }
     roles = domain.RoleTable.from_lists(covers) if covers else domain.RoleTable.default()
     rules = domain.Rules.from_stored({r.name: r.value for r in db.session.scalars(select(m.Rule))})
-    c = m.Credential.__table__.c
-    held = select(c.volunteer_id, c.credential, c.valid_from, c.valid_until).where(
-        c.verified_at.is_not(None)  # only verified credentials count
-    )
-    if facility_ids is None:
-        found = _rows(held)
-    else:
-        found = _rows(held, c.volunteer_id, [row[0] for row in volunteer_rows])
-    credentials = tuple(domain.Credential(*row) for row in found)
+    people = None if facility_ids is None else [row[0] for row in volunteer_rows]
+    credentials = tuple(held_credentials(people))
     return domain.Dataset(
         tuple(domain.Facility(*row) for row in facility_rows),
         tuple(volunteer_from_row(row) for row in volunteer_rows),
@@ -90,6 +83,17 @@ def load(
         rules,
         credentials,
     )
+
+
+def held_credentials(volunteer_ids: Collection[str] | None = None) -> list[domain.Credential]:
+    """The verified credentials (only those count for rule 8) of some volunteers (None: all),
+    in order of volunteer."""
+    c = m.Credential.__table__.c
+    held = select(c.volunteer_id, c.credential, c.valid_from, c.valid_until).where(
+        c.verified_at.is_not(None)
+    )
+    found = _rows(held) if volunteer_ids is None else _rows(held, c.volunteer_id, volunteer_ids)
+    return [domain.Credential(*row) for row in found]
 
 
 def _rows(query: Select, column: ColumnElement | None = None, values: Collection = ()) -> list[Row]:
