@@ -37,6 +37,7 @@ ACTIONS = {
     "offer": lazy_pgettext("audit action", "offer to a colleague"),
     "swap": lazy_pgettext("audit action", "take from a colleague"),
     "verify": lazy_pgettext("audit action", "verify"),
+    "check in": lazy_pgettext("audit action", "check in"),
 }
 ENTITIES = {
     "account": lazy_pgettext("audit entity", "account"),
@@ -55,6 +56,7 @@ ENTITIES = {
     "invitation": lazy_pgettext("audit entity", "invitation"),
     "region_setting": lazy_pgettext("audit entity", "region setting"),
     "credential": lazy_pgettext("audit entity", "credential"),
+    "attendance": lazy_pgettext("audit entity", "attendance"),
 }
 
 
@@ -77,6 +79,8 @@ def _plain(value: object) -> object:
         return value
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
     return str(value)
 
 

@@ -450,6 +450,7 @@ class AuditEntry(Base):
 
 # Volunteers' self-service tables (availability history, cover cases, swaps and approvals)
 # live in a module of their own, on the same Base; `models.Invitation` reads as ever.
+from web.attendance_models import Attendance, Certificate  # noqa: E402
 from web.self_service_models import (  # noqa: E402
     AvailabilityChange,
     CoverCase,
@@ -459,7 +460,9 @@ from web.self_service_models import (  # noqa: E402
 )
 
 __all__ = [
+    "Attendance",
     "AvailabilityChange",
+    "Certificate",
     "CoverCase",
     "Invitation",
     "RegionSetting",

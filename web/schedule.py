@@ -279,8 +279,14 @@ def show():
         db.session.commit()
     shifts = data.shifts()
     confirmed = store.confirmed_pairs(s.need.id for s in shifts)
+    from web import check_in
+
+    windows = check_in.states(current_user.volunteer_id, shifts)
     return render_template(
         "schedule/show.html",
+        check_in_open=windows.open,
+        checked_in=windows.waiting,
+        marked=windows.marked,
         confirmed={n for n, v in confirmed if v == current_user.volunteer_id},
         cutoff=cutoff_hours(),
         upcoming=[s for s in shifts if not s.ended],

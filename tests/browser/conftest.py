@@ -146,21 +146,27 @@ def seed(app: Flask, dataset: domain.Dataset, result: SolveResult) -> dict:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:
     compile_catalogs()  # as `make` does, for a `pytest` run by hand after editing a .po
-    database = tmp_path_factory.mktemp("browser") / "scheduler.sqlite3"
+    app, _, facts = story_app(tmp_path_factory.mktemp("browser"), "browser-tests")
+    with served(app, "live-server") as (url, errors):
+        yield Site(url=url, errors=errors, **facts)
+
+
+def story_app(folder: Path, secret: str, **more: object) -> tuple[Flask, domain.Dataset, dict]:
+    """An app on its own SQLite file in `folder`, the demo data seeded with its roster
+    published and one account per role (`seed`); `more` settings on top."""
     app = create_app(
         {
-            "SECRET_KEY": "browser-tests",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": secret,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scheduler.sqlite3'}",
             "SESSION_COOKIE_SECURE": False,  # the live server speaks plain http
             "REMEMBER_COOKIE_SECURE": False,
             "LOGIN_RATE_LIMIT": "1000 per minute",
             "NEED_DAYS_BACK": DEMO_DAYS_BACK,
+            **more,
         }
     )
     dataset, _ = load_dataset(DEMO)
-    facts = seed(app, dataset, solve(dataset))
-    with served(app, "live-server") as (url, errors):
-        yield Site(url=url, errors=errors, **facts)
+    return app, dataset, seed(app, dataset, solve(dataset))
 
 
 @contextmanager

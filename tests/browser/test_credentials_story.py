@@ -28,17 +28,15 @@ import pytest
 
 from tests.browser.conftest import (
     CHROMIUM,
-    DEMO,
-    DEMO_DAYS_BACK,
     DESKTOP,
     PASSWORD,
     PHONE,
     Person,
     checked_pages,
-    seed,
     served,
     sign_in,
     snapshot,
+    story_app,
 )
 
 if not CHROMIUM.exists():
@@ -52,10 +50,8 @@ from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import func, select
 
 from scheduler import domain
-from scheduler.engine.solver import solve
-from scheduler.intake.loading import load_dataset
-from web import create_app, store
 from web import models as m
+from web import store
 from web.auth import hash_password
 from web.models import Role, User, db
 
@@ -115,19 +111,7 @@ def desk(tmp_path_factory) -> Iterator[Desk]:
     conftest's accounts, and a regional coordinator of the volunteer's own region."""
     folder = tmp_path_factory.mktemp("credentials")
     evidence = folder / "evidence"
-    app = create_app(
-        {
-            "SECRET_KEY": "credentials-story",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'scheduler.sqlite3'}",
-            "SESSION_COOKIE_SECURE": False,
-            "REMEMBER_COOKIE_SECURE": False,
-            "LOGIN_RATE_LIMIT": "1000 per minute",
-            "NEED_DAYS_BACK": DEMO_DAYS_BACK,
-            "EVIDENCE_FOLDER": str(evidence),
-        }
-    )
-    dataset, _ = load_dataset(DEMO)
-    facts = seed(app, dataset, solve(dataset))
+    app, dataset, facts = story_app(folder, "credentials-story", EVIDENCE_FOLDER=str(evidence))
     volunteer: Person = facts["volunteer"]
     with app.app_context():
         volunteer_id = db.session.scalars(

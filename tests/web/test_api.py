@@ -581,7 +581,7 @@ def test_the_openapi_document_describes_auth_and_errors(client) -> None:
     assert schemes["csrf"] == schemes["csrf"] | {"in": "header", "name": "X-CSRFToken"}
     assert schemes["session"]["in"] == "cookie"
     error = document["components"]["schemas"]["Error"]["properties"]["error"]
-    assert set(error["properties"]) == {"status", "message", "problems", "reasons"}
+    assert set(error["properties"]) == {"status", "message", "problems", "reasons", "field"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method in ("post", "put", "patch", "delete"):
