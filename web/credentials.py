@@ -209,15 +209,19 @@ def volunteer_or_404(volunteer_id: str) -> m.Volunteer:
 
 def credential_or_404(credential_id: int) -> m.Credential:
     """A credential of a volunteer in the coordinator's scope (404 otherwise)."""
+    row = _in_scope(credential_id)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _in_scope(credential_id: int) -> m.Credential | None:
     people = access.volunteers_query(current_user).with_only_columns(m.Volunteer.id)
-    row = db.session.scalars(
+    return db.session.scalars(
         select(m.Credential).where(
             m.Credential.id == credential_id, m.Credential.volunteer_id.in_(people.order_by(None))
         )
     ).first()
-    if row is None:
-        abort(404)
-    return row
 
 
 @bp.get("/credentials")
@@ -275,9 +279,12 @@ def on_credential(view: Callable[[m.Credential], ResponseReturnValue]) -> Callab
 
     @wraps(view)
     def acting(credential_id: int) -> ResponseReturnValue:
-        if db.session.get(m.Credential, credential_id) is None:
+        row = _in_scope(credential_id)
+        if row is not None:
+            return view(row)
+        if db.session.get(m.Credential, credential_id) is None:  # gone, maybe a moment ago
             return _dealt_with(None)
-        return view(credential_or_404(credential_id))
+        abort(404)
 
     return acting
 
