@@ -290,6 +290,9 @@ class Dataset:
     roles: RoleTable = field(default_factory=RoleTable.default)
     rules: Rules = field(default_factory=Rules)
     credentials: tuple[Credential, ...] = ()
+    # Not in the data contract: how likely each volunteer is to come, estimated from the
+    # attendance the web app records; a tie-break on critical shifts (`engine.polish`).
+    reliability: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     @cached_property
     def facility_by_id(self) -> dict[str, Facility]:
@@ -361,4 +364,5 @@ class Dataset:
             self.roles,
             self.rules,
             tuple(c for c in self.credentials if c.volunteer_id in volunteer_ids),
+            {v: r for v, r in self.reliability.items() if v in volunteer_ids},
         )

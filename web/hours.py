@@ -26,7 +26,7 @@ import xlsxwriter
 from flask import Blueprint, Response, abort, flash, jsonify, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
 from scheduler.outputs.exchange import defuse
 from scheduler.outputs.hours import NOTHING, Worked, reliability, total, worked
@@ -130,6 +130,20 @@ def table(region: str | None, first: dt.date, last: dt.date) -> list[Line]:
             )
         )
     return sorted(lines, key=lambda line: (line.name.casefold(), line.volunteer_id))
+
+
+def estimates() -> dict[str, float]:
+    """Per volunteer with a confirmed mark: the chance they come, (kept + 1) / (marked + 2),
+    the estimate that neither trusts nor doubts one shift too much. The engine uses it as a
+    tie-break on critical shifts (`scheduler.engine.polish`)."""
+    a = m.Attendance
+    kept = func.sum(case((a.status.in_(KEPT), 1), else_=0))
+    rows = db.session.execute(
+        select(a.volunteer_id, kept, func.count())
+        .where(a.confirmed.is_(True))
+        .group_by(a.volunteer_id)
+    )
+    return {volunteer_id: (int(k) + 1) / (int(n) + 2) for volunteer_id, k, n in rows}
 
 
 def period() -> tuple[dt.date | None, dt.date | None, bool]:

@@ -125,10 +125,14 @@ def _solve_in_child(ticket: Ticket) -> Outcome:
 def scoped_input(scope: str) -> Dataset:
     """The part of the input a solve of the scope staffs: all of it, or a region's facilities
     and their needs, the region's volunteers and their availability; roles and rules as they
-    are. Read by the database: a regional solve does not read the country."""
-    if scope == NATIONAL:
-        return store.load()
-    return store.load(store.region_facilities(scope))
+    are; and how likely each volunteer is to come, from the attendance marked. Read by the
+    database: a regional solve does not read the country."""
+    from web import hours
+
+    dataset = store.load() if scope == NATIONAL else store.load(store.region_facilities(scope))
+    known = hours.estimates()
+    people = dataset.volunteer_by_id
+    return replace(dataset, reliability={v: r for v, r in known.items() if v in people})
 
 
 def _supervise(job_id: int, child: BaseProcess, receiver: Connection, limit: float) -> Outcome:

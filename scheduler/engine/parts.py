@@ -19,7 +19,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from scheduler.arrays import F64, I32, I64
-from scheduler.domain import Dataset
+from scheduler.domain import Dataset, Need, Priority, Volunteer
 from scheduler.engine.baseline import Reconciled
 from scheduler.engine.eligibility import Instance
 from scheduler.rules.base import rest_minutes
@@ -63,6 +63,9 @@ class Part:
     rules: PartRules
     pair_keep: NDArray[np.bool_] | None = None  # re-planning: a still-possible baseline pair
     pair_fixed: NDArray[np.bool_] | None = None  # re-planning: pinned or frozen, kept always
+    # on critical needs, how likely the pair's volunteer is to come (0 on others); None
+    # when no attendance is known at all
+    pair_reliability: F64 | None = None
 
     @property
     def size(self) -> int:
@@ -172,7 +175,23 @@ def _part(
         rules=rules,
         pair_keep=None if reconciled is None else reconciled.keep[rows],
         pair_fixed=None if reconciled is None else reconciled.fixed[rows],
+        pair_reliability=_reliability(dataset, vols, need_objs, local_v, local_n),
     )
+
+
+UNKNOWN_RELIABILITY = 0.5  # the estimate for a volunteer never marked: (0 + 1) / (0 + 2)
+
+
+def _reliability(
+    dataset: Dataset, vols: list[Volunteer], need_objs: list[Need], local_v: I64, local_n: I64
+) -> F64 | None:
+    """Per pair: the volunteer's estimated chance of coming, on critical needs only."""
+    if not dataset.reliability:
+        return None
+    known = dataset.reliability
+    chance = np.array([known.get(v.id, UNKNOWN_RELIABILITY) for v in vols], np.float64)
+    critical = np.array([n.priority == Priority.CRITICAL for n in need_objs], bool)
+    return np.where(critical[local_n], chance[local_v], 0.0)
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]")

@@ -1,6 +1,10 @@
-"""After the solve: move people to facilities they prefer and closer to home.
+"""After the solve: put the volunteers likelier to come on critical shifts, and move people to
+facilities they prefer and closer to home.
 
-Preferred facilities and short travel are the last tie-breakers. As LP
+Reliability (the chance a volunteer comes, estimated by the web app from
+their marked attendance as (kept + 1) / (marked + 2), 0.5 for someone never
+marked) on critical needs, then preferred facilities and short travel, are
+the last tie-breakers. As LP
 costs they would multiply the simplex's work (see `scheduler.engine.objective`), so
 they are served here instead, on the finished roster of each part: a place
 is handed from one volunteer to another only if every need keeps exactly the
@@ -20,13 +24,20 @@ from scheduler.rules import Bookings, Calendar
 
 PREFERRED = 1.0  # a shift at a preferred facility
 CLOSE = 0.5  # at most, for a trip of no distance; none at the distance limit
+# Per unit of estimated chance of coming, on a critical need: a difference of 0.15 outweighs
+# any comfort, so on critical shifts the one likelier to come is put first.
+RELIABLE = 10.0
 MAX_CANDIDATES = 25  # most pleasing candidates tried per place
 
 
 def comfort(part: Part) -> NDArray[np.float64]:
-    """How much each pair pleases its volunteer: preference first, then a short trip."""
+    """How much each pair is worth handing over: on a critical need, how likely its volunteer
+    is to come (when attendance is known); then their preference, then a short trip."""
     ratio = np.nan_to_num(part.pair_km / part.pair_km_limit, nan=1.0)
-    return PREFERRED * part.pair_preferred + CLOSE * (1.0 - np.clip(ratio, 0.0, 1.0))
+    pleasing = PREFERRED * part.pair_preferred + CLOSE * (1.0 - np.clip(ratio, 0.0, 1.0))
+    if part.pair_reliability is None:
+        return pleasing
+    return pleasing + RELIABLE * part.pair_reliability
 
 
 def polish(part: Part, chosen: NDArray[np.bool_], passes: int = 2) -> NDArray[np.bool_]:

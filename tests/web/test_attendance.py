@@ -327,3 +327,20 @@ def test_times_are_read_on_the_shifts_own_clock(app, demo, clock):
         assert judged_times(day, "absent", "16:00", "17:00") == (None, None)
         with pytest.raises(Invalid):
             judged_times(day, "partial", "16:00", "16:00")
+
+
+def test_the_solve_reads_each_volunteers_chance_of_coming(app, demo, clock):
+    from web import jobs
+    from web.hours import estimates
+
+    clock(2020, 5, 25, 12)
+    national = signed_in(app, Accounts.national)
+    named = demo["volunteer"]
+    first = sorted(n for n, v in demo["result"].assignments if v == named)[0]
+    assert mark(national, first, named, status="absent").status_code == 200
+    with app.app_context():
+        assert estimates() == {named: 1 / 3}  # (kept 0 + 1) / (marked 1 + 2)
+        assert jobs.scoped_input(m.NATIONAL).reliability == {named: 1 / 3}
+        region = demo["dataset"].volunteer_by_id[named].region
+        other = demo["region"] if region != demo["region"] else demo["other_region"]
+        assert jobs.scoped_input(other).reliability == {}
