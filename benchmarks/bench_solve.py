@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import psutil
+from pulp import LpSolutionIntegerFeasible, LpSolutionOptimal
 
 from scheduler.engine.cbc import cbc_solver
 from scheduler.engine.eligibility import build_instance
@@ -144,9 +145,13 @@ def monolithic_cbc(workbook: Path, limit: float) -> tuple[float, float, str]:
     part = single_part(dataset, build_instance(dataset))
     model = build_model(part)
     model.problem.solve(cbc_solver(Settings(gap=1e-4), limit))
+    seconds = time.perf_counter() - started
+    if model.problem.sol_status not in (LpSolutionOptimal, LpSolutionIntegerFeasible):
+        # no integer roster in time: the values PuLP holds are not one (seen: 259 % "coverage")
+        return float("nan"), seconds, f"{len(model.assign):,} binaries, no roster in time"
     chosen = np.array([(v.varValue or 0) > 0.5 for v in model.assign])
     coverage = float(part.weight[part.pair_need[chosen]].sum())
-    return coverage, time.perf_counter() - started, f"{len(model.assign):,} binaries"
+    return coverage, seconds, f"{len(model.assign):,} binaries"
 
 
 def credentials_price(
