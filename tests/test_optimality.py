@@ -41,6 +41,13 @@ def test_the_demo_is_solved_to_its_proven_optimum() -> None:
     assert result.weighted_coverage == result.upper_bound == exact_optimum(dataset)
 
 
+def test_proving_can_be_turned_off() -> None:
+    dataset, _ = load_dataset(DEMO)
+    result = solve(dataset, Settings(time_limit=60, prove_seconds=0))
+    assert PartMethod.PROVEN not in {p.method for p in result.parts}
+    assert result.weighted_coverage <= exact_optimum(dataset) <= result.upper_bound
+
+
 @settings(
     max_examples=25,
     deadline=None,

@@ -70,6 +70,14 @@ if TYPE_CHECKING:
     help="Solver threads for each part.",
 )
 @click.option(
+    "--prove-seconds",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds for each part short of its bound to prove its optimum (its whole MIP, "
+    "started from the roster found); 0 never tries.",
+)
+@click.option(
     "--split",
     is_flag=True,
     help="Put each facility's roster in its own workbook, in the folder OUTPUT-facilities.",
@@ -125,6 +133,7 @@ def solve(
     solver: str,
     workers: int,
     threads: int,
+    prove_seconds: float,
     split: bool,
     baseline: Path | None,
     freeze_before: dt.datetime | None,
@@ -145,7 +154,7 @@ def solve(
     started = time.monotonic()
     dataset = load_or_exit(input_path)
     loaded = time.monotonic()
-    settings = Settings(SolverName(solver), time_limit, gap, threads, workers)
+    settings = Settings(SolverName(solver), time_limit, gap, threads, workers, prove_seconds)
     against = _baseline_or_exit(baseline, dataset, freeze_before, keep_weight)
     run = functools.partial(run, baseline=against)
     if dask_address:
