@@ -20,6 +20,7 @@ mark, the later one, with both in the audit log.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -199,7 +200,7 @@ def mark(
 ) -> m.Attendance:
     """Store a staff member's mark (confirmed), auditing what it replaced; no commit. Raises
     `Invalid`, `Refused`, or 404 for a volunteer neither rostered there nor marked."""
-    store.hold(f"attendance-{need.id}")
+    hold_shift(need.id)
     facility = db.session.get(m.Facility, need.facility_id)
     assert facility is not None
     now = local_now(store.as_facility(facility))
@@ -232,6 +233,12 @@ def mark(
         action = "create" if before is None else "edit"
         audit.record(action, "attendance", f"{need.id}/{volunteer_id}", before=before, after=after)
     return row
+
+
+def hold_shift(need_id: str) -> None:
+    """Wait for, then hold, the lock of one shift's marks (no commit). Named by a hash of the
+    need's id: ids run to 100 characters, lock names to 50."""
+    store.hold(f"attendance-{hashlib.sha256(need_id.encode('utf-8')).hexdigest()[:32]}")
 
 
 def existing(need_id: str, volunteer_id: str) -> m.Attendance | None:

@@ -96,6 +96,7 @@ def issued(volunteer: m.Volunteer, entries: list[hours.Entry], first, last) -> m
 
 @bp.get("/my/hours/certificate.pdf")
 @roles_required(Role.VOLUNTEER)
+@limiter.limit(lambda: current_app.config.get("CERTIFICATE_RATE_LIMIT", "30 per minute"))
 def pdf():
     first, last, good = hours.period()
     volunteer = db.session.get(m.Volunteer, current_user.volunteer_id or "")

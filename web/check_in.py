@@ -100,7 +100,7 @@ def check_in(need_id: str):
                 "error",
             )
             return back
-    store.hold(f"attendance-{need.id}")
+    attendance.hold_shift(need.id)
     row = attendance.existing(need.id, volunteer_id)
     if row is not None and row.confirmed:
         db.session.rollback()

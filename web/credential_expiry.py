@@ -26,6 +26,7 @@ from sqlalchemy import and_, select
 from web import i18n, notices, outbox, schedule, store
 from web import models as m
 from web.models import db
+from web.store.rows import chunks
 
 SHORT_VALIDITY = 14  # days: a credential this short-lived is a test ...
 SHORT_LEAD = 2  # ... and is warned of this many days before its last day
@@ -106,7 +107,7 @@ def _renewed(rows: list[Any]) -> set[int]:
     c = m.Credential
     people = {row.volunteer_id for row in rows}
     others: dict[tuple[str, str], list[tuple[dt.date | None, dt.date | None]]] = defaultdict(list)
-    for chunk in _chunks(sorted(people)):
+    for chunk in chunks(sorted(people)):
         found = db.session.execute(
             select(c.volunteer_id, c.credential, c.valid_from, c.valid_until).where(
                 c.verified_at.is_not(None), c.volunteer_id.in_(chunk)
@@ -132,7 +133,7 @@ def _at_risk(rows: list[Any]) -> dict[int, list[str]]:
         return {}
     wanted = {(row.volunteer_id, row.credential): row for row in rows}
     found: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(sorted({row.volunteer_id for row in rows})):
+    for chunk in chunks(sorted({row.volunteer_id for row in rows})):
         shifts = db.session.execute(
             select(m.Assignment.volunteer_id, m.Need.id, m.Need.end, m.Need.requires)
             .join(m.Need, m.Need.id == m.Assignment.need_id)
@@ -148,10 +149,6 @@ def _at_risk(rows: list[Any]) -> dict[int, list[str]]:
                 if row is not None and last_day > row.valid_until:
                     found[row.id].append(need_id)
     return found
-
-
-def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    return [items[k : k + size] for k in range(0, len(items), size)]
 
 
 def warn(now: dt.datetime | None = None) -> int:

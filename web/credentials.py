@@ -280,13 +280,21 @@ def on_credential(view: Callable[[m.Credential], ResponseReturnValue]) -> Callab
     @wraps(view)
     def acting(credential_id: int) -> ResponseReturnValue:
         row = _in_scope(credential_id)
-        if row is not None:
+        if row is not None and request.form.get("seen", seen(row)) == seen(row):
             return view(row)
+        if row is not None:  # the id names another credential now (SQLite reuses ids)
+            return _dealt_with(None)
         if db.session.get(m.Credential, credential_id) is None:  # gone, maybe a moment ago
             return _dealt_with(None)
         abort(404)
 
     return acting
+
+
+def seen(row: m.Credential) -> str:
+    """What a page's button says it acts on, beside the id: when the row was recorded. An id
+    alone may name another credential by the click (SQLite gives a deleted row's id again)."""
+    return row.recorded_at.isoformat() if row.recorded_at else ""
 
 
 def _dealt_with(volunteer_id: str | None):
@@ -354,6 +362,8 @@ def refuse(row: m.Credential):
 @on_credential
 def withdraw(row: m.Credential):
     credential_id = row.id
+    if row.verified_at is None:  # waiting ones are refused, with a reason, not withdrawn
+        return _dealt_with(row.volunteer_id)
     volunteer_id, credential, name = row.volunteer_id, row.credential, row.evidence
     store.hold("publish")  # the roster changes with it
     if not changed(delete(m.Credential).where(m.Credential.id == credential_id)):

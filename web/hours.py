@@ -40,6 +40,7 @@ from web.models import Role, db
 bp = Blueprint("hours", __name__)
 
 KEPT = ("present", "partial")
+FIRST_YEAR, LAST_YEAR = 1900, 2999  # the days a period may name
 DEFAULT_DAYS = 30  # the coordinators' period when none is asked for
 
 
@@ -158,6 +159,8 @@ def period() -> tuple[dt.date | None, dt.date | None, bool]:
             found.append(None)
             good = False
     first, last = found
+    if any(day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR for day in found):
+        return None, None, False  # 0001-01-01 or 9999-12-31: no campaign's, and no sums past them
     if first and last and last < first:
         return None, None, False
     return first, last, good

@@ -111,7 +111,7 @@ def without_credentials(volunteer_id: str) -> int:
     taken_off = [need for need, _ in lacking.values()]
     facilities = _facilities({n.facility_id for n in taken_off})
     reasons = {pair: missing for pair, (_, missing) in lacking.items()}
-    _take_off(current.id, [(n, volunteer_id) for n in taken_off], facilities, reasons)
+    _take_off(current.id, [(n, volunteer_id) for n in taken_off], facilities, reasons, True)
     return len(taken_off)
 
 
@@ -120,6 +120,7 @@ def _take_off(
     taken_off: list[tuple[domain.Need, str]],
     facilities: dict[str, domain.Facility],
     lacking: Mapping[tuple[str, str], list[tuple[str, dt.date]]],
+    withdrawn: bool = False,
 ) -> None:
     for need, volunteer_id in taken_off:
         db.session.execute(
@@ -130,7 +131,7 @@ def _take_off(
             )
         )
     store.forget_answers(confirmed={(need.id, v) for need, v in taken_off})
-    _tell_taken_off(taken_off, facilities, lacking)
+    _tell_taken_off(taken_off, facilities, lacking, withdrawn)
 
 
 def _held(volunteer_ids: set[str]) -> dict[str, list[domain.Credential]]:
@@ -153,9 +154,10 @@ def _tell_taken_off(
     taken_off: list[tuple[domain.Need, str]],
     facilities: dict[str, domain.Facility],
     lacking: Mapping[tuple[str, str], list[tuple[str, dt.date]]],
+    withdrawn: bool = False,
 ) -> None:
     """Each one told the shift is off for them, and when a credential is why, which one and
-    from which day it is not held."""
+    from which day it is not held (`withdrawn`: theirs was withdrawn, the shift is as it was)."""
     told = outbox.recipients(v for _, v in taken_off)
     stamp = m.utcnow().strftime("%Y%m%d%H%M%S%f")
     outbox.post(
@@ -171,6 +173,7 @@ def _tell_taken_off(
                     [credential, day.isoformat()]
                     for credential, day in lacking.get((need.id, volunteer_id), [])
                 ],
+                "withdrawn": withdrawn,
             },
         }
         for need, volunteer_id in taken_off

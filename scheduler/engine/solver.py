@@ -222,16 +222,18 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
     method = PartMethod(outcome.phase.value)
     seconds = {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
     budget = min(time_left - (time.monotonic() - started) - PROVE_MARGIN, settings.prove_seconds)
-    short = _coverage(part, chosen) < bound and bound_cost is None
+    short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit and bound_cost is None
     if short and budget > 0 and part.size <= PROVE_MAX_PAIRS:
         proving = time.monotonic()
         proof = prove(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
         seconds["prove"] = time.monotonic() - proving
-        if proof is not None:
-            if proof.values is not None and _coverage(part, proof.values) > _coverage(part, chosen):
+        # only a search that finished is taken: one cut short by the clock would make the
+        # roster and the bound depend on how busy the machine was
+        if proof is not None and proof.optimal and proof.values is not None:
+            if _coverage(part, proof.values) > _coverage(part, chosen) + 0.5 * part.rules.unit:
                 values, chosen = proof.values, proof.values[: part.size] > 0.5
             bound = min(bound, bound_from_lp(proof.dual_bound, part))
-            method = PartMethod.PROVEN if proof.optimal else method
+            method = PartMethod.PROVEN
     for variable, value in zip(model.columns, values.tolist(), strict=True):
         variable.varValue = value
     return PartResult(part.index, chosen, bound, method, outcome.undecided, seconds)

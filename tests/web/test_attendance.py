@@ -344,3 +344,13 @@ def test_the_solve_reads_each_volunteers_chance_of_coming(app, demo, clock):
         region = demo["dataset"].volunteer_by_id[named].region
         other = demo["region"] if region != demo["region"] else demo["other_region"]
         assert jobs.scoped_input(other).reliability == {}
+
+
+def test_a_shift_with_a_long_id_can_be_locked(app, demo):
+    """Need ids run to 100 characters, lock names to 50 (PostgreSQL enforces it)."""
+    from web.attendance import hold_shift
+
+    with app.app_context():
+        hold_shift("N" * 100)
+        hold_shift("N" * 100)  # the same lock again, in the same transaction
+        db.session.commit()

@@ -292,6 +292,7 @@ def test_a_withdrawn_credential_takes_its_holder_off_the_shifts_that_need_it(
     assert "off 1 published shift(s) that required it" in answer.get_data(as_text=True)
     assert holder not in {v for n, v in published_pairs(app)[1] if n == need.id}
     assert mailbox.to() == [address(holder)]
+    assert "Your pcr test is no longer on record as valid" in text_of(mailbox.messages[0])
     with app.app_context():
         (entry,) = db.session.scalars(
             select(m.AuditEntry).where(m.AuditEntry.entity == "credential")
@@ -312,3 +313,56 @@ def test_the_form_speaks_russian_with_its_own_labels_and_dates(app, client, demo
     impossible = form(client, page, PDF, valid_until="31.02.2020")
     said = client.post(page, **impossible).get_data(as_text=True)
     assert "Введите дату, например 25.05.2026, или оставьте поле пустым." in said
+
+
+def test_a_draft_solved_before_a_credential_went_does_not_send_its_holder(app, client, demo):
+    """The draft was solved while the volunteer held the test; it is withdrawn before the draft
+    is published: the published roster leaves them off that shift, keeps everyone else."""
+    from tests.web.test_publishing import make_draft, publish
+
+    need, people = crowded_need(demo)
+    holder = people[0]
+    clear(app, holder)
+    with app.app_context():
+        db.session.get(m.Need, need.id).requires = "pcr_test"
+        for v in people:
+            db.session.add(
+                m.Credential(volunteer_id=v, credential="pcr_test", verified_at=m.utcnow())
+            )
+        db.session.commit()
+        pairs = set(store.roster_assignments(store.published().id))
+    elsewhere = next(p for p in sorted(pairs) if p[0] != need.id)
+    draft = make_draft(app, pairs - {elsewhere})  # a draft that changes something elsewhere
+    with app.app_context():  # then the holder's test is withdrawn (straight in the table)
+        db.session.execute(delete(m.Credential).where(m.Credential.volunteer_id == holder))
+        db.session.commit()
+    login(client, Accounts.national)
+    publish(client, draft)
+    now = published_pairs(app)[1]
+    assert (need.id, holder) not in now
+    assert {(need.id, v) for v in people[1:]} <= now
+
+
+def test_a_click_on_a_credential_since_replaced_under_its_id_changes_nothing(app, demo):
+    """SQLite gives a deleted row's id to the next: a stale page's button must not verify a
+    document its coordinator never opened."""
+    named = demo["volunteer"]
+    clear(app, named)
+    with app.app_context():
+        first = m.Credential(volunteer_id=named, credential="pcr_test", recorded_at=m.utcnow())
+        db.session.add(first)
+        db.session.commit()
+        shown, seen = first.id, first.recorded_at.isoformat()
+        db.session.delete(first)
+        db.session.commit()
+        second = m.Credential(
+            volunteer_id=named, credential="pcr_test", recorded_at=m.utcnow() + dt.timedelta(1)
+        )
+        db.session.add(second)
+        db.session.commit()
+    national = app.test_client()
+    login(national, Accounts.national)
+    data = {"csrf_token": csrf_token(national, "/credentials"), "seen": seen}
+    answer = national.post(f"/credentials/{shown}/verify", data=data, follow_redirects=True)
+    assert "Someone has already dealt with this credential." in answer.get_data(as_text=True)
+    assert [r.verified_at for r in rows_of(app, named)] == [None]

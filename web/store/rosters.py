@@ -152,7 +152,8 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
     current published roster's everywhere else, so a regional publish never
     touches another region. Assignments of needs or volunteers no longer
     stored are left out: nobody should be sent to a withdrawn shift; nor is
-    anyone put back on a shift they declined. The
+    anyone put back on a shift they declined, nor sent to one that requires a
+    credential they no longer hold (withdrawn, or asked for since the solve). The
     draft stays, marked `published_as`, so the solve job's link still works.
 
     Raises `AlreadyPublished` for a draft published already and
@@ -169,6 +170,8 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
         raise NothingChanges(draft.id, previous.id)
     declined = declined_pairs()
     pairs = [p for p in publishable_pairs(draft, previous) if p not in declined]
+    lacking = lacking_credentials(pairs)
+    pairs = [p for p in pairs if p not in lacking]
     roster = m.Roster(
         status=m.RosterStatus.PUBLISHED,
         published_at=m.utcnow(),
@@ -186,6 +189,28 @@ def publish_draft(draft: m.Roster, user_id: int | None) -> m.Roster:
         forget_answers(confirmed=set(roster_assignments(previous.id)) - set(pairs))
     draft.published_as = roster.id
     return roster
+
+
+def lacking_credentials(pairs: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Of these (need, volunteer) pairs, those rule 8 forbids as things stand now: the need
+    requires a credential the volunteer does not hold, verified, on the shift's days."""
+    from scheduler.rules.credentials import lacking
+    from web.store.reading import held_credentials
+    from web.store.rows import as_need
+
+    pairs = list(pairs)
+    asking: dict[str, m.Need] = {}
+    for chunk in chunks(sorted({n for n, _ in pairs})):
+        query = select(m.Need).where(m.Need.id.in_(chunk), m.Need.requires != "")
+        asking.update((n.id, n) for n in db.session.scalars(query))
+    at_risk = [(n, v) for n, v in pairs if n in asking]
+    if not at_risk:
+        return set()
+    held: dict[str, list] = {}
+    for c in held_credentials({v for _, v in at_risk}):
+        held.setdefault(c.volunteer_id, []).append(c)
+    needs = {n: as_need(row) for n, row in asking.items()}
+    return {(n, v) for n, v in at_risk if lacking(held.get(v, []), needs[n])}
 
 
 def declined_pairs() -> set[tuple[str, str]]:
