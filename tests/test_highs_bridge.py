@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,21 @@ def test_the_arrays_hold_every_row_and_column_of_the_model(parts) -> None:
     assert len(lp.row_value) == sum(len(c.expr) for c in constraints)
     assert lp.row_names == [c.name for c in constraints]
     assert lp.integer.sum() == len(model.assign)
+
+
+def test_the_arrays_built_directly_are_the_pulp_model_coefficient_for_coefficient(parts) -> None:
+    """What HiGHS gets (`model.arrays`) is exactly what PuLP holds, read back from PuLP."""
+    pinned = [dataclasses.replace(p, pair_fixed=np.arange(p.size) % 3 == 0) for p in parts]
+    for part in [*parts, *pinned]:
+        model = build_model(part)
+        direct, read = model.arrays, to_arrays(model.problem, model.columns)
+        assert direct.shape == read.shape
+        assert (direct.rows() != read.rows()).nnz == 0
+        assert direct.row_names == read.row_names
+        for field in ("cost", "lower", "upper", "integer", "row_lower", "row_upper"):
+            np.testing.assert_array_equal(getattr(direct, field), getattr(read, field), field)
+        assert (direct.sense, direct.offset) == (read.sense, read.offset)
+        assert [v.name for v in model.columns] == model.column_names()
 
 
 def test_the_lp_optimum_equals_pulps_own_highs_interface(parts) -> None:

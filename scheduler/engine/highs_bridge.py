@@ -1,9 +1,9 @@
-"""Hand a PuLP model to HiGHS in one call, and solve it as LP, fix, then a small MIP.
+"""Hand a part's model to HiGHS in one call, and solve it as LP, fix, then a small MIP.
 
 PuLP's own HiGHS interface adds rows one at a time (5.5 s for the national
-week). Here the model's rows are read once into compressed arrays and passed
-whole; what HiGHS solves is exactly the PuLP model, coefficient for
-coefficient (tests compare both).
+week). The model is built as arrays (`scheduler.engine.model`) and passed
+whole; `to_arrays` reads any PuLP model the same way, and the tests use it
+to hold both to be the same model, coefficient for coefficient.
 
 The method, measured in ../shared/SOLVER-NOTES.md: solve the LP relaxation
 (its value is the proven bound; with clique rows it is almost integral), fix
@@ -29,32 +29,12 @@ from numpy.typing import NDArray
 from pulp import LpInteger, LpProblem, LpVariable
 from scipy.sparse import csc_matrix, csr_matrix
 
+from scheduler.engine.linear_program import LinearProgram
+
 INTEGRAL_TOLERANCE = 1e-6
 MIP_MIN_SECONDS = 3.0
 ALTERNATIVES_PER_UNDECIDED = 40
 _column = operator.attrgetter("_highs_column")
-
-
-@dataclass(frozen=True)
-class LinearProgram:
-    """A PuLP model as arrays: rows in CSR form, columns in the given order."""
-
-    sense: int  # 1 minimise, -1 maximise (PuLP and HiGHS agree)
-    offset: float
-    cost: NDArray[np.float64]
-    lower: NDArray[np.float64]
-    upper: NDArray[np.float64]
-    integer: NDArray[np.bool_]
-    row_lower: NDArray[np.float64]
-    row_upper: NDArray[np.float64]
-    row_start: NDArray[np.int32]
-    row_index: NDArray[np.int32]
-    row_value: NDArray[np.float64]
-    row_names: list[str]
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return len(self.row_lower), len(self.cost)
 
 
 def to_arrays(problem: LpProblem, columns: list[LpVariable]) -> LinearProgram:

@@ -7,11 +7,10 @@ solve (`scheduler.engine.polish`), see the note at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from pulp import LpVariable
 
 from scheduler.engine.parts import Part
 from scheduler.rules.base import Context, Row, at_most
@@ -21,7 +20,7 @@ from scheduler.rules.base import Context, Row, at_most
 class Terms:
     """Objective terms of one soft rule, and any rows that define its helper variables."""
 
-    variables: list[LpVariable]
+    variables: Sequence[int]  # columns of the part's model
     coefficients: list[float]
     rows: list[Row] = field(default_factory=list)
 

@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -35,6 +36,9 @@ from scheduler.engine.results import (
     bound_from_lp,
 )
 from scheduler.garbage import collector_paused
+
+if TYPE_CHECKING:
+    from scheduler.engine.model import StaffingModel
 
 Progress = Callable[[int, int, float, float], None]  # parts done, parts, found, bound
 
@@ -194,21 +198,17 @@ def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
     return PartResult(**{**result.__dict__, "chosen": chosen, "seconds": seconds})
 
 
-def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult:
-    from scheduler.engine.highs_bridge import Phase, prove, solve_relax_and_fix, to_arrays
+def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float) -> PartResult:
+    from scheduler.engine.highs_bridge import Phase, prove, solve_relax_and_fix
 
-    part = model.part
+    part, lp = model.part, model.arrays
     started = time.monotonic()
-    lp = to_arrays(model.problem, model.columns)
-    handed = time.monotonic() - started
-    start = sifting_start(part, len(model.columns)) if part.size > SIFTING_FROM else None
+    start = sifting_start(part, lp.shape[1]) if part.size > SIFTING_FROM else None
     bound_cost = None
     if part.pair_keep is not None and part.rules.keep_weight:  # the bound on coverage alone
         bound_cost = lp.cost.copy()
         bound_cost[: part.size] = part.weight[part.pair_need]
-    outcome = solve_relax_and_fix(
-        lp, time_left - handed, settings.gap, settings.threads, start, bound_cost
-    )
+    outcome = solve_relax_and_fix(lp, time_left, settings.gap, settings.threads, start, bound_cost)
     if outcome.phase is Phase.LP_FAILED or outcome.values is None:
         return _greedy(part, "the LP relaxation was not solved in time")
     values = outcome.values
@@ -220,7 +220,7 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
         part,
     )
     method = PartMethod(outcome.phase.value)
-    seconds = {"to_highs": handed, "lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
+    seconds = {"lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
     budget = min(time_left - (time.monotonic() - started) - PROVE_MARGIN, settings.prove_seconds)
     short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit and bound_cost is None
     if short and budget > 0 and part.size <= PROVE_MAX_PAIRS:
@@ -234,8 +234,6 @@ def _solve_with_highs(model, settings: Settings, time_left: float) -> PartResult
                 values, chosen = proof.values, proof.values[: part.size] > 0.5
             bound = min(bound, bound_from_lp(proof.dual_bound, part))
             method = PartMethod.PROVEN
-    for variable, value in zip(model.columns, values.tolist(), strict=True):
-        variable.varValue = value
     return PartResult(part.index, chosen, bound, method, outcome.undecided, seconds)
 
 

@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
-from pulp import LpAffineExpression, LpConstraint, LpConstraintLE, LpVariable
 
 from scheduler.arrays import F64, I64, Mask
 from scheduler.domain import Dataset, Rules
@@ -35,7 +34,25 @@ from scheduler.domain import Dataset, Rules
 if TYPE_CHECKING:
     from scheduler.engine.parts import Part
 
-Row = tuple[str, LpConstraint]
+Term = tuple[int, float]  # a column of the part's model and its coefficient
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    """One row of a part's model: `lower` <= sum of coefficient x column <= `upper`.
+
+    Plain lists, not PuLP expressions: a dense part has a million terms, and
+    building them as PuLP objects took longer than solving its LP
+    (`scheduler.engine.model` makes the PuLP model from these rows when asked).
+    """
+
+    columns: list[int]
+    coefficients: list[float]
+    lower: float
+    upper: float
+
+
+Row = tuple[str, Constraint]
 
 
 def rest_minutes(rules: Rules) -> int:
@@ -99,12 +116,12 @@ class Calendar:
 
 @dataclass
 class Context:
-    """What every rule's rows see: the part, its assignment variables and helper indexes."""
+    """What every rule's rows see: the part, its model's columns and helper indexes."""
 
     part: Part
-    assign: list[LpVariable]  # one per pair, in the part's pair order
-    shortfall: list[LpVariable]  # one per need
-    new_variable: Callable[[str, float, float], LpVariable]  # continuous helpers
+    assign: Sequence[int]  # the column of each pair, in the part's pair order
+    shortfall: Sequence[int]  # the column of each need's places left open
+    new_variable: Callable[[str, float, float], int]  # a continuous helper column
     volunteer_pairs: list[range] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -112,8 +129,12 @@ class Context:
         self.volunteer_pairs = [range(a, b) for a, b in itertools.pairwise(bounds)]
 
 
-def at_most(terms: list[tuple[LpVariable, float]], bound: float) -> LpConstraint:
-    return LpConstraint(LpAffineExpression(terms), LpConstraintLE, rhs=bound)
+def at_most(terms: list[Term], bound: float) -> Constraint:
+    return Constraint([c for c, _ in terms], [a for _, a in terms], -math.inf, bound)
+
+
+def exactly(terms: list[Term], value: float) -> Constraint:
+    return Constraint([c for c, _ in terms], [a for _, a in terms], value, value)
 
 
 class Ledger(Protocol):

@@ -73,7 +73,7 @@ def _window_rows(
     for day in window_days:
         members = np.flatnonzero(days == day)
         if single[day]:
-            worked[day] = [(ctx.assign[pairs.start + i], 1.0) for i in members]
+            worked[day] = [(ctx.assign[pairs.start + i], 1.0) for i in members.tolist()]
             continue
         y = ctx.new_variable(f"works__{name}__d{day}", 0.0, 1.0)
         worked[day] = [(y, 1.0)]
@@ -84,7 +84,8 @@ def _window_rows(
             yield (
                 f"works_link__{name}__d{day}__c{c}",
                 at_most(
-                    [(ctx.assign[pairs.start + members[i]], 1.0) for i in group] + [(y, -1.0)], 0.0
+                    [(ctx.assign[pairs.start + int(members[i])], 1.0) for i in group] + [(y, -1.0)],
+                    0.0,
                 ),
             )
     for window in windows:

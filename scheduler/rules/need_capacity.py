@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-from pulp import LpAffineExpression, LpConstraint, LpConstraintEQ
 
-from scheduler.rules.base import Context, Row, Rule
+from scheduler.rules.base import Context, Row, Rule, exactly
 
 
 def rows(ctx: Context) -> Iterator[Row]:
@@ -18,12 +17,9 @@ def rows(ctx: Context) -> Iterator[Row]:
     order = np.argsort(part.pair_need, kind="stable")
     bounds = np.searchsorted(part.pair_need[order], np.arange(len(part.need) + 1))
     for n, name in enumerate(part.need_names):
-        terms = [(ctx.assign[k], 1.0) for k in order[bounds[n] : bounds[n + 1]]]
+        terms = [(ctx.assign[k], 1.0) for k in order[bounds[n] : bounds[n + 1]].tolist()]
         terms.append((ctx.shortfall[n], 1.0))
-        yield (
-            f"capacity__{name}",
-            LpConstraint(LpAffineExpression(terms), LpConstraintEQ, rhs=float(part.count[n])),
-        )
+        yield f"capacity__{name}", exactly(terms, float(part.count[n]))
 
 
 RULE = Rule("capacity", 2, rows=rows)

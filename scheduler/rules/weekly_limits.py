@@ -49,7 +49,7 @@ def shift_rows(ctx: Context) -> Iterator[Row]:
             if len(members) > limit:
                 yield (
                     f"weekly_shifts__{part.volunteer_names[v]}__w{week}",
-                    at_most([(ctx.assign[pairs.start + i], 1.0) for i in members], limit),
+                    at_most([(ctx.assign[pairs.start + i], 1.0) for i in members.tolist()], limit),
                 )
 
 
@@ -120,7 +120,8 @@ def hour_rows(ctx: Context) -> Iterator[Row]:
             yield (
                 f"weekly_hours__{name}__w{week}",
                 at_most(
-                    [(ctx.assign[pairs.start + i], float(hours[i])) for i in members], float(limit)
+                    [(ctx.assign[pairs.start + i], hours[i]) for i in members.tolist()],
+                    float(limit),
                 ),
             )
             for least, most in shift_count_caps(hours[members], float(limit)):
@@ -129,7 +130,9 @@ def hour_rows(ctx: Context) -> Iterator[Row]:
                 group = members[hours[members] >= least]
                 yield (
                     f"weekly_hours_count__{name}__w{week}__{least:g}h",
-                    at_most([(ctx.assign[pairs.start + i], 1.0) for i in group], float(most)),
+                    at_most(
+                        [(ctx.assign[pairs.start + i], 1.0) for i in group.tolist()], float(most)
+                    ),
                 )
 
 
