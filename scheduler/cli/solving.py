@@ -74,8 +74,8 @@ if TYPE_CHECKING:
     type=click.FloatRange(min=0),
     default=5.0,
     show_default=True,
-    help="Seconds for each part short of its bound to prove its optimum (its whole MIP, "
-    "started from the roster found); 0 never tries.",
+    help="Seconds each worker may spend in a solve proving parts optimal (a part short of "
+    "its bound gets its whole MIP, started from the roster found); 0 never tries.",
 )
 @click.option(
     "--split",

@@ -45,7 +45,7 @@ class Settings:
     gap: float = 1e-4  # relative MIP gap at which a part's search stops
     threads: int = 1  # solver threads per part
     workers: int = 0  # parallel parts; 0 = one per core
-    prove_seconds: float = 5.0  # per part short of its bound, its whole MIP; 0: never
+    prove_seconds: float = 5.0  # per worker and solve, proving short parts optimal; 0: never
 
 
 @dataclass(frozen=True)

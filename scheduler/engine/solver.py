@@ -15,12 +15,14 @@ import multiprocessing
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from scheduler.domain import Dataset
+from scheduler.engine import proof_budget
 from scheduler.engine.baseline import Baseline, compare, reconcile
 from scheduler.engine.eligibility import build_instance
 from scheduler.engine.greedy import greedy_part
@@ -86,6 +88,7 @@ def _solve_parts(
     progress: Progress | None,
 ) -> list[PartResult]:
     results: dict[int, PartResult] = {}
+    key = uuid.uuid4().hex  # names this solve's proof budget in every worker
     total_bound = sum(p.demand_weight for p in parts)
     found = 0.0
 
@@ -101,13 +104,13 @@ def _solve_parts(
     inline = {p.index for p in parts if p.size <= 2 or len(parts) == 1}  # not worth a process
     for part in parts:
         if part.index in inline:
-            record(solve_part(part, settings, deadline - time.monotonic()))
+            record(solve_part(part, settings, deadline - time.monotonic(), key))
     big = [p for p in parts if p.index not in inline]
     if big:
         own = executor is None
         pool = executor or _process_pool(settings, len(big))
         try:
-            _run_in_pool(pool, big, settings, deadline, record)
+            _run_in_pool(pool, big, settings, deadline, record, key)
         finally:
             if own:
                 _stop(pool)
@@ -123,9 +126,11 @@ def _run_in_pool(
     settings: Settings,
     deadline: float,
     record: Callable[[PartResult], None],
+    key: str,
 ) -> None:
     futures = {
-        pool.submit(solve_part, part, settings, deadline - time.monotonic()): part for part in parts
+        pool.submit(solve_part, part, settings, deadline - time.monotonic(), key): part
+        for part in parts
     }
     grace = 10.0 + 0.1 * settings.time_limit  # a solver may overrun its own limit a little
     try:
@@ -174,9 +179,10 @@ def _stop(pool: cf.Executor) -> None:
         process.join(timeout=5)
 
 
-def solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
-    """Solve one part (runs in a worker process): build its PuLP model, solve, read back."""
-    with collector_paused():  # the model is 200,000 variables and a million terms
+def solve_part(part: Part, settings: Settings, time_left: float, solve: str = "") -> PartResult:
+    """Solve one part (runs in a worker process): build its model, solve, read back.
+    `solve` names the solve it belongs to, for the worker's proof budget."""
+    with collector_paused(), proof_budget.of(solve):  # 200,000 columns, a million terms
         return _solve_part(part, settings, time_left)
 
 
@@ -199,6 +205,7 @@ def _solve_part(part: Part, settings: Settings, time_left: float) -> PartResult:
 
 
 def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float) -> PartResult:
+    from scheduler.engine.forked import within
     from scheduler.engine.highs_bridge import Phase, prove, solve_relax_and_fix
 
     part, lp = model.part, model.arrays
@@ -221,29 +228,40 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
     )
     method = PartMethod(outcome.phase.value)
     seconds = {"lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
-    budget = min(time_left - (time.monotonic() - started) - PROVE_MARGIN, settings.prove_seconds)
     short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit and bound_cost is None
-    if short and budget > 0 and part.size <= PROVE_MAX_PAIRS:
-        proving = time.monotonic()
-        proof = prove(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
-        seconds["prove"] = time.monotonic() - proving
-        # only a search that finished is taken: one cut short by the clock would make the
-        # roster and the bound depend on how busy the machine was
-        if proof is not None and proof.optimal and proof.values is not None:
-            if _coverage(part, proof.values) > _coverage(part, chosen) + 0.5 * part.rules.unit:
-                values, chosen = proof.values, proof.values[: part.size] > 0.5
-            bound = min(bound, bound_from_lp(proof.dual_bound, part))
-            method = PartMethod.PROVEN
+    if short and part.size <= PROVE_MAX_PAIRS:
+        left = time_left - (time.monotonic() - started) - PROVE_MARGIN
+        budget = min(left, proof_budget.left(settings.prove_seconds))
+        if budget > PROVE_LEAST:
+            proving = time.monotonic()
+            unit = part.rules.unit
+            proof = within(
+                budget + PROVE_GRACE,
+                lambda: prove(lp, values, budget, 0.5 * unit, settings.threads),
+            )
+            seconds["prove"] = time.monotonic() - proving
+            proof_budget.spend(seconds["prove"])
+            # only a search that finished is taken: one cut short by the clock would make
+            # the roster and the bound depend on how busy the machine was
+            if proof is not None and proof.optimal and proof.values is not None:
+                if _coverage(part, proof.values) > _coverage(part, chosen) + 0.5 * unit:
+                    values, chosen = proof.values, proof.values[: part.size] > 0.5
+                bound = min(bound, bound_from_lp(proof.dual_bound, part))
+                method = PartMethod.PROVEN
     return PartResult(part.index, chosen, bound, method, outcome.undecided, seconds)
 
 
 # A part whose roster falls short of its relaxation's bound gets its whole MIP, warm-started
-# from that roster, for `Settings.prove_seconds` (5 s) within the solve's deadline: on the
-# national sample the two parts with a gap were closed, proven optimal, in 1.5 s and 0.1 s.
-# Parts beyond PROVE_MAX_PAIRS (a dense metropolitan region's) are not tried: their MIP
-# would not close in seconds, and each try would only add its budget to the solve.
+# from that roster: on the national sample the two parts with a gap were closed, proven
+# optimal, in 1 s and 0.1 s. Each worker process spends at most `Settings.prove_seconds`
+# (5 s) of a solve on proofs, so that a country of many short parts (10x: 46 of them, 19 s
+# in all) does not pay for every one; a proof that overruns HiGHS's own limit is stopped
+# (`scheduler.engine.forked`). Parts beyond PROVE_MAX_PAIRS (a dense metropolitan region's)
+# are not tried: their MIP would not close in seconds.
 PROVE_MAX_PAIRS = 40_000
 PROVE_MARGIN = 1.0  # seconds left for the polish and the hand-back
+PROVE_GRACE = 1.0  # beyond its own time limit, before a proof is stopped
+PROVE_LEAST = 0.2  # seconds: less is not worth a try
 
 
 def _coverage(part: Part, chosen: np.ndarray) -> float:
