@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -30,7 +30,16 @@ from scheduler.intake.cells import CellError
 from scheduler.intake.schema import COLUMNS
 from scheduler.intake.updates import Changes, read_changes
 from scheduler.problems import InvalidInput
-from web import access, audit, availability_upload, store, volunteer_search
+from web import (
+    access,
+    audit,
+    availability_upload,
+    evidence,
+    need_edits,
+    notices,
+    store,
+    volunteer_search,
+)
 from web import models as m
 from web.access import COORDINATORS, roles_required
 from web.models import Role, db
@@ -156,15 +165,27 @@ class ConfirmForm(FlaskForm):
 
 
 def stored(changes: Changes, base: Dataset, name: str):
-    flash(store_upload(changes, base, name))
+    message, taken_off = store_upload(changes, base, name)
+    flash(message)
     if changes.credentials:
         flash(
             gettext(
                 "Credentials of %(people)s volunteer(s) replaced (%(rows)s row(s)), verified "
-                "by you.",
+                "by you; those sent by volunteers and waiting for review stay waiting.",
                 people=len(changes.credentials),
                 rows=sum(len(rows) for rows in changes.credentials.values()),
             )
+        )
+    if taken_off:
+        flash(
+            ngettext(
+                "%(num)d place of the published roster needed a credential its volunteer no "
+                "longer holds: they are taken off it and told.",
+                "%(num)d places of the published roster needed a credential their volunteers "
+                "no longer hold: they are taken off them and told.",
+                taken_off,
+            ),
+            "warning",
         )
     for warning in changes.warnings:
         flash(f"{warning.sheet}: {warning.message}", "warning")
@@ -193,12 +214,16 @@ def read_upload(file: FileStorage, base: Dataset) -> Changes:
         return read_changes(path, base, UPLOAD_SHEETS, access.scope(current_user))
 
 
-def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
-    """Store the changes and their audit entry in one transaction; say what changed."""
+def store_upload(changes: Changes, base: Dataset, filename: str) -> tuple[str, int]:
+    """Store the changes and their audit entry in one transaction; say what changed, and
+    how many published places were left by volunteers whose credentials it replaced."""
     replaced = sum(v.id in base.volunteer_by_id for v in changes.volunteers)
     added = len(changes.volunteers) - replaced
     windows = sum(len(rows) for rows in changes.availability.values())
-    store.apply(changes)
+    if changes.credentials:
+        store.hold("publish")  # rule 8 on the published roster changes with them
+    old_evidence = store.apply(changes)
+    taken_off = need_edits.without_credentials(set(changes.credentials))
     availability_upload.keep_history(changes, base)
     audit.record(
         "upload",
@@ -209,9 +234,14 @@ def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
         availability_of=len(changes.availability),
         availability_rows=windows,
         credentials_of=len(changes.credentials),
+        taken_off=taken_off,
     )
     db.session.commit()
-    return gettext(
+    for name in old_evidence:
+        evidence.discard(name)
+    if taken_off:
+        notices.wake()
+    message = gettext(
         "Stored: %(added)s new volunteer(s), %(replaced)s updated; availability of "
         "%(people)s volunteer(s) replaced (%(rows)s row(s)).",
         added=added,
@@ -219,6 +249,7 @@ def store_upload(changes: Changes, base: Dataset, filename: str) -> str:
         people=len(changes.availability),
         rows=windows,
     )
+    return message, taken_off
 
 
 # --- facilities ----------------------------------------------------------------------------

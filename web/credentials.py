@@ -368,7 +368,7 @@ def withdraw(row: m.Credential):
     store.hold("publish")  # the roster changes with it
     if not changed(delete(m.Credential).where(m.Credential.id == credential_id)):
         return _dealt_with(volunteer_id)
-    taken_off = need_edits.without_credentials(volunteer_id)
+    taken_off = need_edits.without_credentials({volunteer_id})
     audit.record("withdraw", "credential", volunteer_id, credential=credential, taken_off=taken_off)
     db.session.commit()
     evidence.discard(name)

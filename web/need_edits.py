@@ -19,7 +19,7 @@ transaction (form, API or upload), under the publishing lock:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from sqlalchemy import delete, select
 
@@ -29,6 +29,7 @@ from web import models as m
 from web import notices, outbox, store
 from web.models import db
 from web.roster_changes import Shift
+from web.store.rows import chunks
 
 
 def settle(before: Mapping[str, domain.Need], after: Iterable[domain.Need]) -> int:
@@ -87,31 +88,35 @@ def settle(before: Mapping[str, domain.Need], after: Iterable[domain.Need]) -> i
     return len(taken_off)
 
 
-def without_credentials(volunteer_id: str) -> int:
-    """After one of a volunteer's credentials is withdrawn (under the publishing lock, no
-    commit): take them off the published shifts that require what they no longer hold, and
-    tell them; returns how many."""
+def without_credentials(volunteer_ids: Collection[str]) -> int:
+    """After some volunteers' credentials are withdrawn or replaced (under the publishing
+    lock, no commit): take them off the published shifts that require what they no longer
+    hold, and tell them; returns how many places they left."""
     current = store.published()
-    if current is None:
+    if current is None or not volunteer_ids:
         return 0
-    rows = db.session.scalars(
-        select(m.Need)
-        .join(m.Assignment, m.Assignment.need_id == m.Need.id)
-        .where(
-            m.Assignment.roster_id == current.id,
-            m.Assignment.volunteer_id == volunteer_id,
-            m.Need.requires != "",
+    rows: list[tuple[m.Need, str]] = []
+    for chunk in chunks(sorted(volunteer_ids)):
+        found = db.session.execute(
+            select(m.Need, m.Assignment.volunteer_id)
+            .join(m.Assignment, m.Assignment.need_id == m.Need.id)
+            .where(
+                m.Assignment.roster_id == current.id,
+                m.Assignment.volunteer_id.in_(chunk),
+                m.Need.requires != "",
+            )
         )
-    )
-    held = _held({volunteer_id}).get(volunteer_id, [])
+        rows += [(need, volunteer_id) for need, volunteer_id in found]
+    held = _held({volunteer for _, volunteer in rows})
     lacking = {}
-    for need in map(store.as_need, rows):
-        if missing := credentials.lacking(held, need):
+    for row, volunteer_id in rows:
+        need = store.as_need(row)
+        if missing := credentials.lacking(held.get(volunteer_id, []), need):
             lacking[need.id, volunteer_id] = (need, missing)
-    taken_off = [need for need, _ in lacking.values()]
-    facilities = _facilities({n.facility_id for n in taken_off})
+    facilities = _facilities({need.facility_id for need, _ in lacking.values()})
     reasons = {pair: missing for pair, (_, missing) in lacking.items()}
-    _take_off(current.id, [(n, volunteer_id) for n in taken_off], facilities, reasons, True)
+    taken_off = [(need, volunteer_id) for (_, volunteer_id), (need, _) in lacking.items()]
+    _take_off(current.id, taken_off, facilities, reasons, True)
     return len(taken_off)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select
@@ -14,6 +15,7 @@ from tests.web import mail
 from tests.web.conftest import Accounts, csrf_token, login
 from tests.web.mail import address, text_of
 from tests.web.races import at_once
+from tests.web.test_coordination import text, upload, workbook
 from tests.web.test_i18n import choose
 from tests.web.test_notices import crowded_need, edit
 from tests.web.test_publishing import published_pairs
@@ -366,3 +368,68 @@ def test_a_click_on_a_credential_since_replaced_under_its_id_changes_nothing(app
     answer = national.post(f"/credentials/{shown}/verify", data=data, follow_redirects=True)
     assert "Someone has already dealt with this credential." in answer.get_data(as_text=True)
     assert [r.verified_at for r in rows_of(app, named)] == [None]
+
+
+def test_an_uploaded_sheet_keeps_what_volunteers_sent_and_drops_the_files_it_replaces(
+    app, client, demo
+):
+    """A credentials sheet replaces the verified credentials of those it names; one a volunteer
+    sent, still waiting for review, stays waiting with its file; replaced files are removed."""
+    named = demo["volunteer"]
+    clear(app, named)
+    volunteer = app.test_client()
+    login(volunteer, Accounts.volunteer)
+    page = "/my/credentials"
+    assert volunteer.post(page, **form(volunteer, page, PDF)).status_code == 303
+    login(client, Accounts.national)
+    mine = f"/volunteers/{named}/credentials"
+    values = {"credential": "red zone training"}
+    assert client.post(mine, **form(client, mine, PDF, **values)).status_code == 303
+    waiting, verified = sorted(rows_of(app, named), key=lambda c: c.verified_at is not None)
+    assert waiting.verified_at is None and verified.verified_at is not None
+    folder = app.config["EVIDENCE_FOLDER"]
+    sheet = [{"volunteer_id": named, "credential": "first aid"}]
+    response = upload(client, workbook({"credentials": sheet}), "credentials.xlsx")
+    assert response.status_code == 302
+    assert "waiting for review stay waiting" in text(client.get("/volunteers"))
+    after = rows_of(app, named)
+    assert {(c.credential, c.verified_at is None) for c in after} == {
+        ("pcr_test", True),
+        ("first_aid", False),
+    }
+    assert (Path(folder) / waiting.evidence).is_file()
+    assert not (Path(folder) / verified.evidence).exists()
+    assert f"credentials/{waiting.id}/verify" in text(client.get("/credentials"))
+
+
+def test_an_upload_that_drops_a_credential_takes_its_holder_off_the_shifts_that_need_it(
+    app, client, addressed, mailbox
+):
+    need, people = crowded_need(addressed)
+    holder, other = people[0], people[1]
+    for v in (holder, other):
+        clear(app, v)
+    with app.app_context():
+        for v in (holder, other):
+            db.session.add(
+                m.Credential(volunteer_id=v, credential="pcr_test", verified_at=m.utcnow())
+            )
+        db.session.get(m.Need, need.id).requires = "pcr_test"
+        db.session.commit()
+    login(client, Accounts.national)
+    sheet = [
+        {"volunteer_id": holder, "credential": "first aid"},  # the test is gone
+        {"volunteer_id": other, "credential": "pcr_test"},  # kept, as the sheet says
+    ]
+    response = upload(client, workbook({"credentials": sheet}), "credentials.xlsx")
+    assert response.status_code == 302
+    assert "1 place of the published roster needed a credential" in text(client.get("/volunteers"))
+    on_it = {v for n, v in published_pairs(app)[1] if n == need.id}
+    assert holder not in on_it and other in on_it
+    assert mailbox.to() == [address(holder)]
+    assert "Your pcr test is no longer on record as valid" in text_of(mailbox.messages[0])
+    with app.app_context():
+        (entry,) = db.session.scalars(
+            select(m.AuditEntry).where(m.AuditEntry.action == "upload")
+        ).all()
+        assert entry.detail["taken_off"] == 1

@@ -26,8 +26,13 @@ from web.store.rows import (
 )
 
 
-def apply(changes: Changes) -> None:
+def apply(changes: Changes) -> list[str]:
     """Store validated changes: replace what they name, add the rest (no commit).
+
+    An uploaded credentials sheet replaces the verified credentials of the
+    volunteers it names; those a volunteer sent that still wait for review
+    stay waiting. Returns the evidence files of the credentials replaced, for
+    the caller to discard once the change is committed.
 
     Bulk statements, not a merge per row: a national upload of 9,000 needs
     is two statements, not 9,000 round trips.
@@ -41,16 +46,20 @@ def apply(changes: Changes) -> None:
         rows = window_rows(w for ws in changes.availability.values() for w in ws)
         if rows:
             session.execute(insert(m.Window), rows)
+    replaced: list[str] = []
     if changes.credentials:  # an uploader's own sheet: verified by them as stored
         named = list(changes.credentials)
         for chunk in chunks(named):
-            session.execute(delete(m.Credential).where(m.Credential.volunteer_id.in_(chunk)))
+            verified = (m.Credential.volunteer_id.in_(chunk), m.Credential.verified_at.is_not(None))
+            replaced += session.scalars(select(m.Credential.evidence).where(*verified))
+            session.execute(delete(m.Credential).where(*verified))
         held = [c for rows in changes.credentials.values() for c in rows]
         rows = credential_rows(held, verified_at=m.utcnow(), verified_by=_uploader())
         if rows:
             session.execute(insert(m.Credential), rows)
     _upsert(m.Need, [need_row(n) for n in changes.needs])
     session.flush()
+    return [name for name in replaced if name]
 
 
 def _uploader() -> int | None:
