@@ -298,6 +298,19 @@ def hours_of(row: m.Attendance) -> Worked:
 # --- the page ------------------------------------------------------------------------------
 
 
+def recent_days(user: m.User) -> dict[dt.date, set[str]]:
+    """Today and yesterday at each of the user's facilities, in its own time zone: the
+    facilities each of those days is one of the two for. A Vladivostok hospital's early
+    shifts are today's there while a Moscow site is still on the day before."""
+    days: dict[dt.date, set[str]] = {}
+    for facility in db.session.scalars(access.facilities_query(user)):
+        local = schedule.local_today(store.as_facility(facility))
+        for day in (local, local - dt.timedelta(days=1)):
+            days.setdefault(day, set()).add(facility.id)
+    today = schedule.today()
+    return days or {today: set(), today - dt.timedelta(days=1): set()}
+
+
 def asked_day() -> dt.date | None:
     text = request.args.get("date", "").strip()
     if not text:
@@ -315,10 +328,17 @@ def index():
     if request.args.get("date") and asked is None:
         flash(gettext("Choose a day, e.g. %(example)s.", example=i18n.date_field(schedule.today())))
     today = schedule.today()
-    days = [asked] if asked else [today, today - dt.timedelta(days=1)]
+    if asked:
+        days = [(asked, shifts_on(asked, current_user))]
+    else:
+        recent = recent_days(current_user)
+        days = [
+            (day, [s for s in shifts_on(day, current_user) if s.facility.id in recent[day]])
+            for day in sorted(recent, reverse=True)
+        ]
     return render_template(
         "attendance/index.html",
-        days=[(day, shifts_on(day, current_user)) for day in days],
+        days=days,
         statuses=STATUSES,
         today=today,
         coordinator=current_user.kind in COORDINATORS,
@@ -341,8 +361,7 @@ def mark_from_page(need_id: str, volunteer_id: str):
         flash(
             gettext("%(name)s: %(status)s.", name=row.volunteer_name, status=STATUSES[row.status])
         )
-    today = schedule.today()
-    recent = need.date in (today, today - dt.timedelta(days=1))
+    recent = need.facility_id in recent_days(current_user).get(need.date, ())
     shown: dict[str, Any] = {} if recent else {"date": i18n.date_field(need.date)}
     return redirect(url_for("attendance.index", **shown), 303)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -354,3 +355,24 @@ def test_a_shift_with_a_long_id_can_be_locked(app, demo):
         hold_shift("N" * 100)
         hold_shift("N" * 100)  # the same lock again, in the same transaction
         db.session.commit()
+
+
+def test_today_and_yesterday_are_the_facilitys_own(app, demo, clock):
+    """At 20:00 in Moscow it is 03:00 the next day in Vladivostok: a Vladivostok hospital's
+    page shows that day's shifts (and the one before), not Moscow's today and yesterday."""
+    with app.app_context():
+        db.session.get(m.Facility, demo["facility"]).timezone = "Asia/Vladivostok"
+        db.session.commit()
+        name = db.session.get(m.Facility, demo["facility"]).name
+    clock(2020, 5, 17, 20)
+    page = signed_in(app, Accounts.hospital).get("/attendance").get_data(as_text=True)
+    headings = re.findall(r'<h2 id="day-\d+">([^<]+)</h2>', page)
+    assert headings == ["Monday, 2020-05-18", "Sunday, 2020-05-17"]
+    first = page.split("</section>")[0]
+    assert name in first
+    clock(2020, 5, 17, 12)  # 19:00 there: still the 17th
+    page = signed_in(app, Accounts.hospital).get("/attendance").get_data(as_text=True)
+    assert re.findall(r'<h2 id="day-\d+">([^<]+)</h2>', page) == [
+        "Sunday, 2020-05-17",
+        "Saturday, 2020-05-16",
+    ]
