@@ -4,22 +4,30 @@ For solver calls that may overrun their own limit: HiGHS's MIP search, after
 a restart at its root node, was seen taking 56 s of a 5 s `time_limit` on a
 dense region's part (in cut separation, which does not look at the clock).
 The child shares the parent's memory until either writes, so the call's
-inputs are not copied; only its result comes back, pickled through a pipe.
+inputs are not copied; only its result comes back, pickled through a pipe,
+its length first. The child closes every other descriptor it inherited and
+dies with its parent (Linux), so a solve stopped from outside leaves no
+search running. A process with other threads forks too: the child runs only
+the call, and if a lock another thread held leaves it stuck, the limit ends it.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import pickle
 import select
 import signal
+import struct
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
 T = TypeVar("T")
 CHUNK = 1 << 20
+LENGTH = struct.Struct("<Q")
+PR_SET_PDEATHSIG = 1
 
 
 def within(seconds: float, call: Callable[[], T]) -> T | None:
@@ -31,16 +39,14 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
     if not hasattr(os, "fork"):
         return call()
     read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: answer through the pipe and leave without any clean-up
-        status = 1
-        try:
-            os.close(read)
-            with os.fdopen(write, "wb") as out:
-                out.write(pickle.dumps(call(), protocol=pickle.HIGHEST_PROTOCOL))
-            status = 0
-        finally:
-            os._exit(status)
+    try:
+        pid = os.fork()
+    except OSError:  # no memory or no process slot left for a child: no answer
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:
+        _answer(write, read, call)
     os.close(write)
     try:
         answer = _read_until(read, time.monotonic() + seconds)
@@ -49,22 +55,53 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
-    if not answer:
+    if answer is None:
         return None
     try:
         result: T = pickle.loads(answer)
-    except Exception:  # a child killed halfway through its answer
+    except Exception:
         return None
     return result
 
 
+def _answer(write: int, read: int, call: Callable[[], object]) -> None:
+    """The child: answer through the pipe and leave without any clean-up."""
+    status = 1
+    try:
+        os.close(read)
+        os.closerange(3, write)  # nothing the parent holds stays open in here
+        os.closerange(write + 1, os.sysconf("SC_OPEN_MAX"))
+        _die_with_parent()
+        data = pickle.dumps(call(), protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write, "wb") as out:
+            out.write(LENGTH.pack(len(data)))
+            out.write(data)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def _read_until(pipe: int, deadline: float) -> bytes | None:
-    chunks: list[bytes] = []
-    while True:
+    """The answer, once its announced length has arrived; None if the time runs out or the
+    child ends without one."""
+    poller = select.poll()
+    poller.register(pipe, select.POLLIN)
+    received = bytearray()
+    while len(received) < LENGTH.size or len(received) < LENGTH.size + _length(received):
         left = deadline - time.monotonic()
-        if left <= 0 or not select.select([pipe], [], [], left)[0]:
+        if left <= 0 or not poller.poll(left * 1000):
             return None
         chunk = os.read(pipe, CHUNK)
         if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
+            return None
+        received += chunk
+    return bytes(received[LENGTH.size :])
+
+
+def _length(received: bytearray) -> int:
+    return int(LENGTH.unpack_from(received)[0])

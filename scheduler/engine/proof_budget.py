@@ -32,15 +32,21 @@ def of(solve: str) -> Iterator[None]:
         _solve.reset(token)
 
 
-def left(budget: float) -> float:
-    with _lock:
-        return budget - _spent.get(_solve.get(), 0.0)
-
-
-def spend(seconds: float) -> None:
+def take(budget: float, wanted: float) -> float:
+    """Reserve up to `wanted` seconds of the solve's `budget` (what is left of it); threads
+    working for one solve cannot both take the same seconds. Give back what is not used."""
     solve = _solve.get()
     with _lock:
-        _spent[solve] = _spent.get(solve, 0.0) + seconds
+        granted = max(0.0, min(wanted, budget - _spent.get(solve, 0.0)))
+        _spent[solve] = _spent.get(solve, 0.0) + granted
         _spent.move_to_end(solve)
         while len(_spent) > KEPT:
             _spent.popitem(last=False)
+    return granted
+
+
+def give_back(seconds: float) -> None:
+    solve = _solve.get()
+    with _lock:
+        if solve in _spent:
+            _spent[solve] -= seconds
