@@ -47,6 +47,9 @@ def test_the_arrays_built_directly_are_the_pulp_model_coefficient_for_coefficien
             np.testing.assert_array_equal(getattr(direct, field), getattr(read, field), field)
         assert (direct.sense, direct.offset) == (read.sense, read.offset)
         assert [v.name for v in model.columns] == model.column_names()
+        canonical = direct.rows().copy()
+        canonical.sum_duplicates()
+        assert canonical.nnz == direct.rows().nnz, "a row names a column twice"
 
 
 def test_the_lp_optimum_equals_pulps_own_highs_interface(parts) -> None:

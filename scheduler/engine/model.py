@@ -205,12 +205,15 @@ def _to_pulp(model: StaffingModel) -> tuple[LpProblem, list[LpVariable]]:
 
 
 def _constraint(name: str, terms: Iterable, low: float, high: float) -> LpConstraint:
+    """A PuLP row has one side: a rule's row is ≤, ≥ or =, never a range nor free."""
     if low == high:
         sense, rhs = LpConstraintEQ, low
-    elif math.isinf(low):
+    elif math.isinf(low) and not math.isinf(high):
         sense, rhs = LpConstraintLE, high
-    else:
+    elif math.isinf(high) and not math.isinf(low):
         sense, rhs = LpConstraintGE, low
+    else:
+        raise ValueError(f"row {name} has bounds {low}..{high}: a PuLP row has one side")
     constraint = LpConstraint(LpAffineExpression(terms), sense, rhs=float(rhs))
     constraint.name = name
     return constraint
