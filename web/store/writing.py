@@ -50,9 +50,12 @@ def apply(changes: Changes) -> list[str]:
     if changes.credentials:  # an uploader's own sheet: verified by them as stored
         named = list(changes.credentials)
         for chunk in chunks(named):
-            verified = (m.Credential.volunteer_id.in_(chunk), m.Credential.verified_at.is_not(None))
-            replaced += session.scalars(select(m.Credential.evidence).where(*verified))
-            session.execute(delete(m.Credential).where(*verified))
+            gone = session.scalars(  # one statement: a row verified meanwhile goes with its file
+                delete(m.Credential)
+                .where(m.Credential.volunteer_id.in_(chunk), m.Credential.verified_at.is_not(None))
+                .returning(m.Credential.evidence)
+            )
+            replaced += gone
         held = [c for rows in changes.credentials.values() for c in rows]
         rows = credential_rows(held, verified_at=m.utcnow(), verified_by=_uploader())
         if rows:
