@@ -376,3 +376,22 @@ def test_today_and_yesterday_are_the_facilitys_own(app, demo, clock):
         "Sunday, 2020-05-17",
         "Saturday, 2020-05-16",
     ]
+
+
+def test_a_coordinator_sees_each_facilitys_own_two_days(app, demo, clock):
+    """Facilities in two zones: the next day's section holds only the eastern hospital's
+    shifts, the day before yesterday's only the others'."""
+    with app.app_context():
+        east = db.session.get(m.Facility, demo["facility"])
+        east.timezone = "Asia/Vladivostok"
+        west = db.session.get(m.Facility, demo["other_facility"])
+        db.session.commit()
+        east_name, west_name = east.name, west.name
+    clock(2020, 5, 17, 20)
+    page = signed_in(app, Accounts.national).get("/attendance").get_data(as_text=True)
+    headings = re.findall(r'<h2 id="day-\d+">([^<]+)</h2>', page)
+    assert headings == ["Monday, 2020-05-18", "Sunday, 2020-05-17", "Saturday, 2020-05-16"]
+    sections = dict(zip(headings, page.split("</section>"), strict=False))
+    assert east_name in sections["Monday, 2020-05-18"]
+    assert west_name not in sections["Monday, 2020-05-18"]
+    assert east_name not in sections["Saturday, 2020-05-16"]
