@@ -61,3 +61,29 @@ def test_the_bound_is_never_below_the_optimum(dataset: Dataset) -> None:
     assert result.weighted_coverage <= best + 1e-6
     if result.status is Status.OPTIMAL:
         assert result.weighted_coverage == pytest.approx(best)
+
+
+def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
+    """Every part looks short and every proof takes 0.4 s: with 1 s a worker tries two (each
+    may reserve at most half), and the rest keep the roster they found, unproven."""
+    import time
+
+    from scheduler.engine import highs_bridge, proof_budget, solver
+    from scheduler.engine.parts import split_into_parts
+
+    def slow_and_inconclusive(*args, **kwargs):
+        time.sleep(0.4)
+        return None
+
+    monkeypatch.setattr(highs_bridge, "prove", slow_and_inconclusive)
+    monkeypatch.setattr(solver, "_coverage", lambda part, chosen: -1.0)  # always short
+    dataset, _ = load_dataset(DEMO)
+    part = max(split_into_parts(dataset, build_instance(dataset)), key=lambda p: p.size)
+    settings = Settings(time_limit=60, prove_seconds=1.0)
+    with proof_budget.of("one solve"):
+        results = [solver._solve_part(part, settings, 60) for _ in range(5)]
+    tried = [r for r in results if "prove" in r.seconds]
+    assert len(tried) == 2
+    assert all(r.method is not PartMethod.PROVEN for r in results)
+    with proof_budget.of("another solve"):  # a new solve has its own budget
+        assert "prove" in solver._solve_part(part, settings, 60).seconds
