@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -259,7 +260,17 @@ def _progress() -> Iterator[Progress | None]:
     def show(done: int, total: int, found: float, bound: float) -> None:
         nonlocal bar
         if bar is None:
-            bar = tqdm(total=total, unit=gettext("part"), file=sys.stderr, dynamic_ncols=True)
+            # the size from COLUMNS/LINES or the terminal, else 80 x 24: tqdm's own reading
+            # gives 0 rows on a terminal that never told its size (`script`, some consoles
+            # and containers), and then shows nothing at all
+            size = shutil.get_terminal_size()
+            bar = tqdm(
+                total=total,
+                unit=gettext("part"),
+                file=sys.stderr,
+                ncols=size.columns,
+                nrows=size.lines,
+            )
         bar.update(done - bar.n)
         bar.set_postfix_str(
             gettext(
