@@ -67,6 +67,7 @@ def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
     """Every part looks short and every proof takes 0.4 s: with 1 s a worker tries two (each
     may reserve at most half), and the rest keep the roster they found, unproven."""
     import time
+    import uuid
 
     from scheduler.engine import highs_bridge, proof_budget, solver
     from scheduler.engine.parts import split_into_parts
@@ -80,10 +81,10 @@ def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
     dataset, _ = load_dataset(DEMO)
     part = max(split_into_parts(dataset, build_instance(dataset)), key=lambda p: p.size)
     settings = Settings(time_limit=60, prove_seconds=1.0)
-    with proof_budget.of("one solve"):
+    with proof_budget.of(uuid.uuid4().hex):  # a solve of its own, even in a re-run
         results = [solver._solve_part(part, settings, 60) for _ in range(5)]
     tried = [r for r in results if "prove" in r.seconds]
     assert len(tried) == 2
     assert all(r.method is not PartMethod.PROVEN for r in results)
-    with proof_budget.of("another solve"):  # a new solve has its own budget
+    with proof_budget.of(uuid.uuid4().hex):  # a new solve has its own budget
         assert "prove" in solver._solve_part(part, settings, 60).seconds

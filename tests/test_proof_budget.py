@@ -3,31 +3,43 @@
 from __future__ import annotations
 
 import threading
+import uuid
 
 from scheduler.engine import proof_budget
 
 
+def fresh() -> str:
+    """A solve's name never used before (a test re-run in one process starts afresh)."""
+    return uuid.uuid4().hex
+
+
 def test_each_solve_has_its_own_account() -> None:
-    with proof_budget.of("first"):
+    first, second = fresh(), fresh()
+    with proof_budget.of(first):
         assert proof_budget.take(5.0, 3.0) == 3.0
         assert proof_budget.take(5.0, 3.0) == 2.0  # only what is left
         assert proof_budget.take(5.0, 3.0) == 0.0
-    with proof_budget.of("second"):
+    with proof_budget.of(second):
         assert proof_budget.take(5.0, 3.0) == 3.0
 
 
-def test_what_a_proof_did_not_use_is_given_back() -> None:
-    with proof_budget.of("refunded"):
-        granted = proof_budget.take(5.0, 4.0)
-        proof_budget.give_back(granted - 1.5)  # it took 1.5 s
+def test_a_proof_is_charged_what_it_used() -> None:
+    with proof_budget.of(fresh()):
+        granted = proof_budget.take(5.0, 2.5)
+        proof_budget.settle(granted, 1.5)  # it took 1.5 s: 1 s comes back
         assert proof_budget.take(5.0, 10.0) == 3.5
+    with proof_budget.of(fresh()):
+        granted = proof_budget.take(5.0, 2.5)
+        proof_budget.settle(granted, 3.5)  # stopped a second after its limit: charged in full
+        assert proof_budget.take(5.0, 10.0) == 1.5
 
 
 def test_threads_of_one_worker_never_take_the_same_seconds() -> None:
     granted: list[float] = []
+    shared = fresh()
 
     def work() -> None:
-        with proof_budget.of("shared"):
+        with proof_budget.of(shared):
             for _ in range(100):
                 granted.append(proof_budget.take(5.0, 0.01))
 
@@ -40,8 +52,9 @@ def test_threads_of_one_worker_never_take_the_same_seconds() -> None:
 
 
 def test_only_recent_solves_are_remembered() -> None:
+    run = fresh()
     for i in range(proof_budget.KEPT + 10):
-        with proof_budget.of(f"old-{i}"):
+        with proof_budget.of(f"old-{i}-{run}"):
             proof_budget.take(5.0, 1.0)
-    with proof_budget.of("old-0"):
+    with proof_budget.of(f"old-0-{run}"):
         assert proof_budget.take(5.0, 5.0) == 5.0  # forgotten: a worker's memory stays bounded

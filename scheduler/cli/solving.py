@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import os
 import shutil
 import sys
 import time
@@ -247,6 +248,20 @@ def _baseline_or_exit(
     return Baseline(roster.assignments, roster.pinned, freeze_before, keep_weight)
 
 
+def _stderr_size() -> os.terminal_size:
+    """The size of the terminal the bar is drawn on, else COLUMNS/LINES, else 80 x 24.
+
+    tqdm's own reading gives 0 rows on a terminal that never told its size
+    (`script`, some consoles and containers), and then it shows nothing at all.
+    """
+    fallback = shutil.get_terminal_size()  # COLUMNS/LINES, stdout's terminal, or 80 x 24
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return fallback
+    return os.terminal_size((size.columns or fallback.columns, size.lines or fallback.lines))
+
+
 @contextmanager
 def _progress() -> Iterator[Progress | None]:
     """Parts done, best roster found and bound on stderr as a progress bar, on a terminal only."""
@@ -260,10 +275,7 @@ def _progress() -> Iterator[Progress | None]:
     def show(done: int, total: int, found: float, bound: float) -> None:
         nonlocal bar
         if bar is None:
-            # the size from COLUMNS/LINES or the terminal, else 80 x 24: tqdm's own reading
-            # gives 0 rows on a terminal that never told its size (`script`, some consoles
-            # and containers), and then shows nothing at all
-            size = shutil.get_terminal_size()
+            size = _stderr_size()
             bar = tqdm(
                 total=total,
                 unit=gettext("part"),

@@ -39,6 +39,7 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
     if not hasattr(os, "fork"):
         return call()
     read, write = os.pipe()
+    parent = os.getpid()
     try:
         pid = os.fork()
     except OSError:  # no memory or no process slot left for a child: no answer
@@ -46,7 +47,7 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
         os.close(write)
         return None
     if pid == 0:
-        _answer(write, read, call)
+        _answer(write, read, parent, call)
     os.close(write)
     try:
         answer = _read_until(read, time.monotonic() + seconds)
@@ -54,7 +55,8 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
         os.close(read)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored)
+            os.waitpid(pid, 0)
     if answer is None:
         return None
     try:
@@ -64,14 +66,15 @@ def within(seconds: float, call: Callable[[], T]) -> T | None:
     return result
 
 
-def _answer(write: int, read: int, call: Callable[[], object]) -> None:
+def _answer(write: int, read: int, parent: int, call: Callable[[], object]) -> None:
     """The child: answer through the pipe and leave without any clean-up."""
     status = 1
     try:
         os.close(read)
-        os.closerange(3, write)  # nothing the parent holds stays open in here
-        os.closerange(write + 1, os.sysconf("SC_OPEN_MAX"))
+        _close_all_but(write)  # nothing the parent holds stays open in here
         _die_with_parent()
+        if os.getppid() != parent:  # the parent died before the child could follow it
+            return
         data = pickle.dumps(call(), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as out:
             out.write(LENGTH.pack(len(data)))
@@ -79,6 +82,21 @@ def _answer(write: int, read: int, call: Callable[[], object]) -> None:
         status = 0
     finally:
         os._exit(status)
+
+
+def _close_all_but(keep: int) -> None:
+    """Close every descriptor above stderr but `keep`: those listed in /proc (a few), not a
+    loop up to the limit, which is a million descriptors one by one without close_range."""
+    try:
+        opened = [int(fd) for fd in os.listdir("/proc/self/fd")]
+    except OSError:
+        os.closerange(3, keep)
+        os.closerange(keep + 1, 4096)
+        return
+    for fd in opened:
+        if fd > 2 and fd != keep:
+            with contextlib.suppress(OSError):  # the listing's own, closed already
+                os.close(fd)
 
 
 def _die_with_parent() -> None:

@@ -34,7 +34,8 @@ def of(solve: str) -> Iterator[None]:
 
 def take(budget: float, wanted: float) -> float:
     """Reserve up to `wanted` seconds of the solve's `budget` (what is left of it); threads
-    working for one solve cannot both take the same seconds. Give back what is not used."""
+    working for one solve cannot both take the same seconds. `settle` once it is known what
+    was used."""
     solve = _solve.get()
     with _lock:
         granted = max(0.0, min(wanted, budget - _spent.get(solve, 0.0)))
@@ -45,8 +46,10 @@ def take(budget: float, wanted: float) -> float:
     return granted
 
 
-def give_back(seconds: float) -> None:
+def settle(reserved: float, used: float) -> None:
+    """Charge what a proof used rather than what it reserved: give back the rest, or charge
+    the overrun of one that had to be stopped."""
     solve = _solve.get()
     with _lock:
         if solve in _spent:
-            _spent[solve] -= seconds
+            _spent[solve] += used - reserved

@@ -231,24 +231,25 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
     seconds = {"lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
     short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit and bound_cost is None
     if short and part.size <= PROVE_MAX_PAIRS:
-        left = time_left - (time.monotonic() - started) - PROVE_MARGIN
+        left = time_left - (time.monotonic() - started) - PROVE_MARGIN - PROVE_GRACE
         wanted = min(left, PROVE_MOST_OF_BUDGET * settings.prove_seconds)
         budget = proof_budget.take(settings.prove_seconds, wanted)
-        if budget > PROVE_LEAST:
-            proving = time.monotonic()
-            proof = _proof(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
-            seconds["prove"] = time.monotonic() - proving
-            proof_budget.give_back(max(0.0, budget - seconds["prove"]))
-            # only a search that finished is taken: one cut short by the clock would make
-            # the roster and the bound depend on how busy the machine was
-            if proof is not None and proof.optimal and proof.values is not None:
-                unit = part.rules.unit
-                if _coverage(part, proof.values) > _coverage(part, chosen) + 0.5 * unit:
-                    values, chosen = proof.values, proof.values[: part.size] > 0.5
-                bound = min(bound, bound_from_lp(proof.dual_bound, part))
-                method = PartMethod.PROVEN
-        else:
-            proof_budget.give_back(budget)
+        proving = time.monotonic()
+        proof = None
+        try:
+            if budget > PROVE_LEAST:
+                proof = _proof(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
+                seconds["prove"] = time.monotonic() - proving
+        finally:
+            proof_budget.settle(budget, seconds.get("prove", 0.0))
+        # only a search that finished is taken: one cut short by the clock would make the
+        # roster and the bound depend on how busy the machine was
+        if proof is not None and proof.optimal and proof.values is not None:
+            unit = part.rules.unit
+            if _coverage(part, proof.values) > _coverage(part, chosen) + 0.5 * unit:
+                values, chosen = proof.values, proof.values[: part.size] > 0.5
+            bound = min(bound, bound_from_lp(proof.dual_bound, part))
+            method = PartMethod.PROVEN
     return PartResult(part.index, chosen, bound, method, outcome.undecided, seconds)
 
 
@@ -268,7 +269,7 @@ def _proof(
 
 # A part whose roster falls short of its relaxation's bound gets its whole MIP, warm-started
 # from that roster: on the national sample the two parts with a gap were closed, proven
-# optimal, in 1 s and 0.1 s. Each worker process spends at most `Settings.prove_seconds`
+# optimal, in about 1 s and 0.1 s. Each worker process spends at most `Settings.prove_seconds`
 # (5 s) of a solve on proofs, so that a country of many short parts (10x: 46 of them, 19 s
 # in all) does not pay for every one; a proof that overruns HiGHS's own limit is stopped
 # (`scheduler.engine.forked`). Parts beyond PROVE_MAX_PAIRS (a dense metropolitan region's)
