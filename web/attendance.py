@@ -327,7 +327,6 @@ def index():
     asked = asked_day()
     if request.args.get("date") and asked is None:
         flash(gettext("Choose a day, e.g. %(example)s.", example=i18n.date_field(schedule.today())))
-    today = schedule.today()
     if asked:
         days = [(asked, shifts_on(asked, current_user))]
     else:
@@ -340,7 +339,6 @@ def index():
         "attendance/index.html",
         days=days,
         statuses=STATUSES,
-        today=today,
         coordinator=current_user.kind in COORDINATORS,
         asked=asked,
     )
