@@ -106,23 +106,40 @@ def build_instance(dataset: Dataset) -> Instance:
 
 
 def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -> Pairs:
-    """All pairs that pass role cover, region and distance, then weekly limits and availability.
+    """All pairs that pass role cover, region and distance, weekly limits, availability and
+    credentials.
 
-    Filtered region by region, so the candidates of one region (not the
-    country's tens of millions at 10x) are held at a time: 10x in 4.4 s
-    instead of 10 s, national in 0.35 s instead of 0.5 s (same pairs, measured).
+    Judged region by region, and within a region on the grids each rule depends
+    on: distance per (volunteer, facility), availability and the weekly limits
+    per (volunteer, distinct shift time), role cover per (volunteer, need); only
+    their conjunction is taken per pair. Pair by pair, a metropolitan region's
+    4.6 million candidates took most of 1.2 s (dense seed 11); on the grids the
+    whole instance takes 0.3 s, national 0.12 s instead of 0.25 s, the same pairs.
     """
     windows = availability.availability_windows(dataset, epoch)
     limits = weekly_limits.limits(dataset)
     held = credentials.holdings(dataset)
+    grids = _Grids(dataset)
     found: list[tuple[I64, I64, F64]] = []
-    for volunteer, need, km in _near_in_region(dataset):
-        keep = weekly_limits.workable(limits, volunteer, end[need] - start[need])
-        volunteer, need, km = volunteer[keep], need[keep], km[keep]
-        keep = availability.available(windows, volunteer, start[need], end[need])
-        volunteer, need, km = volunteer[keep], need[keep], km[keep]
-        keep = credentials.qualified(dataset, held, volunteer, need)
-        found.append((volunteer[keep], need[keep], km[keep]))
+    for vs, ns in _regions(dataset, grids.need_facility):
+        fs, column = np.unique(grids.need_facility[ns], return_inverse=True)
+        slots, slot = np.unique(np.stack([start[ns], end[ns]]), axis=1, return_inverse=True)
+        blocks = min(len(vs), -(-len(vs) * len(ns) // GRID_CELLS))
+        for block in np.array_split(vs, blocks):
+            km = grids.km(block, fs)
+            near = region_distance.near(km, grids.limit[block][:, None])
+            people = np.repeat(block, slots.shape[1])
+            begins, ends = np.tile(slots[0], len(block)), np.tile(slots[1], len(block))
+            free = weekly_limits.workable(limits, people, ends - begins)
+            free &= availability.available(windows, people, begins, ends)
+            free = free.reshape(len(block), -1)
+            ok = grids.covers[grids.volunteer_role[block][:, None], grids.need_role[ns][None, :]]
+            ok &= near[:, column]
+            ok &= free[:, slot.ravel()]
+            vi, ni = np.nonzero(ok)
+            volunteer, need = block[vi], ns[ni]
+            keep = credentials.qualified(dataset, held, volunteer, need)
+            found.append((volunteer[keep], need[keep], km[vi, column[ni]][keep]))
     if not found:
         return Pairs(np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0))
     volunteer, need, km = (np.concatenate(arrays) for arrays in zip(*found, strict=True))
@@ -130,35 +147,46 @@ def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -
     return Pairs(volunteer[order].astype(np.int32), need[order].astype(np.int32), km[order])
 
 
-def _near_in_region(dataset: Dataset) -> Iterator[tuple[I64, I64, F64]]:
-    """Candidates region by region: the cross product never spans the country.
+# Cells of a (volunteer, need) grid judged at once: a region larger than this is taken a
+# block of volunteers at a time, so memory stays a few tens of MB at any size.
+GRID_CELLS = 4_000_000
 
-    Distances are computed once per (volunteer, facility) of a region, then
-    looked up for each of the facility's needs.
-    """
-    covers = role_cover.covers(dataset)
-    f_index = {f.id: i for i, f in enumerate(dataset.facilities)}
-    regions = {r: i for i, r in enumerate(sorted({f.region for f in dataset.facilities}))}
-    f_region = np.array([regions[f.region] for f in dataset.facilities])
-    v_region = np.array([regions.get(v.region, -1) for v in dataset.volunteers])
-    n_facility = np.array([f_index[n.facility_id] for n in dataset.needs], np.int64)
-    v_role, n_role = role_cover.volunteer_roles(dataset), role_cover.need_roles(dataset)
-    v_lat, v_lon = region_distance.coordinates(dataset.volunteers)
-    f_lat, f_lon = region_distance.coordinates(dataset.facilities)
-    limit = region_distance.distance_limits(dataset)
-    for region in range(len(regions)):
-        vs = np.flatnonzero(v_region == region)
-        fs = np.flatnonzero(f_region == region)
-        ns = np.flatnonzero(f_region[n_facility] == region)
-        if not len(vs) or not len(ns):
-            continue
+
+class _Grids:
+    """What the rules judge per volunteer, per need and per (volunteer, facility)."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        f_index = {f.id: i for i, f in enumerate(dataset.facilities)}
+        self.need_facility = np.array([f_index[n.facility_id] for n in dataset.needs], np.int64)
+        self.covers = role_cover.covers(dataset)
+        self.volunteer_role = role_cover.volunteer_roles(dataset)
+        self.need_role = role_cover.need_roles(dataset)
+        self.limit = region_distance.distance_limits(dataset)
+        self.places = (
+            *region_distance.coordinates(dataset.volunteers),
+            *region_distance.coordinates(dataset.facilities),
+        )
+
+    def km(self, vs: I64, fs: I64) -> F64:
+        """Home to facility for every (volunteer, facility), exact at each one's limit."""
+        v_lat, v_lon, f_lat, f_lon = self.places
         km = distances_km(
             v_lat[vs][:, None], v_lon[vs][:, None], f_lat[fs][None, :], f_lon[fs][None, :]
         )
-        column = np.searchsorted(fs, n_facility[ns])
-        vi, ni = np.nonzero(covers[v_role[vs][:, None], n_role[ns][None, :]])
-        pair_km = region_distance.exact_at_the_limit(
-            km[vi, column[ni]], limit[vs[vi]], vs[vi], fs[column[ni]], (v_lat, v_lon, f_lat, f_lon)
+        people, places = np.repeat(vs, len(fs)), np.tile(fs, len(vs))
+        exact = region_distance.exact_at_the_limit(
+            km.ravel(), self.limit[people], people, places, self.places
         )
-        near = region_distance.near(pair_km, limit[vs[vi]])
-        yield vs[vi[near]], ns[ni[near]], pair_km[near]
+        return exact.reshape(km.shape)
+
+
+def _regions(dataset: Dataset, need_facility: I64) -> Iterator[tuple[I64, I64]]:
+    """Each region's volunteers and needs: the cross product never spans the country."""
+    regions = {r: i for i, r in enumerate(sorted({f.region for f in dataset.facilities}))}
+    f_region = np.array([regions[f.region] for f in dataset.facilities])
+    v_region = np.array([regions.get(v.region, -1) for v in dataset.volunteers])
+    n_region = f_region[need_facility] if len(need_facility) else np.empty(0, np.int64)
+    for region in range(len(regions)):
+        vs, ns = np.flatnonzero(v_region == region), np.flatnonzero(n_region == region)
+        if len(vs) and len(ns):
+            yield vs, ns

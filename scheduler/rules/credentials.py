@@ -42,6 +42,7 @@ class Holdings:
     names: dict[str, int]  # credential -> number
     starts: I64
     ends: I64  # inclusive day numbers
+    asking: Mask  # per need: it requires some credential (the only pairs looked at)
 
     def key(self, volunteer: I64, credential: I64, day: I64) -> I64:
         span = 2 * FOREVER + 1
@@ -62,8 +63,9 @@ def holdings(dataset: Dataset) -> Holdings:
     names = {c: k for k, c in enumerate(sorted({c.credential for c in dataset.credentials}))}
     people = {v.id: k for k, v in enumerate(dataset.volunteers)}
     rows = [c for c in dataset.credentials if c.volunteer_id in people]
+    asking = np.array([bool(n.requires) for n in dataset.needs], bool)
     if not rows:
-        return Holdings(epoch, names, np.empty(0, np.int64), np.empty(0, np.int64))
+        return Holdings(epoch, names, np.empty(0, np.int64), np.empty(0, np.int64), asking)
     first = np.array(
         [-FOREVER if c.valid_from is None else (c.valid_from - epoch).days for c in rows], np.int64
     )
@@ -74,11 +76,11 @@ def holdings(dataset: Dataset) -> Holdings:
     first, last = np.clip(first, -FOREVER, FOREVER), np.clip(last, -FOREVER, FOREVER)
     volunteer = np.array([people[c.volunteer_id] for c in rows], np.int64)
     credential = np.array([names[c.credential] for c in rows], np.int64)
-    found = Holdings(epoch, names, np.empty(0, np.int64), np.empty(0, np.int64))
+    found = Holdings(epoch, names, np.empty(0, np.int64), np.empty(0, np.int64), asking)
     starts, ends = _union(
         found.key(volunteer, credential, first), found.key(volunteer, credential, last)
     )
-    return Holdings(epoch, names, starts, ends)
+    return Holdings(epoch, names, starts, ends, asking)
 
 
 def _union(start: I64, end: I64) -> tuple[I64, I64]:
@@ -96,10 +98,9 @@ def qualified(dataset: Dataset, held: Holdings, volunteer: I64, need: I64) -> Ma
     """Per pair (volunteer index, need index): every credential the need requires is held on
     each day the shift touches."""
     ok = np.ones(len(volunteer), bool)
-    asking = [g for g, n in enumerate(dataset.needs) if n.requires]
-    if not asking or not len(volunteer):
+    if not len(volunteer):
         return ok
-    asks = np.isin(need, asking)
+    asks = held.asking[need]
     if not asks.any():
         return ok
     at = np.flatnonzero(asks)
