@@ -274,8 +274,8 @@ def _progress() -> Iterator[Progress | None]:
 
     def show(done: int, total: int, found: float, bound: float) -> None:
         nonlocal bar
+        size = _stderr_size()  # read each time: a window made narrower mid-solve is followed
         if bar is None:
-            size = _stderr_size()
             bar = tqdm(
                 total=total,
                 unit=gettext("part"),
@@ -283,6 +283,7 @@ def _progress() -> Iterator[Progress | None]:
                 ncols=size.columns,
                 nrows=size.lines,
             )
+        bar.ncols, bar.nrows = size.columns, size.lines
         bar.update(done - bar.n)
         bar.set_postfix_str(
             gettext(
