@@ -154,3 +154,18 @@ def test_rest_check_against_a_roster_names_the_shift_in_the_way() -> None:
     verdict = faces.blocked(rest.RULE, cal, [(0, 0)], [(0, 1), (0, 2)])
     assert verdict.pairs.tolist() == [True, False]
     assert verdict.links.tolist() == [True, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from([3, 6, 10])), max_size=16))
+def test_clash_cliques_are_exactly_the_maximal_ones_in_start_order(intervals) -> None:
+    """Many equal intervals (a shift's times at several hospitals): each maximal clique once,
+    as the active set at the last start of its members, in start order."""
+    intervals.sort()
+    start = np.array([s for s, _ in intervals], np.int64)
+    reach = start + np.array([n for _, n in intervals], np.int64)
+    active = [
+        [i for i in range(len(start)) if start[i] <= x < reach[i]] for x in sorted(set(start))
+    ]
+    maximal = [c for c in active if len(c) > 1 and not any(set(c) < set(other) for other in active)]
+    assert clash_cliques(start, reach) == maximal
