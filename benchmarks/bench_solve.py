@@ -151,12 +151,12 @@ def run_solve(
     started = time.perf_counter()
     process = psutil.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stop, peak = threading.Event(), [0]
-    sampler = threading.Thread(target=peak_memory, args=(process, stop, peak))
-    if sampled:
+    sampler = threading.Thread(target=peak_memory, args=(process, stop, peak)) if sampled else None
+    if sampler:
         sampler.start()
     out, err = process.communicate()
     stop.set()
-    if sampled:
+    if sampler:
         sampler.join()
     wall = time.perf_counter() - started
     if process.returncode != 0:
@@ -288,7 +288,7 @@ def bench(name: str, runs: int, cbc_limit: float, folder: Path, dask_workers: in
             plain.append(run_solve(bare, folder / f"{name}-plain-{i}.xlsx", target * 3))
     peaks = (
         run_solve(workbook, folder / f"{name}-memory.xlsx", target * 3, sampled=True)[2],
-        run_solve(bare, folder / f"{name}-memory.xlsx", target * 3, sampled=True)[2]
+        run_solve(bare, folder / f"{name}-plain-memory.xlsx", target * 3, sampled=True)[2]
         if compare
         else 0,
     )

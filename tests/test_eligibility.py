@@ -10,6 +10,7 @@ from scheduler.checker import check_roster
 from scheduler.domain import Dataset
 from scheduler.engine import eligibility
 from scheduler.engine.eligibility import build_instance
+from scheduler.rules import region_distance
 from tests.test_solve import as_roster, datasets
 
 
@@ -26,14 +27,22 @@ def test_a_pair_is_eligible_exactly_when_the_checker_allows_it_alone(dataset: Da
             alone = as_roster([(need.id, volunteer.id)])
             allowed = check_roster(dataset, alone) == []
             assert ((need.id, volunteer.id) in eligible) == allowed, (need, volunteer)
+    facility = {f.id: i for i, f in enumerate(dataset.facilities)}
+    at = np.array([facility[dataset.needs[n].facility_id] for n in pairs.need], np.int64)
+    limit = region_distance.distance_limits(dataset)
+    km = region_distance.pair_km(dataset, pairs.volunteer.astype(np.int64), at, limit)
+    assert np.array_equal(pairs.km, km, equal_nan=True)  # the distance the rule judges, per pair
 
 
+@pytest.mark.parametrize("cells", [1, 3, 10])
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(dataset=datasets())
-def test_a_region_taken_one_volunteer_at_a_time_gives_the_same_pairs(dataset: Dataset) -> None:
+def test_a_region_taken_in_blocks_of_volunteers_gives_the_same_pairs(
+    cells: int, dataset: Dataset
+) -> None:
     whole = build_instance(dataset).pairs
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(eligibility, "GRID_CELLS", 1)
+        patch.setattr(eligibility, "GRID_CELLS", cells)
         blocks = build_instance(dataset).pairs
     assert np.array_equal(whole.volunteer, blocks.volunteer)
     assert np.array_equal(whole.need, blocks.need)

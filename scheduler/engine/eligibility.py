@@ -148,8 +148,9 @@ def eligible_pairs(dataset: Dataset, epoch: dt.datetime, start: I64, end: I64) -
 
 
 # Cells of a (volunteer, need) grid judged at once: a region larger than this is taken a
-# block of volunteers at a time, so memory stays a few tens of MB at any size.
-GRID_CELLS = 4_000_000
+# block of volunteers at a time. At worst (every need at its own time, every pair eligible)
+# a block holds about 100 bytes a cell, so 100 MB at any size of region.
+GRID_CELLS = 1_000_000
 
 
 class _Grids:
@@ -182,10 +183,10 @@ class _Grids:
 
 def _regions(dataset: Dataset, need_facility: I64) -> Iterator[tuple[I64, I64]]:
     """Each region's volunteers and needs: the cross product never spans the country."""
-    regions = {r: i for i, r in enumerate(sorted({f.region for f in dataset.facilities}))}
-    f_region = np.array([regions[f.region] for f in dataset.facilities])
-    v_region = np.array([regions.get(v.region, -1) for v in dataset.volunteers])
-    n_region = f_region[need_facility] if len(need_facility) else np.empty(0, np.int64)
+    regions = {r: i for i, r in enumerate(dataset.regions)}
+    f_region = np.array([regions[f.region] for f in dataset.facilities], np.int64)
+    v_region = np.array([regions.get(v.region, -1) for v in dataset.volunteers], np.int64)
+    n_region = f_region[need_facility]
     for region in range(len(regions)):
         vs, ns = np.flatnonzero(v_region == region), np.flatnonzero(n_region == region)
         if len(vs) and len(ns):

@@ -157,12 +157,20 @@ def test_rest_check_against_a_roster_names_the_shift_in_the_way() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 12), st.sampled_from([3, 6, 10])), max_size=16))
-def test_clash_cliques_are_exactly_the_maximal_ones_in_start_order(intervals) -> None:
-    """Many equal intervals (a shift's times at several hospitals): each maximal clique once,
-    as the active set at the last start of its members, in start order."""
-    intervals.sort()
-    start = np.array([s for s, _ in intervals], np.int64)
+@given(
+    st.lists(st.tuples(st.integers(0, 12), st.sampled_from([3, 6, 10])), max_size=16),
+    st.integers(-(10**7), 10**7),
+    st.randoms(use_true_random=False),
+)
+def test_clash_cliques_are_exactly_the_maximal_ones_in_start_order(
+    intervals, offset, random
+) -> None:
+    """Many equal intervals (a shift's times at several hospitals), in the order callers give
+    them (by start, ties as they come): each maximal clique once, as the active set at the
+    last start of its members, in start order."""
+    random.shuffle(intervals)
+    intervals.sort(key=lambda interval: interval[0])
+    start = np.array([s + offset for s, _ in intervals], np.int64)
     reach = start + np.array([n for _, n in intervals], np.int64)
     active = [
         [i for i in range(len(start)) if start[i] <= x < reach[i]] for x in sorted(set(start))
