@@ -60,13 +60,19 @@ class Entry:
 
 
 def marks(
-    volunteer_ids: Iterable[str] | None, first: dt.date | None, last: dt.date | None
+    volunteer_ids: Iterable[str] | None,
+    first: dt.date | None,
+    last: dt.date | None,
+    region: str | None = None,
 ) -> list[m.Attendance]:
-    """Confirmed marks of some volunteers (None: everyone) whose shifts start in the period."""
+    """Confirmed marks of some volunteers (None: everyone) whose shifts start in the period,
+    at the facilities of one region (None: all)."""
     a = m.Attendance
     query = select(a).where(a.confirmed.is_(True)).order_by(a.planned_start, a.need_id)
     if volunteer_ids is not None:
         query = query.where(a.volunteer_id.in_(list(volunteer_ids)))
+    if region is not None:  # a regional coordinator's page reads its region, not the country
+        query = query.where(a.region == region)
     if first is not None:
         query = query.where(a.planned_start >= dt.datetime.combine(first, dt.time()))
     if last is not None:
@@ -111,9 +117,7 @@ class Line:
 
 def table(region: str | None, first: dt.date, last: dt.date) -> list[Line]:
     """Per volunteer with a mark in the period (of one region, or all): hours and reliability."""
-    rows = marks(None, first, last)
-    if region is not None:
-        rows = [r for r in rows if r.region == region]
+    rows = marks(None, first, last, region)
     by: dict[str, list[m.Attendance]] = defaultdict(list)
     for row in rows:
         by[row.volunteer_id].append(row)

@@ -176,6 +176,31 @@ def test_an_absence_lowers_reliability_and_hours_are_the_volunteers_own(app, dem
     assert hospital.get("/hours").status_code == 403
 
 
+def test_hours_are_read_by_the_region_of_the_shift(app, demo, clock):
+    clock(2020, 5, 25, 12)  # the demo's week is over: every shift has started
+    dataset = demo["dataset"]
+    region_of = {f.id: f.region for f in dataset.facilities}
+    at = {n.id: region_of[n.facility_id] for n in dataset.needs}
+    pairs = sorted(demo["result"].assignments)
+    here = next(p for p in pairs if at[p[0]] == demo["region"])
+    there = next(p for p in pairs if at[p[0]] == demo["other_region"])
+    national = signed_in(app, Accounts.national)
+    for need_id, volunteer_id in (here, there):
+        assert mark(national, need_id, volunteer_id, status="present").status_code == 200
+    period = "from=2020-05-01&to=2020-05-31&format=csv"
+
+    def shown(client, query: str = "") -> str:
+        return client.get(f"/hours?{period}{query}").get_data(as_text=True)
+
+    regional = signed_in(app, Accounts.regional)
+    assert here[1] in shown(regional) and there[1] not in shown(regional)
+    asked = shown(regional, f"&region={demo['other_region']}")  # not theirs to ask: their own
+    assert here[1] in asked and there[1] not in asked
+    assert there[1] in shown(national, f"&region={demo['other_region']}")
+    assert here[1] not in shown(national, f"&region={demo['other_region']}")
+    assert {here[1], there[1]} <= set(re.findall(r"[\w-]+", shown(national)))
+
+
 def test_a_volunteer_checks_in_near_the_hospital_and_staff_confirm(app, demo, clock):
     named = demo["volunteer"]
     need = next(
