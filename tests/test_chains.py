@@ -3,6 +3,7 @@ every hard rule still holds (the independent checker says so)."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -20,7 +21,7 @@ from tests.factories import make_dataset, make_need, make_volunteer
 from tests.test_optimality import exact_optimum
 from tests.test_solve import datasets
 
-FOREVER = 60.0  # seconds: no search here comes near it
+PLENTY = 1_000_000  # rule checks: no search here comes near it
 
 
 def roster(dataset: Dataset, part: Part, chosen: np.ndarray) -> list[tuple[str, str]]:
@@ -67,13 +68,46 @@ def two_shifts_for_one() -> Dataset:
     return make_dataset(volunteers=volunteers, needs=needs)
 
 
+def one_shift_a_week() -> tuple[Dataset, Part]:
+    """Anna, the only volunteer, works one shift a week; a normal and a critical one are asked."""
+    volunteers = [make_volunteer(id="ANNA", max_shifts_per_week=1)]
+    needs = [
+        make_need(id="NORMAL", date="2026-03-02"),
+        make_need(id="CRITICAL", date="2026-03-03", priority=1),
+    ]
+    dataset = make_dataset(volunteers=volunteers, needs=needs)
+    return dataset, single_part(dataset, build_instance(dataset))
+
+
+def nurse_shift_for_two(priorities: tuple[int, int, int], **weights: float) -> tuple[Dataset, Part]:
+    """Anna, the only volunteer, a nurse at her weekly 16 hours with two 8-hour orderly shifts
+    (Monday's and Wednesday's), could take Wednesday's 12-hour nurse shift only by giving up
+    both; `priorities` of the three."""
+    volunteers = [make_volunteer(id="ANNA", role="nurse", max_hours_per_week=16.0)]
+    monday, wednesday, nurse = priorities
+    needs = [
+        make_need(id="MON", date="2026-03-02", role="orderly", priority=monday),
+        make_need(id="WED", date="2026-03-04", role="orderly", priority=wednesday),
+        make_need(
+            id="WED-NURSE",
+            date="2026-03-04",
+            role="nurse",
+            start="08:00",
+            end="20:00",
+            priority=nurse,
+        ),
+    ]
+    dataset = make_dataset(volunteers=volunteers, needs=needs, rules=weights)
+    return dataset, single_part(dataset, build_instance(dataset))
+
+
 def test_a_volunteer_gives_up_two_shifts_and_both_are_taken_again() -> None:
     dataset = two_shifts_for_one()
     part = single_part(dataset, build_instance(dataset))
     start = [("MON", "ANNA"), ("WED", "ANNA"), ("TUE", "BORIS")]
     chosen = pairs_of(part, dataset, start)
 
-    filled = fill_by_chains(part, chosen, time.monotonic() + FOREVER)
+    filled = fill_by_chains(part, chosen, PLENTY)
 
     assert ("WED-NURSE", "ANNA") in roster(dataset, part, filled)
     assert [need for need, _ in roster(dataset, part, filled)] == ["MON", "TUE", "WED", "WED-NURSE"]
@@ -84,17 +118,9 @@ def test_a_volunteer_gives_up_two_shifts_and_both_are_taken_again() -> None:
 
 def test_a_chain_may_leave_open_a_place_worth_less_than_the_one_it_fills() -> None:
     """Anna, the only volunteer, works one shift a week: the critical one, not the normal."""
-    volunteers = [make_volunteer(id="ANNA", max_shifts_per_week=1)]
-    needs = [
-        make_need(id="NORMAL", date="2026-03-02"),
-        make_need(id="CRITICAL", date="2026-03-03", priority=1),
-    ]
-    dataset = make_dataset(volunteers=volunteers, needs=needs)
-    part = single_part(dataset, build_instance(dataset))
+    dataset, part = one_shift_a_week()
 
-    filled = fill_by_chains(
-        part, pairs_of(part, dataset, [("NORMAL", "ANNA")]), time.monotonic() + FOREVER
-    )
+    filled = fill_by_chains(part, pairs_of(part, dataset, [("NORMAL", "ANNA")]), PLENTY)
 
     assert roster(dataset, part, filled) == [("CRITICAL", "ANNA")]
 
@@ -104,7 +130,7 @@ def test_no_chain_is_searched_past_the_deadline() -> None:
     part = single_part(dataset, build_instance(dataset))
     chosen = pairs_of(part, dataset, [("MON", "ANNA"), ("WED", "ANNA"), ("TUE", "BORIS")])
 
-    assert (fill_by_chains(part, chosen, time.monotonic() - 1.0) == chosen).all()
+    assert (fill_by_chains(part, chosen, PLENTY, time.monotonic() - 1.0) == chosen).all()
 
 
 def test_the_search_stops_at_the_bound() -> None:
@@ -112,9 +138,51 @@ def test_the_search_stops_at_the_bound() -> None:
     part = single_part(dataset, build_instance(dataset))
     chosen = pairs_of(part, dataset, [("MON", "ANNA"), ("WED", "ANNA"), ("TUE", "BORIS")])
 
-    assert (
-        fill_by_chains(part, chosen, time.monotonic() + FOREVER, coverage(part, chosen)) == chosen
-    ).all()
+    assert (fill_by_chains(part, chosen, PLENTY, bound=coverage(part, chosen)) == chosen).all()
+
+
+def test_a_chain_may_leave_two_places_open_for_one_worth_more() -> None:
+    """Nobody can take Anna's two normal shifts, but the critical one is worth more."""
+    dataset, part = nurse_shift_for_two((3, 3, 1))
+    chosen = pairs_of(part, dataset, [("MON", "ANNA"), ("WED", "ANNA")])
+
+    assert roster(dataset, part, fill_by_chains(part, chosen, PLENTY)) == [("WED-NURSE", "ANNA")]
+
+
+def test_no_chain_trades_a_place_for_one_worth_less() -> None:
+    dataset, part = one_shift_a_week()
+    chosen = pairs_of(part, dataset, [("CRITICAL", "ANNA")])
+
+    assert (fill_by_chains(part, chosen, PLENTY) == chosen).all()
+
+
+def test_an_even_trade_is_no_gain_even_in_floating_point() -> None:
+    """0.7 + 0.2 is 0.8999999999999999 in floating point, not less than 0.9 in weight."""
+    weights = {"weight_priority_1": 0.9, "weight_priority_2": 0.7, "weight_priority_3": 0.2}
+    dataset, part = nurse_shift_for_two((3, 2, 1), **weights)
+    chosen = pairs_of(part, dataset, [("MON", "ANNA"), ("WED", "ANNA")])
+
+    assert (fill_by_chains(part, chosen, PLENTY) == chosen).all()
+
+
+def test_pinned_and_frozen_assignments_are_never_given_up() -> None:
+    """A re-plan's fixed pairs stay, even where giving one up would fill a place worth more."""
+    dataset, part = one_shift_a_week()
+    chosen = pairs_of(part, dataset, [("NORMAL", "ANNA")])
+    pinned = dataclasses.replace(part, pair_keep=chosen.copy(), pair_fixed=chosen.copy())
+
+    assert (fill_by_chains(pinned, chosen, PLENTY) == chosen).all()
+    assert not (fill_by_chains(part, chosen, PLENTY) == chosen).all()  # unpinned, it moves
+
+
+def test_the_search_stops_when_its_checks_are_spent() -> None:
+    """The allowance, not the clock, bounds it: the same roster on a quiet and a busy machine."""
+    dataset = two_shifts_for_one()
+    part = single_part(dataset, build_instance(dataset))
+    chosen = pairs_of(part, dataset, [("MON", "ANNA"), ("WED", "ANNA"), ("TUE", "BORIS")])
+
+    assert (fill_by_chains(part, chosen, 0) == chosen).all()
+    assert (fill_by_chains(part, chosen, PLENTY) != chosen).any()
 
 
 def check(dataset: Dataset, part: Part, chosen: np.ndarray) -> list:
@@ -141,7 +209,7 @@ def test_chains_keep_every_rule_and_never_lose_weight(dataset: Dataset, dropped)
     start = greedy_part(part)
     start[[k for k in np.flatnonzero(start) if dropped.random() < 0.5]] = False
 
-    filled = fill_by_chains(part, start, time.monotonic() + FOREVER)
+    filled = fill_by_chains(part, start, PLENTY)
 
     assert check(dataset, part, filled) == []
     assert coverage(part, start) <= coverage(part, filled) <= exact_optimum(dataset) + 1e-6

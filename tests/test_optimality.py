@@ -63,6 +63,16 @@ def test_the_bound_is_never_below_the_optimum(dataset: Dataset) -> None:
         assert result.weighted_coverage == pytest.approx(best)
 
 
+def largest_demo_part_always_short(monkeypatch):
+    """The demo's largest part, with every roster of every part seen as short of its bound."""
+    from scheduler.engine import solver
+    from scheduler.engine.parts import split_into_parts
+
+    monkeypatch.setattr(solver, "_coverage", lambda part, chosen: -1.0)
+    dataset, _ = load_dataset(DEMO)
+    return max(split_into_parts(dataset, build_instance(dataset)), key=lambda p: p.size)
+
+
 def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
     """Every part looks short and every proof takes 0.4 s: with 1 s a worker tries two (each
     may reserve at most half), and the rest keep the roster they found, unproven."""
@@ -70,16 +80,13 @@ def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
     import uuid
 
     from scheduler.engine import highs_bridge, proof_budget, solver
-    from scheduler.engine.parts import split_into_parts
 
     def slow_and_inconclusive(*args, **kwargs):
         time.sleep(0.4)
         return None
 
     monkeypatch.setattr(highs_bridge, "prove", slow_and_inconclusive)
-    monkeypatch.setattr(solver, "_coverage", lambda part, chosen: -1.0)  # always short
-    dataset, _ = load_dataset(DEMO)
-    part = max(split_into_parts(dataset, build_instance(dataset)), key=lambda p: p.size)
+    part = largest_demo_part_always_short(monkeypatch)
     settings = Settings(time_limit=60, prove_seconds=1.0)
     with proof_budget.of(uuid.uuid4().hex):  # a solve of its own, even in a re-run
         results = [solver._solve_part(part, settings, 60) for _ in range(5)]
@@ -88,3 +95,89 @@ def test_a_worker_stops_proving_once_its_budget_is_spent(monkeypatch) -> None:
     assert all(r.method is not PartMethod.PROVEN for r in results)
     with proof_budget.of(uuid.uuid4().hex):  # a new solve has its own budget
         assert "prove" in solver._solve_part(part, settings, 60).seconds
+
+
+def test_a_short_part_is_searched_for_chains_before_its_proof(monkeypatch) -> None:
+    """The chains run on a part short of its bound, with the allowance of checks, and not
+    on a re-plan's part, whose objective is not coverage alone."""
+    import dataclasses
+
+    from scheduler.engine import solver
+
+    calls = []
+
+    def recording(part, chosen, checks, deadline, bound):
+        calls.append((part.index, checks, bound))
+        return chosen
+
+    monkeypatch.setattr(solver, "fill_by_chains", recording)
+    part = largest_demo_part_always_short(monkeypatch)
+    settings = Settings(time_limit=60, prove_seconds=0)
+
+    result = solver._solve_part(part, settings, 60)
+
+    assert calls == [(part.index, solver.CHAINS_CHECKS, result.upper_bound)]
+    assert "chains" in result.seconds
+    replan = dataclasses.replace(part, pair_keep=np.zeros(part.size, bool))
+    assert "chains" not in solver._solve_part(replan, settings, 60).seconds
+    assert len(calls) == 1
+
+
+def test_fixing_what_the_lp_prices_out_proves_the_same_optimum() -> None:
+    """Reduced-cost fixing before a proof: the same optimum and the same bound as the whole MIP,
+    on every part of the demo that the LP leaves short."""
+    from scheduler.engine.highs_bridge import prove, solve_relax_and_fix
+    from scheduler.engine.parts import split_into_parts
+    from scheduler.engine.solver import _coverage
+
+    dataset, _ = load_dataset(DEMO)
+    short = 0
+    for part in split_into_parts(dataset, build_instance(dataset)):
+        lp = build_model(part).arrays
+        outcome = solve_relax_and_fix(lp, 30)
+        assert outcome.values is not None and outcome.lp_objective is not None
+        if _coverage(part, outcome.values) >= outcome.lp_objective - 0.5 * part.rules.unit:
+            continue
+        short += 1
+        gap = 0.5 * part.rules.unit
+        whole = prove(lp, outcome.values, 30, gap)
+        fixed = prove(
+            lp, outcome.values, 30, gap, relaxed=(outcome.lp_objective, outcome.reduced_cost)
+        )
+        assert whole is not None and fixed is not None and whole.optimal and fixed.optimal
+        assert whole.values is not None and fixed.values is not None
+        assert _coverage(part, fixed.values) == _coverage(part, whole.values)
+        assert fixed.dual_bound == pytest.approx(whole.dual_bound, abs=gap)
+    assert short  # the demo has a part the LP leaves short
+
+
+def test_only_what_costs_more_than_the_lp_has_above_the_roster_is_fixed() -> None:
+    """LP optimum 10, the roster found 8: a move that costs 3 is priced out, one that costs 1
+    is not (a better roster could still make it), whichever side the column is on; one that
+    costs exactly 2 is left too, on the safe side of the LP's tolerances."""
+    from scheduler.engine.highs_bridge import _priced_out
+    from scheduler.engine.linear_program import LinearProgram
+
+    columns = 6
+    lp = LinearProgram(
+        sense=-1,
+        offset=0.0,
+        cost=np.ones(columns),
+        lower=np.zeros(columns),
+        upper=np.ones(columns),
+        integer=np.array([True, True, True, True, True, False]),
+        row_lower=np.zeros(0),
+        row_upper=np.zeros(0),
+        row_start=np.zeros(1, np.int32),
+        row_index=np.zeros(0, np.int32),
+        row_value=np.zeros(0),
+        row_names=[],
+    )
+    start = np.array([0.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    reduced = np.array([-3.0, -1.0, 3.0, 1.0, -2.0, -3.0])  # the last is continuous: never fixed
+
+    lower, upper = _priced_out(lp, start, 8.0, 10.0, reduced)
+
+    assert upper.tolist() == [0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert lower.tolist() == [0.0, 0.0, 1.0, 0.0, 0.0, 0.0]
+    assert ((lower <= start) & (start <= upper)).all()

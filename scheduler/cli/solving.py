@@ -183,7 +183,7 @@ def solve(
         "phases": {k: round(v, 3) for k, v in seconds.items()},
         "part_seconds": {
             k: round(sum(p.seconds.get(k, 0.0) for p in result.parts), 3)
-            for k in ("build", "lp", "mip", "prove", "polish", "greedy")
+            for k in ("build", "lp", "mip", "chains", "prove", "polish", "greedy")
         },
     }
     if as_json:

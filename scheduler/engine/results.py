@@ -34,6 +34,7 @@ class PartMethod(StrEnum):
     RESIDUAL_MIP = "residual_mip"
     ROUNDED_DOWN = "rounded_down"
     PROVEN = "mip_proven"  # the whole part's MIP, warm-started, closed the gap
+    CHAINS = "chains"  # chains of moves filled places the residual MIP had left open
     CBC = "cbc"
     GREEDY = "greedy"  # fallback: the solver failed or ran out of time
 

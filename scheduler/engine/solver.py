@@ -231,11 +231,14 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
     method = PartMethod(outcome.phase.value)
     seconds = {"lp": outcome.lp_seconds, "mip": outcome.mip_seconds}
     short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit and bound_cost is None
-    if short:  # moves the residual MIP could not see; a re-plan keeps its own (bound_cost)
+    if short and part.pair_keep is None:  # a re-plan's objective is not coverage alone
         chaining = time.monotonic()
-        budget = min(CHAINS_SECONDS, time_left - (chaining - started) - PROVE_MARGIN)
-        chosen = fill_by_chains(part, chosen, chaining + budget, bound)
+        found = _coverage(part, chosen)
+        backstop = chaining + time_left - (chaining - started) - PROVE_MARGIN
+        chosen = fill_by_chains(part, chosen, CHAINS_CHECKS, backstop, bound)
         seconds["chains"] = time.monotonic() - chaining
+        if _coverage(part, chosen) > found:
+            method = PartMethod.CHAINS
         short = _coverage(part, chosen) < bound - 0.5 * part.rules.unit
     if short and part.size <= PROVE_MAX_PAIRS:
         left = time_left - (time.monotonic() - started) - PROVE_MARGIN - PROVE_GRACE
@@ -245,7 +248,11 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
         proof = None
         try:
             if budget > PROVE_LEAST:
-                proof = _proof(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
+                relaxed = None
+                if outcome.lp_objective is not None and outcome.reduced_cost is not None:
+                    relaxed = (outcome.lp_objective, outcome.reduced_cost)
+                gap = 0.5 * part.rules.unit
+                proof = _proof(lp, values, budget, gap, settings.threads, relaxed)
                 seconds["prove"] = time.monotonic() - proving
         finally:
             proof_budget.settle(budget, seconds.get("prove", 0.0))
@@ -261,7 +268,12 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
 
 
 def _proof(
-    lp: LinearProgram, values: np.ndarray, budget: float, gap: float, threads: int
+    lp: LinearProgram,
+    values: np.ndarray,
+    budget: float,
+    gap: float,
+    threads: int,
+    relaxed: tuple[float, np.ndarray] | None = None,
 ) -> Proof | None:
     """The part's whole MIP under a hard limit; None for no answer, whatever went wrong: a
     proof is a bonus, and its failure must not cost the roster already found."""
@@ -269,7 +281,9 @@ def _proof(
     from scheduler.engine.highs_bridge import prove
 
     try:
-        return within(budget + PROVE_GRACE, lambda: prove(lp, values, budget, gap, threads))
+        return within(
+            budget + PROVE_GRACE, lambda: prove(lp, values, budget, gap, threads, relaxed)
+        )
     except Exception:
         return None
 
@@ -282,11 +296,12 @@ def _proof(
 # (`scheduler.engine.forked`). Parts beyond PROVE_MAX_PAIRS (a dense metropolitan region's)
 # are not tried: their MIP would not close in seconds.
 PROVE_MAX_PAIRS = 40_000
-# Chains of moves (`scheduler.engine.chains`) for a part still short after its MIP: the search
-# takes 0.2 s on national's 164,151-pair part (and closes its last unit), 0.6 s on the 10x
-# case's largest short part; on the 28-day case's 680,000-pair parts it runs out of this
-# limit without a gain. Gains seen elsewhere: 1-10 units of weight per short part.
-CHAINS_SECONDS = 1.0
+# Chains of moves (`scheduler.engine.chains`) for a part still short after its MIP, bounded by
+# rule checks so that the roster does not depend on the machine's load. National's
+# 164,151-pair part closes its last unit in 115,899 checks (0.19 s); at 400,000-600,000
+# checks a second, the allowance is at most about 0.8 s per part (the 10x case's largest
+# short part and the 28-day case's 680,000-pair parts spend it, gaining 0-1 unit).
+CHAINS_CHECKS = 300_000
 PROVE_MARGIN = 1.0  # seconds left for the polish and the hand-back
 # no one proof takes more than half a worker's budget: a dense region's part whose search
 # cannot close (seen: 23,118 pairs) would otherwise spend all of it, and the proofs that do

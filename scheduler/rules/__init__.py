@@ -68,6 +68,19 @@ class Bookings:
                 return False
         return True
 
+    def fits_instead(self, v: int, n: int, leaving: Sequence[int]) -> bool:
+        """Whether `v` would fit `n` if they gave up the shifts of `leaving`; rule by rule,
+        so that the first rule that refuses spares the others the bookkeeping."""
+        for ledger in self.ledgers:
+            for m in leaving:
+                ledger.remove(v, m)
+            fits = ledger.fits(v, n)
+            for m in leaving:
+                ledger.add(v, m)
+            if not fits:
+                return False
+        return True
+
     def add(self, v: int, n: int) -> None:
         for ledger in self.ledgers:
             ledger.add(v, n)
