@@ -248,11 +248,7 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
         proof = None
         try:
             if budget > PROVE_LEAST:
-                relaxed = None
-                if outcome.lp_objective is not None and outcome.reduced_cost is not None:
-                    relaxed = (outcome.lp_objective, outcome.reduced_cost)
-                gap = 0.5 * part.rules.unit
-                proof = _proof(lp, values, budget, gap, settings.threads, relaxed)
+                proof = _proof(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
                 seconds["prove"] = time.monotonic() - proving
         finally:
             proof_budget.settle(budget, seconds.get("prove", 0.0))
@@ -268,12 +264,7 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
 
 
 def _proof(
-    lp: LinearProgram,
-    values: np.ndarray,
-    budget: float,
-    gap: float,
-    threads: int,
-    relaxed: tuple[float, np.ndarray] | None = None,
+    lp: LinearProgram, values: np.ndarray, budget: float, gap: float, threads: int
 ) -> Proof | None:
     """The part's whole MIP under a hard limit; None for no answer, whatever went wrong: a
     proof is a bonus, and its failure must not cost the roster already found."""
@@ -281,9 +272,7 @@ def _proof(
     from scheduler.engine.highs_bridge import prove
 
     try:
-        return within(
-            budget + PROVE_GRACE, lambda: prove(lp, values, budget, gap, threads, relaxed)
-        )
+        return within(budget + PROVE_GRACE, lambda: prove(lp, values, budget, gap, threads))
     except Exception:
         return None
 
