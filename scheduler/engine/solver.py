@@ -248,6 +248,9 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
         proof = None
         try:
             if budget > PROVE_LEAST:
+                # warm-started from the roster before any chains: HiGHS takes every column's
+                # value, and the chains' roster leaves its helper columns unknown; the proof's
+                # roster replaces `chosen` below only if it covers more
                 proof = _proof(lp, values, budget, 0.5 * part.rules.unit, settings.threads)
                 seconds["prove"] = time.monotonic() - proving
         finally:
