@@ -12,6 +12,7 @@ is not in a cycle, and the collector catches up when the step is over.
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,3 +28,19 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+_spared = False
+
+
+def spare_the_last_collection() -> None:
+    """Skip the collection Python runs while the process shuts down.
+
+    It walks every object still alive (the dataset, the roster) only to free memory
+    the operating system takes back at once: 0.1 s of the national week's 5 s,
+    measured. Frozen objects are left out of it; the exit handler runs before it.
+    """
+    global _spared
+    if not _spared:
+        atexit.register(gc.freeze)
+        _spared = True

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from scheduler.garbage import spare_the_last_collection
 from scheduler.i18n import gettext
 from scheduler.problems import InvalidInput
 
@@ -23,6 +24,7 @@ def main() -> None:
     one CSV file per sheet. See docs/format.md, or start from
     data/templates/staffing-template.xlsx.
     """
+    spare_the_last_collection()
 
 
 def cannot_write(path: Path, exc: OSError, what: str | None = None) -> None:
