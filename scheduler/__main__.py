@@ -1,5 +1,5 @@
 """`python -m scheduler` runs the command line."""
 
-from scheduler.cli import main
+from scheduler.cli import run
 
-main()
+run()

@@ -213,3 +213,23 @@ def test_chains_keep_every_rule_and_never_lose_weight(dataset: Dataset, dropped)
 
     assert check(dataset, part, filled) == []
     assert coverage(part, start) <= coverage(part, filled) <= exact_optimum(dataset) + 1e-6
+
+
+def test_asking_about_a_shift_someone_does_not_hold_leaves_their_rules_as_they_were() -> None:
+    """A question that fails halfway (Anna does not hold Tuesday's shift) gives back every
+    shift it took away: she still holds Wednesday's, which clashes with the nurse shift."""
+    import pytest
+
+    from scheduler.rules import Bookings, Calendar
+
+    dataset, part = nurse_shift_for_two((3, 3, 1))
+    need = {dataset.needs[n].id: i for i, n in enumerate(part.need)}
+    book = Bookings(Calendar.of_part(part))
+    book.add(0, need["MON"])
+    book.add(0, need["WED"])
+
+    with pytest.raises((ValueError, KeyError)):
+        book.fits_instead(0, need["WED-NURSE"], [need["WED"], need["MON"], need["MON"]])
+
+    assert not book.fits(0, need["WED-NURSE"])
+    assert book.fits_instead(0, need["WED-NURSE"], [need["WED"], need["MON"]])

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from scheduler.garbage import spare_the_last_collection
 from scheduler.i18n import gettext
 from scheduler.problems import InvalidInput
 
@@ -24,7 +23,6 @@ def main() -> None:
     one CSV file per sheet. See docs/format.md, or start from
     data/templates/staffing-template.xlsx.
     """
-    spare_the_last_collection()
 
 
 def cannot_write(path: Path, exc: OSError, what: str | None = None) -> None:

@@ -10,6 +10,7 @@ deadline is staffed by the greedy coordinator instead, and the result says so.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -235,7 +236,9 @@ def _solve_with_highs(model: StaffingModel, settings: Settings, time_left: float
         chaining = time.monotonic()
         found = _coverage(part, chosen)
         backstop = chaining + time_left - (chaining - started) - PROVE_MARGIN
-        chosen = fill_by_chains(part, chosen, CHAINS_CHECKS, backstop, bound)
+        # a bonus, like a proof: its failure must not cost the roster already found
+        with contextlib.suppress(Exception):
+            chosen = fill_by_chains(part, chosen, CHAINS_CHECKS, backstop, bound)
         seconds["chains"] = time.monotonic() - chaining
         if _coverage(part, chosen) > found:
             method = PartMethod.CHAINS

@@ -70,13 +70,18 @@ class Bookings:
 
     def fits_instead(self, v: int, n: int, leaving: Sequence[int]) -> bool:
         """Whether `v` would fit `n` if they gave up the shifts of `leaving`; rule by rule,
-        so that the first rule that refuses spares the others the bookkeeping."""
+        so that the first rule that refuses spares the others the bookkeeping. Each ledger
+        gets back what was taken from it, whatever happens."""
         for ledger in self.ledgers:
-            for m in leaving:
-                ledger.remove(v, m)
-            fits = ledger.fits(v, n)
-            for m in leaving:
-                ledger.add(v, m)
+            taken: list[int] = []
+            try:
+                for m in leaving:
+                    ledger.remove(v, m)
+                    taken.append(m)
+                fits = ledger.fits(v, n)
+            finally:
+                for m in taken:
+                    ledger.add(v, m)
             if not fits:
                 return False
         return True
